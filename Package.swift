@@ -1,0 +1,103 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// One settings array shared by every target, so the whole package compiles under the same rules.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "roomsync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "roomsync", targets: ["roomsync"]),
+        .library(name: "RoomSyncCore", targets: ["RoomSyncCore"]),
+        .library(name: "RoomSyncEngine", targets: ["RoomSyncEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // libyaml, the system library (Debian `libyaml-dev`); wrapped exactly once, in RoomSyncCore/YAML.
+        .systemLibrary(
+            name: "CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // Manifests, diagnostics, the room model and the `MeetingRoomAPI` seam. No network dependencies, so
+        // `validate` and the engine's core stay cheap to build and test.
+        .target(
+            name: "RoomSyncCore",
+            dependencies: ["CLibYAML"],
+            swiftSettings: swiftSettings
+        ),
+        // The real WeCom client over AsyncHTTPClient.
+        .target(
+            name: "WeComAPI",
+            dependencies: [
+                "RoomSyncCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The sandbox: one store, embedded in process or served over HTTP by Hummingbird.
+        .target(
+            name: "RoomSyncSandbox",
+            dependencies: [
+                "RoomSyncCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Plan, apply, drift, import/export over the state file.
+        .target(
+            name: "RoomSyncEngine",
+            dependencies: ["RoomSyncCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The thin executable: ArgumentParser commands over the libraries above.
+        .executableTarget(
+            name: "roomsync",
+            dependencies: [
+                "RoomSyncCore", "RoomSyncEngine", "WeComAPI", "RoomSyncSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Helpers the tests share: a served sandbox on a loopback port, running the built binary, temp dirs.
+        .target(
+            name: "RoomSyncTestSupport",
+            dependencies: ["RoomSyncCore", "RoomSyncSandbox", "WeComAPI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoomSyncCoreTests",
+            dependencies: ["RoomSyncCore", "RoomSyncTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WeComAPITests",
+            dependencies: ["WeComAPI", "RoomSyncSandbox", "RoomSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoomSyncEngineTests",
+            dependencies: ["RoomSyncEngine", "RoomSyncSandbox", "RoomSyncTestSupport"],
+            resources: [.copy("Golden")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["RoomSyncTestSupport", "RoomSyncCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,25 @@
+/// The seam between the engine and whatever serves meeting rooms: real WeCom (`WeComClient`), the sandbox served
+/// over HTTP (also through `WeComClient`), or the sandbox embedded in process (`EmbeddedSandbox`). The engine and
+/// its tests run unchanged against any of them.
+///
+/// Implementations handle tokens, retries and rate limits themselves; what they throw is final for the call,
+/// and is a `MeetingRoomAPIError`.
+public protocol MeetingRoomAPI: Sendable {
+    /// A short description of where calls go, for messages and for binding the state file to its target
+    /// (for example `https://qyapi.weixin.qq.com` or `sandbox:.roomsync/sandbox.json`).
+    var targetDescription: String { get }
+
+    /// `oa/meetingroom/add`; returns the new `meetingroom_id`. When the response is lost after the request was
+    /// sent, throws an error whose `isOutcomeUnknown` is true: the room may or may not exist, so the caller must
+    /// list before adding again.
+    func addMeetingRoom(_ request: AddMeetingRoomRequest) async throws -> Int
+
+    /// `oa/meetingroom/list`.
+    func listMeetingRooms(_ request: ListMeetingRoomsRequest) async throws -> [MeetingRoom]
+
+    /// `oa/meetingroom/edit`.
+    func editMeetingRoom(_ request: EditMeetingRoomRequest) async throws
+
+    /// `oa/meetingroom/del`.
+    func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws
+}

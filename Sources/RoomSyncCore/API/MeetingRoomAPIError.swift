@@ -1,0 +1,74 @@
+/// Why a meeting-room API call failed, after the implementation's own retries. A struct around a private code,
+/// so that new kinds of failure can be added without breaking callers.
+public struct MeetingRoomAPIError: Error, Sendable, Hashable, CustomStringConvertible {
+    private enum Code: Hashable, Sendable {
+        /// WeCom answered with a non-zero errcode.
+        case wecom(errcode: Int)
+        /// The request was sent and no answer came back: it may or may not have been applied.
+        case outcomeUnknown
+        /// The answer was not a WeCom JSON body (HTML, truncated JSON, wrong types).
+        case badResponse
+        /// The request could not be sent or no connection could be made; nothing was applied.
+        case transport
+    }
+
+    private let code: Code
+    /// The API path, for example `oa/meetingroom/add`.
+    public let operation: String
+    /// What went wrong, in words; WeCom's errmsg for `wecom` errors. Never contains a secret or token.
+    public let message: String
+
+    private init(_ code: Code, operation: String, message: String) {
+        self.code = code
+        self.operation = operation
+        self.message = message
+    }
+
+    public static func wecom(errcode: Int, errmsg: String, operation: String) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(.wecom(errcode: errcode), operation: operation, message: errmsg)
+    }
+
+    public static func outcomeUnknown(operation: String, message: String) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(.outcomeUnknown, operation: operation, message: message)
+    }
+
+    public static func badResponse(operation: String, message: String) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(.badResponse, operation: operation, message: message)
+    }
+
+    public static func transport(operation: String, message: String) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(.transport, operation: operation, message: message)
+    }
+
+    /// WeCom's errcode, when WeCom answered with one.
+    public var errcode: Int? {
+        if case .wecom(let errcode) = code { return errcode }
+        return nil
+    }
+
+    public var isOutcomeUnknown: Bool { code == .outcomeUnknown }
+    public var isBadResponse: Bool { code == .badResponse }
+    public var isTransport: Bool { code == .transport }
+
+    public var description: String {
+        switch code {
+        case .wecom(let errcode): "\(operation): WeCom error \(errcode): \(message)"
+        case .outcomeUnknown: "\(operation): outcome unknown: \(message)"
+        case .badResponse: "\(operation): bad response: \(message)"
+        case .transport: "\(operation): \(message)"
+        }
+    }
+}
+
+/// WeCom's errcodes that roomsync and the sandbox give meaning to (SPEC section 6).
+public enum WeComErrcode {
+    public static let busy = -1
+    public static let badSecret = 40001
+    public static let badCorpID = 40013
+    public static let invalidToken = 40014
+    public static let invalidParameter = 40058
+    public static let missingToken = 41001
+    public static let expiredToken = 42001
+    public static let rateLimited = 45009
+    public static let systemBusy = 45033
+}

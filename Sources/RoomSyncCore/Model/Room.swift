@@ -1,0 +1,89 @@
+/// A building's coordinates. WeCom keeps them as strings (`"22.540503"`), and so do we, so that a value
+/// round-trips byte for byte and never makes a perpetual diff through float formatting.
+public struct Coordinate: Sendable, Hashable, Codable {
+    public var latitude: String
+    public var longitude: String
+
+    public init(latitude: String, longitude: String) {
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+/// Who may use a room. WeCom replaces the whole range on edit; a list left out means an empty list.
+public struct RoomRange: Sendable, Hashable, Codable {
+    public var userList: [String]
+    public var departmentList: [Int]
+
+    public init(userList: [String] = [], departmentList: [Int] = []) {
+        self.userList = userList
+        self.departmentList = departmentList
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case userList = "user_list"
+        case departmentList = "department_list"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        userList = try container.decodeIfPresent([String].self, forKey: .userList) ?? []
+        departmentList = try container.decodeIfPresent([Int].self, forKey: .departmentList) ?? []
+    }
+
+    /// Order does not matter to WeCom, so comparisons use this form.
+    public var normalized: RoomRange {
+        RoomRange(userList: Array(Set(userList)).sorted(), departmentList: Array(Set(departmentList)).sorted())
+    }
+}
+
+/// City, building and floor: WeCom takes all three or none.
+public struct RoomLocation: Sendable, Hashable, Codable {
+    public var city: String
+    public var building: String
+    public var floor: String
+
+    public init(city: String, building: String, floor: String) {
+        self.city = city
+        self.building = building
+        self.floor = floor
+    }
+}
+
+/// A room as a manifest declares it. `nil` means "not managed": roomsync leaves the live value alone.
+public struct DesiredRoom: Sendable, Hashable {
+    /// The manifest key, the room's stable identity (`[a-z0-9][a-z0-9._-]{0,63}`).
+    public var key: String
+    public var name: String
+    public var capacity: Int
+    public var location: RoomLocation?
+    /// Sorted and without duplicates: equipment is compared as a set.
+    public var equipment: [Equipment]?
+    public var coordinate: Coordinate?
+    public var range: RoomRange?
+    public var protect: Bool
+    /// Where the key is written, for messages that point back at the manifest.
+    public var origin: SourceLocation
+
+    public init(
+        key: String,
+        name: String,
+        capacity: Int,
+        location: RoomLocation? = nil,
+        equipment: [Equipment]? = nil,
+        coordinate: Coordinate? = nil,
+        range: RoomRange? = nil,
+        protect: Bool = false,
+        origin: SourceLocation
+    ) {
+        self.key = key
+        self.name = name
+        self.capacity = capacity
+        self.location = location
+        self.equipment = equipment.map { Array(Set($0)).sorted() }
+        self.coordinate = coordinate
+        self.range = range
+        self.protect = protect
+        self.origin = origin
+    }
+}

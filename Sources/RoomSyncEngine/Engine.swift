@@ -1,0 +1,2 @@
+import RoomSyncCore
+// Placeholder: the engine lands with issue 4.

@@ -1,0 +1,2 @@
+import RoomSyncCore
+// Placeholder: the sandbox store lands with issue 3.

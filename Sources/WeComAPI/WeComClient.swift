@@ -1,0 +1,2 @@
+import RoomSyncCore
+// Placeholder: the AsyncHTTPClient-based client lands with issue 3.
