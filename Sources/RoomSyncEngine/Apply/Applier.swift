@@ -1,0 +1,163 @@
+import RoomSyncCore
+
+/// What an apply did.
+public struct ApplyResult: Sendable, Hashable {
+    public var succeeded: [PlannedChange.Action: Int]
+    public var failures: [Failure]
+    /// Operations not started because an earlier one failed.
+    public var skipped: Int
+
+    public struct Failure: Sendable, Hashable {
+        public var key: String
+        public var action: PlannedChange.Action
+        public var message: String
+    }
+
+    public var isSuccess: Bool { failures.isEmpty }
+}
+
+/// Runs a plan against the API: deletes, then edits and adoptions, then adds, each phase with at most
+/// `parallelism` operations in flight. The first failure stops new operations; running ones finish and
+/// everything that succeeded stays recorded.
+public struct Applier: Sendable {
+    public let api: any MeetingRoomAPI
+    public let recorder: StateRecorder
+    public let parallelism: Int
+    public let reporter: any ApplyReporter
+    /// How many times an add whose answer was lost, and that a list then shows was not applied, is sent again.
+    public var maxAddAttempts = 3
+
+    public init(api: any MeetingRoomAPI, recorder: StateRecorder, parallelism: Int, reporter: any ApplyReporter) {
+        self.api = api
+        self.recorder = recorder
+        self.parallelism = max(1, parallelism)
+        self.reporter = reporter
+    }
+
+    public func apply(_ plan: Plan) async throws -> ApplyResult {
+        try await recorder.applyStateUpdates(of: plan)
+        reporter.applyStarted(total: plan.changes.count)
+        var result = ApplyResult(succeeded: [:], failures: [], skipped: 0)
+        let phases = Dictionary(grouping: plan.changes, by: \.phase).sorted { $0.key < $1.key }
+        for (_, changes) in phases {
+            guard result.failures.isEmpty else {
+                result.skipped += changes.count
+                continue
+            }
+            try await run(changes, into: &result)
+        }
+        return result
+    }
+
+    /// Bounded concurrency: start `parallelism` operations, then one more each time one finishes.
+    private func run(_ changes: [PlannedChange], into result: inout ApplyResult) async throws {
+        try await withThrowingTaskGroup(of: (PlannedChange, OperationOutcome).self) { group in
+            var next = changes.makeIterator()
+            var inFlight = 0
+            func startNext() -> Bool {
+                guard let change = next.next() else { return false }
+                group.addTask { (change, await self.perform(change)) }
+                inFlight += 1
+                return true
+            }
+            while inFlight < parallelism, startNext() {}
+            while let (change, outcome) = try await group.next() {
+                inFlight -= 1
+                switch outcome {
+                case .succeeded:
+                    result.succeeded[change.action, default: 0] += 1
+                case .failed(let message):
+                    result.failures.append(.init(key: change.key, action: change.action, message: message))
+                }
+                if result.failures.isEmpty {
+                    _ = startNext()
+                }
+            }
+            while next.next() != nil { result.skipped += 1 }
+        }
+    }
+
+    private func perform(_ change: PlannedChange) async -> OperationOutcome {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcome: OperationOutcome
+        do {
+            let id = try await execute(change)
+            outcome = .succeeded(meetingroomID: id)
+        } catch {
+            outcome = .failed(message: "\(error)")
+        }
+        reporter.operationFinished(change, outcome: outcome, duration: clock.now - start)
+        return outcome
+    }
+
+    private func execute(_ change: PlannedChange) async throws -> Int? {
+        switch change.action {
+        case .delete:
+            guard let id = change.meetingroomID else { throw EngineError("delete of '\(change.key)' has no meetingroom_id") }
+            do {
+                try await api.deleteMeetingRoom(DeleteMeetingRoomRequest(meetingroomID: id))
+            } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.invalidParameter {
+                // The only parameter of del is the id: 40058 means the room is already gone, which is the goal.
+            }
+            try await recorder.forget(key: change.key)
+            return id
+        case .change, .adopt:
+            guard let id = change.meetingroomID, let seen = change.seen else {
+                throw EngineError("\(change.action.rawValue) of '\(change.key)' has no live record")
+            }
+            if let request = change.editRequest {
+                try await api.editMeetingRoom(request)
+            }
+            let previous = await recorder.state.rooms[change.key]?.applied
+            try await recorder.record(
+                key: change.key, meetingroomID: id, protect: change.protect,
+                applied: appliedRecord(afterEditing: seen, with: change.editRequest, previous: previous))
+            return id
+        case .add:
+            guard let request = change.addRequest else { throw EngineError("add of '\(change.key)' has no request") }
+            return try await add(request, key: change.key, protect: change.protect)
+        }
+    }
+
+    /// Journal, send, record. An add whose answer was lost is never sent again blindly: the live rooms are listed
+    /// first, and only when the room is not there is it sent again.
+    private func add(_ request: AddMeetingRoomRequest, key: String, protect: Bool) async throws -> Int {
+        try await recorder.journal(PendingAdd(key: key, request: request, protect: protect))
+        var attempt = 1
+        while true {
+            do {
+                let id = try await api.addMeetingRoom(request)
+                try await recorder.record(
+                    key: key, meetingroomID: id, protect: protect,
+                    applied: appliedRecord(afterAdding: request, id: id, live: nil))
+                return id
+            } catch let error as MeetingRoomAPIError where error.isOutcomeUnknown {
+                // The journal entry stays until we know: if listing fails too, the next run resolves it.
+                if let found = try await findAdded(request) {
+                    try await recorder.record(
+                        key: key, meetingroomID: found.meetingroomID, protect: protect,
+                        applied: appliedRecord(afterAdding: request, id: found.meetingroomID, live: found))
+                    reporter.note("room '\(key)': the answer to add was lost; found it live as meetingroom_id \(found.meetingroomID)")
+                    return found.meetingroomID
+                }
+                guard attempt < maxAddAttempts else { throw error }
+                attempt += 1
+            } catch {
+                // WeCom answered with an error, or nothing was sent: the room was not added.
+                try? await recorder.clearJournal(key: key)
+                throw error
+            }
+        }
+    }
+
+    private func findAdded(_ request: AddMeetingRoomRequest) async throws -> MeetingRoom? {
+        let filter = ListMeetingRoomsRequest(city: request.city, building: request.building, floor: request.floor)
+        let live = try await api.listMeetingRooms(filter)
+        for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID })
+        where PendingAddResolver.matches(request, room) {
+            if await !recorder.isManaged(room.meetingroomID) { return room }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,79 @@
+import RoomSyncCore
+
+/// How the live rooms differ from what roomsync last applied.
+public struct DriftReport: Sendable, Hashable, Codable {
+    public struct Item: Sendable, Hashable, Codable {
+        public enum Kind: String, Sendable, Hashable, Codable {
+            case changed
+            case deleted
+            case unmanaged
+        }
+
+        /// The managed key; `nil` for unmanaged rooms.
+        public var key: String?
+        public var kind: Kind
+        public var meetingroomID: Int
+        public var name: String
+        /// For `changed`: before is what was applied, after is what is live.
+        public var fields: [FieldChange]
+
+        enum CodingKeys: String, CodingKey {
+            case key, kind
+            case meetingroomID = "meetingroom_id"
+            case name, fields
+        }
+    }
+
+    public var items: [Item]
+
+    public func count(_ kind: Item.Kind) -> Int { items.lazy.filter { $0.kind == kind }.count }
+    public var hasDrift: Bool { !items.isEmpty }
+}
+
+public enum DriftDetector {
+    public static func detect(state: RoomSyncState, live: [MeetingRoom]) -> DriftReport {
+        var byID: [Int: MeetingRoom] = [:]
+        for room in live { byID[room.meetingroomID] = room }
+        var items: [DriftReport.Item] = []
+        for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) {
+            guard let current = byID[entry.meetingroomID] else {
+                items.append(.init(key: key, kind: .deleted, meetingroomID: entry.meetingroomID, name: entry.applied.name, fields: []))
+                continue
+            }
+            let fields = differences(applied: entry.applied, live: current)
+            if !fields.isEmpty {
+                items.append(.init(key: key, kind: .changed, meetingroomID: current.meetingroomID, name: current.name, fields: fields))
+            }
+        }
+        let managed = state.managedIDs
+        for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) where !managed.contains(room.meetingroomID) {
+            items.append(.init(key: nil, kind: .unmanaged, meetingroomID: room.meetingroomID, name: room.name, fields: []))
+        }
+        return DriftReport(items: items)
+    }
+
+    /// Field by field. Coordinates belong to the building and cannot be edited, so they are not compared;
+    /// `range` only when `list` returned it.
+    static func differences(applied: MeetingRoom, live: MeetingRoom) -> [FieldChange] {
+        var fields: [FieldChange] = []
+        func compare(_ field: String, _ before: String?, _ after: String?) {
+            if before != after {
+                fields.append(FieldChange(field: field, before: before.map(FieldValue.string) ?? .none, after: after.map(FieldValue.string) ?? .none))
+            }
+        }
+        compare("name", applied.name, live.name)
+        if applied.capacity != live.capacity {
+            fields.append(FieldChange(field: "capacity", before: .int(applied.capacity), after: .int(live.capacity)))
+        }
+        compare("city", applied.city, live.city)
+        compare("building", applied.building, live.building)
+        compare("floor", applied.floor, live.floor)
+        if Set(applied.equipment ?? []) != Set(live.equipment ?? []) {
+            fields.append(FieldChange(field: "equipment", before: .equipment(applied.equipment ?? []), after: .equipment(live.equipment ?? [])))
+        }
+        if let liveRange = live.range, liveRange.normalized != (applied.range ?? RoomRange()).normalized {
+            fields.append(FieldChange(field: "range", before: applied.range.map(FieldValue.range) ?? .none, after: .range(liveRange)))
+        }
+        return fields
+    }
+}

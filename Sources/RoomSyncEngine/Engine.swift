@@ -1,2 +1,0 @@
-import RoomSyncCore
-// Placeholder: the engine lands with issue 4.

@@ -1,0 +1,257 @@
+import RoomSyncCore
+
+/// Diffs desired rooms (manifests) against live rooms (`list`) and the state into a plan (SPEC section 4).
+public enum Planner {
+    public static func plan(
+        desired: [DesiredRoom], live: [MeetingRoom], state: RoomSyncState, options: PlanOptions = PlanOptions()
+    ) throws -> Plan {
+        let index = LiveIndex(live)
+        let managedIDs = state.managedIDs
+        var changes: [PlannedChange] = []
+        var warnings: [String] = []
+        var unchanged = 0
+        var protectUpdates: [String: Bool] = [:]
+        // Unmanaged rooms that a key adopts in this plan; each can be adopted once.
+        var claimed: Set<Int> = []
+        let desiredKeys = Set(desired.map(\.key))
+
+        var warnedBuildings: Set<RoomLocation> = []
+        for room in desired {
+            if let location = room.location, !warnedBuildings.contains(location.buildingOnly),
+                let warning = index.coordinateWarning(for: room)
+            {
+                warnedBuildings.insert(location.buildingOnly)
+                warnings.append(warning)
+            }
+            if let entry = state.rooms[room.key] {
+                if entry.protect != room.protect { protectUpdates[room.key] = room.protect }
+                if let current = index.byID[entry.meetingroomID] {
+                    let fields = diff(room, against: current, applied: entry.applied, index: index)
+                    if fields.isEmpty {
+                        unchanged += 1
+                    } else {
+                        changes.append(
+                            PlannedChange(
+                                key: room.key, action: .change, meetingroomID: current.meetingroomID, fields: fields,
+                                seen: current, editRequest: editRequest(room, current: current, fields: fields, index: index),
+                                protect: room.protect))
+                    }
+                } else {
+                    changes.append(
+                        addChange(
+                            room, index: index,
+                            reason: "meetingroom_id \(entry.meetingroomID) was deleted outside roomsync"))
+                }
+                continue
+            }
+            let candidates = index.rooms.filter {
+                !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) && matchesIdentity(room, $0)
+            }
+            switch candidates.count {
+            case 0:
+                changes.append(addChange(room, index: index, reason: nil))
+            case 1:
+                let current = candidates[0]
+                claimed.insert(current.meetingroomID)
+                let fields = diff(room, against: current, applied: nil, index: index)
+                changes.append(
+                    PlannedChange(
+                        key: room.key, action: .adopt, meetingroomID: current.meetingroomID, fields: fields, seen: current,
+                        editRequest: fields.isEmpty ? nil : editRequest(room, current: current, fields: fields, index: index),
+                        protect: room.protect))
+            default:
+                let ids = candidates.map { String($0.meetingroomID) }.joined(separator: ", ")
+                throw EngineError(
+                    "\(room.origin): error: room '\(room.key)' matches \(candidates.count) unmanaged live rooms "
+                        + "(meetingroom_id \(ids)); choose one with `roomsync import \(room.key) ID`")
+            }
+        }
+
+        var forgottenKeys: [String] = []
+        for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) where !desiredKeys.contains(key) {
+            guard let current = index.byID[entry.meetingroomID] else {
+                forgottenKeys.append(key)
+                continue
+            }
+            if entry.protect {
+                warnings.append(
+                    "room '\(key)' (meetingroom_id \(entry.meetingroomID)) is protected and was not deleted; "
+                        + "to stop managing it run `roomsync state rm \(key)`")
+                continue
+            }
+            changes.append(
+                PlannedChange(
+                    key: key, action: .delete, meetingroomID: current.meetingroomID,
+                    fields: [FieldChange(field: "name", before: .string(current.name), after: .none)], seen: current))
+        }
+
+        let unmanaged = index.rooms.filter { !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) }
+        if options.prune {
+            for room in unmanaged {
+                changes.append(
+                    PlannedChange(
+                        key: "#\(room.meetingroomID)", action: .delete, meetingroomID: room.meetingroomID,
+                        fields: [FieldChange(field: "name", before: .string(room.name), after: .none)], seen: room,
+                        reason: "unmanaged"))
+            }
+        } else if !unmanaged.isEmpty {
+            warnings.append("\(unmanaged.count) live room(s) are not managed by roomsync and were left alone (--prune deletes them)")
+        }
+
+        try checkMassDelete(changes: changes, managed: state.rooms.count, options: options)
+        changes.sort { ($0.phase, $0.key) < ($1.phase, $1.key) }
+        return Plan(
+            changes: changes, warnings: warnings, unchanged: unchanged, protectUpdates: protectUpdates,
+            forgottenKeys: forgottenKeys)
+    }
+
+    static func checkMassDelete(changes: [PlannedChange], managed: Int, options: PlanOptions) throws {
+        let deletes = changes.lazy.filter { $0.action == .delete }.count
+        guard !options.allowMassDelete, managed >= PlanOptions.massDeleteMinimumManaged,
+            Double(deletes) > PlanOptions.massDeleteFraction * Double(managed)
+        else { return }
+        throw EngineError(
+            "the plan deletes \(deletes) of \(managed) managed rooms (more than \(Int(PlanOptions.massDeleteFraction * 100))%); "
+                + "check the manifests, then pass --allow-mass-delete if this is intended")
+    }
+
+    /// Adoption identity: same name and, when the manifest manages it, same location.
+    static func matchesIdentity(_ room: DesiredRoom, _ live: MeetingRoom) -> Bool {
+        guard live.name == room.name else { return false }
+        guard let location = room.location else { return true }
+        return live.location == location
+    }
+
+    static func addChange(_ room: DesiredRoom, index: LiveIndex, reason: String?) -> PlannedChange {
+        let request = AddMeetingRoomRequest(
+            name: room.name, capacity: room.capacity, city: room.location?.city, building: room.location?.building,
+            floor: room.location?.floor, equipment: room.equipment?.map(\.rawValue), coordinate: room.coordinate,
+            range: room.range)
+        var fields = [
+            FieldChange(field: "name", before: .none, after: .string(room.name)),
+            FieldChange(field: "capacity", before: .none, after: .int(room.capacity)),
+        ]
+        if let location = room.location {
+            fields += [
+                FieldChange(field: "city", before: .none, after: .string(location.city)),
+                FieldChange(field: "building", before: .none, after: .string(location.building)),
+                FieldChange(field: "floor", before: .none, after: .string(location.floor)),
+            ]
+        }
+        if let equipment = room.equipment {
+            fields.append(FieldChange(field: "equipment", before: .none, after: .equipment(equipment.map(\.rawValue))))
+        }
+        if let coordinate = room.coordinate {
+            fields.append(FieldChange(field: "coordinate", before: .none, after: .coordinate(coordinate)))
+        }
+        if let range = room.range {
+            fields.append(FieldChange(field: "range", before: .none, after: .range(range)))
+        }
+        return PlannedChange(
+            key: room.key, action: .add, fields: fields, addRequest: request, protect: room.protect, reason: reason)
+    }
+
+    /// The fields the manifest manages that differ from the live room. `applied` is the state's record, used for
+    /// `range` when `list` does not return it, so a hidden range never makes an edit every run.
+    static func diff(_ room: DesiredRoom, against live: MeetingRoom, applied: MeetingRoom?, index: LiveIndex) -> [FieldChange] {
+        var fields: [FieldChange] = []
+        if live.name != room.name {
+            fields.append(FieldChange(field: "name", before: .string(live.name), after: .string(room.name)))
+        }
+        if live.capacity != room.capacity {
+            fields.append(FieldChange(field: "capacity", before: .int(live.capacity), after: .int(room.capacity)))
+        }
+        if let location = room.location, live.location != location {
+            for (field, before, after) in [
+                ("city", live.city, location.city), ("building", live.building, location.building),
+                ("floor", live.floor, location.floor),
+            ] where before != after {
+                fields.append(FieldChange(field: field, before: before.map(FieldValue.string) ?? .none, after: .string(after)))
+            }
+        }
+        if let equipment = room.equipment {
+            let wanted = equipment.map(\.rawValue)
+            if Set(live.equipment ?? []) != Set(wanted) {
+                fields.append(FieldChange(field: "equipment", before: .equipment(live.equipment ?? []), after: .equipment(wanted)))
+            }
+        }
+        if let range = room.range {
+            let known = live.range ?? applied?.range
+            if known?.normalized != range.normalized {
+                fields.append(FieldChange(field: "range", before: known.map(FieldValue.range) ?? .none, after: .range(range)))
+            }
+        }
+        // A coordinate is only sent when the room moves into a building WeCom does not have yet: an existing
+        // building keeps its coordinates whatever is sent, so anything else would be an edit every run.
+        if let coordinate = room.coordinate, let location = room.location, live.location != location,
+            index.buildingCoordinate(city: location.city, building: location.building) == nil
+        {
+            fields.append(FieldChange(field: "coordinate", before: live.coordinate.map(FieldValue.coordinate) ?? .none, after: .coordinate(coordinate)))
+        }
+        return fields
+    }
+
+    static func editRequest(_ room: DesiredRoom, current: MeetingRoom, fields: [FieldChange], index: LiveIndex) -> EditMeetingRoomRequest {
+        let changed = Set(fields.map(\.field))
+        var request = EditMeetingRoomRequest(meetingroomID: current.meetingroomID)
+        if changed.contains("name") { request.name = room.name }
+        if changed.contains("capacity") { request.capacity = room.capacity }
+        // WeCom takes city, building and floor together or not at all.
+        if !changed.isDisjoint(with: ["city", "building", "floor"]), let location = room.location {
+            request.city = location.city
+            request.building = location.building
+            request.floor = location.floor
+        }
+        if changed.contains("equipment") { request.equipment = room.equipment?.map(\.rawValue) }
+        if changed.contains("coordinate") { request.coordinate = room.coordinate }
+        if changed.contains("range") { request.range = room.range }
+        return request
+    }
+}
+
+extension RoomLocation {
+    /// The building this location is in, floor cleared: one key per building.
+    var buildingOnly: RoomLocation { RoomLocation(city: city, building: building, floor: "") }
+}
+
+/// Live rooms indexed for the planner.
+struct LiveIndex {
+    let rooms: [MeetingRoom]
+    let byID: [Int: MeetingRoom]
+    private let coordinates: [BuildingKey: Coordinate]
+
+    private struct BuildingKey: Hashable {
+        var city: String
+        var building: String
+    }
+
+    init(_ rooms: [MeetingRoom]) {
+        self.rooms = rooms.sorted { $0.meetingroomID < $1.meetingroomID }
+        var byID: [Int: MeetingRoom] = [:]
+        byID.reserveCapacity(rooms.count)
+        var coordinates: [BuildingKey: Coordinate] = [:]
+        for room in self.rooms {
+            byID[room.meetingroomID] = room
+            if let city = room.city, let building = room.building, let coordinate = room.coordinate {
+                let key = BuildingKey(city: city, building: building)
+                if coordinates[key] == nil { coordinates[key] = coordinate }
+            }
+        }
+        self.byID = byID
+        self.coordinates = coordinates
+    }
+
+    func buildingCoordinate(city: String, building: String) -> Coordinate? {
+        coordinates[BuildingKey(city: city, building: building)]
+    }
+
+    /// WeCom fixes a building's coordinates when it is first created; a manifest that says otherwise is told so
+    /// once per building and run rather than planning an edit that can never take.
+    func coordinateWarning(for room: DesiredRoom) -> String? {
+        guard let coordinate = room.coordinate, let location = room.location,
+            let existing = buildingCoordinate(city: location.city, building: location.building), existing != coordinate
+        else { return nil }
+        return "\(room.origin): building \(location.city)/\(location.building) already has coordinates "
+            + "(\(existing.latitude), \(existing.longitude)); WeCom keeps them, so (\(coordinate.latitude), \(coordinate.longitude)) is not applied"
+    }
+}

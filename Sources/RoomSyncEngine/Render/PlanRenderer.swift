@@ -1,0 +1,125 @@
+import Foundation
+
+/// Renders a plan as text (Terraform-like), JSON (SPEC section 5) or Markdown (for pull-request comments).
+public enum PlanRenderer {
+    public static func render(_ plan: Plan, format: OutputFormat, palette: Palette = Palette(enabled: false)) -> String {
+        switch format {
+        case .text: text(plan, palette: palette)
+        case .json: json(plan)
+        case .markdown: markdown(plan)
+        }
+    }
+
+    static func symbol(_ action: PlannedChange.Action) -> String {
+        switch action {
+        case .add: "+"
+        case .change: "~"
+        case .delete: "-"
+        case .adopt: "="
+        }
+    }
+
+    static func headline(_ change: PlannedChange) -> String {
+        var line = "\(symbol(change.action)) \(change.key)"
+        if let id = change.meetingroomID { line += " (meetingroom_id \(id))" }
+        switch change.action {
+        case .add: line += change.reason.map { " will be re-added: \($0)" } ?? " will be added"
+        case .change: line += " will be changed"
+        case .delete: line += change.reason == "unmanaged" ? " will be deleted (unmanaged, --prune)" : " will be deleted"
+        case .adopt: line += change.fields.isEmpty ? " will be adopted" : " will be adopted and changed"
+        }
+        return line
+    }
+
+    public static func summaryLine(_ plan: Plan) -> String {
+        guard plan.hasChanges else { return "No changes." }
+        return "Plan: \(plan.count(.add)) to add, \(plan.count(.change)) to change, \(plan.count(.delete)) to delete, \(plan.count(.adopt)) to adopt."
+    }
+
+    static func text(_ plan: Plan, palette: Palette) -> String {
+        var out = ""
+        for change in plan.changes {
+            let color: (String) -> String =
+                switch change.action {
+                case .add: palette.green
+                case .change: palette.yellow
+                case .delete: palette.red
+                case .adopt: palette.cyan
+                }
+            out += color(headline(change)) + "\n"
+            for field in change.fields {
+                switch change.action {
+                case .add: out += "    \(field.field): \(field.after)\n"
+                case .delete: out += "    \(field.field): \(field.before)\n"
+                case .change, .adopt: out += "    \(field.field): \(field.before) → \(field.after)\n"
+                }
+            }
+        }
+        for warning in plan.warnings {
+            out += palette.yellow("warning: ") + warning + "\n"
+        }
+        if !plan.changes.isEmpty || !plan.warnings.isEmpty { out += "\n" }
+        out += palette.bold(summaryLine(plan)) + "\n"
+        return out
+    }
+
+    struct JSONPlan: Encodable {
+        struct Summary: Encodable {
+            var add, change, delete, adopt, unchanged: Int
+        }
+        struct Change: Encodable {
+            var key: String
+            var action: String
+            var meetingroom_id: Int?
+            var fields: [String: FieldDelta]
+            var reason: String?
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(key, forKey: .key)
+                try container.encode(action, forKey: .action)
+                // Present and null for adds, so every change has the same shape.
+                try container.encode(meetingroom_id, forKey: .meetingroom_id)
+                try container.encode(fields, forKey: .fields)
+                try container.encodeIfPresent(reason, forKey: .reason)
+            }
+
+            enum CodingKeys: String, CodingKey { case key, action, meetingroom_id, fields, reason }
+        }
+        struct FieldDelta: Encodable {
+            var before: FieldValue
+            var after: FieldValue
+        }
+        var format_version = 1
+        var summary: Summary
+        var changes: [Change]
+        var warnings: [String]
+    }
+
+    static func json(_ plan: Plan) -> String {
+        let document = JSONPlan(
+            summary: .init(
+                add: plan.count(.add), change: plan.count(.change), delete: plan.count(.delete), adopt: plan.count(.adopt),
+                unchanged: plan.unchanged),
+            changes: plan.changes.map { change in
+                JSONPlan.Change(
+                    key: change.key, action: change.action.rawValue, meetingroom_id: change.meetingroomID,
+                    fields: Dictionary(uniqueKeysWithValues: change.fields.map { ($0.field, JSONPlan.FieldDelta(before: $0.before, after: $0.after)) }),
+                    reason: change.reason)
+            },
+            warnings: plan.warnings)
+        return encodeJSON(document)
+    }
+
+    static func markdown(_ plan: Plan) -> String {
+        MarkdownReport.plan(plan)
+    }
+}
+
+func encodeJSON(_ value: some Encodable) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    // Encoding our own plain structs cannot fail.
+    let data = try! encoder.encode(value)
+    return String(decoding: data, as: UTF8.self) + "\n"
+}

@@ -1,0 +1,67 @@
+import Foundation
+import RoomSyncCore
+
+/// Reads and writes the state file. Every write is atomic, so a killed process leaves the previous valid state.
+public enum StateFile {
+    public static func load(_ path: String) throws -> RoomSyncState {
+        guard FileManager.default.fileExists(atPath: path) else { return RoomSyncState() }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw EngineError("cannot read state file \(path): \(error.localizedDescription)")
+        }
+        let state: RoomSyncState
+        do {
+            state = try JSONDecoder().decode(RoomSyncState.self, from: data)
+        } catch {
+            throw EngineError(
+                "state file \(path) is not a valid roomsync state (\(describe(error))); restore it from git or "
+                    + "move it away and run plan, which adopts existing rooms")
+        }
+        guard state.formatVersion == RoomSyncState.formatVersion else {
+            throw EngineError("state file \(path) has format_version \(state.formatVersion); this roomsync reads 1")
+        }
+        return state
+    }
+
+    public static func save(_ state: RoomSyncState, to path: String) throws {
+        try AtomicFile.write(encode(state), to: path)
+    }
+
+    static func encode(_ state: RoomSyncState) throws -> Data {
+        let encoder = JSONEncoder()
+        // Sorted keys keep the file stable for git diffs when it is committed.
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(state)
+        data.append(UInt8(ascii: "\n"))
+        return data
+    }
+
+    /// Fails unless the state is new or belongs to `target`; binds a new state to it.
+    public static func bind(_ state: inout RoomSyncState, to target: StateTarget, path: String) throws {
+        if let bound = state.target {
+            guard bound == target else {
+                throw EngineError(
+                    "state file \(path) belongs to \(bound), not \(target); use --state to pick the state of this target")
+            }
+        } else {
+            state.target = target
+        }
+    }
+}
+
+/// A short account of a decoding failure, without dumping the whole file.
+func describe(_ error: any Error) -> String {
+    switch error {
+    case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context),
+        DecodingError.valueNotFound(_, let context):
+        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+    case DecodingError.keyNotFound(let key, let context):
+        let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+        return "missing \(path)"
+    default:
+        return "\(error)"
+    }
+}
