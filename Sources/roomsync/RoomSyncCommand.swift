@@ -10,6 +10,8 @@ struct RoomSyncCommand: AsyncParsableCommand {
             applies it idempotently and reports drift.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self]
+        subcommands: [
+            Validate.self, Plan.self, Apply.self, Drift.self, Import.self, Export.self, State.self,
+        ]
     )
 }

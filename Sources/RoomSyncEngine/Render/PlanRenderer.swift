@@ -123,3 +123,15 @@ func encodeJSON(_ value: some Encodable) -> String {
     let data = try! encoder.encode(value)
     return String(decoding: data, as: UTF8.self) + "\n"
 }
+
+extension PlanRenderer {
+    /// "added", "changed", "deleted", "adopted": for progress lines and summaries.
+    public static func pastTense(_ action: PlannedChange.Action) -> String {
+        switch action {
+        case .add: "added"
+        case .change: "changed"
+        case .delete: "deleted"
+        case .adopt: "adopted"
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import RoomSyncCore
+
+/// The edits `roomsync import` and `roomsync state …` make to a state.
+public enum StateEdits {
+    /// Checks a manifest key's syntax: `[a-z0-9][a-z0-9._-]{0,63}`.
+    public static func isValidKey(_ key: String) -> Bool {
+        let bytes = Array(key.utf8)
+        guard (1...64).contains(bytes.count) else { return false }
+        func allowed(_ byte: UInt8, first: Bool) -> Bool {
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || (!first && (byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")))
+        }
+        return bytes.enumerated().allSatisfy { allowed($0.element, first: $0.offset == 0) }
+    }
+
+    /// Adopts the live room `meetingroomID` under `key`.
+    public static func importRoom(key: String, meetingroomID: Int, live: [MeetingRoom], state: inout RoomSyncState) throws {
+        guard isValidKey(key) else {
+            throw EngineError("'\(key)' is not a valid manifest key: use [a-z0-9][a-z0-9._-]{0,63}")
+        }
+        if let entry = state.rooms[key] {
+            throw EngineError("'\(key)' already manages meetingroom_id \(entry.meetingroomID); run `roomsync state rm \(key)` first")
+        }
+        if let holder = state.key(managing: meetingroomID) {
+            throw EngineError("meetingroom_id \(meetingroomID) is already managed as '\(holder)'; use `roomsync state mv \(holder) \(key)` to rename")
+        }
+        guard let room = live.first(where: { $0.meetingroomID == meetingroomID }) else {
+            throw EngineError("no live room has meetingroom_id \(meetingroomID)")
+        }
+        state.rooms[key] = ManagedRoom(meetingroomID: meetingroomID, protect: false, applied: room)
+    }
+
+    public static func move(_ old: String, to new: String, in state: inout RoomSyncState) throws {
+        guard isValidKey(new) else {
+            throw EngineError("'\(new)' is not a valid manifest key: use [a-z0-9][a-z0-9._-]{0,63}")
+        }
+        guard let entry = state.rooms[old] else { throw EngineError("no room '\(old)' in the state") }
+        guard state.rooms[new] == nil else { throw EngineError("'\(new)' is already in the state") }
+        state.rooms[old] = nil
+        state.rooms[new] = entry
+    }
+
+    public static func remove(_ key: String, from state: inout RoomSyncState) throws {
+        guard state.rooms.removeValue(forKey: key) != nil else { throw EngineError("no room '\(key)' in the state") }
+    }
+}

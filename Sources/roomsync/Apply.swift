@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+
+extension RoomSyncCommand {
+    struct Apply: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Plan, confirm and apply.",
+            discussion: """
+                Deletes run first, then edits, then adds, up to --parallelism at a time. The state is saved after \
+                every operation; an interrupted apply is finished by running apply again. Without --auto-approve \
+                apply asks on a terminal and refuses when stdin is not one.
+
+                Examples:
+                  roomsync apply rooms.yaml
+                  roomsync apply --auto-approve --parallelism 8 rooms/
+                  roomsync plan --out plan.json && roomsync apply --plan plan.json
+                """)
+
+        @Argument(help: "Manifest files or directories.")
+        var paths: [String] = ["rooms.yaml"]
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var stateOptions: StateOptions
+
+        @Option(name: .customLong("plan"), help: "Apply this saved plan exactly, if it is not stale.")
+        var planFile: String?
+
+        @Option(help: "Operations in flight at once.")
+        var parallelism: Int = 4
+
+        @Flag(help: "Do not ask for confirmation.")
+        var autoApprove = false
+
+        @Flag(help: "Also delete live rooms that no manifest or state knows.")
+        var prune = false
+
+        @Flag(help: "Allow a plan that deletes more than 30% of the managed rooms.")
+        var allowMassDelete = false
+
+        @Flag(help: "Never colour the output (also NO_COLOR).")
+        var noColor = false
+
+        @Flag(help: "Say more about what happens.")
+        var verbose = false
+
+        func validate() throws {
+            guard (1...64).contains(parallelism) else {
+                throw ValidationError("--parallelism must be between 1 and 64")
+            }
+            if planFile != nil, prune || allowMassDelete {
+                throw ValidationError("--prune and --allow-mass-delete belong to the plan command when applying a saved plan")
+            }
+        }
+
+        func run() async throws {
+            try await reportingErrors {
+                let desired = planFile == nil ? try readManifests(paths).rooms : []
+                let lock = try StateLock.acquire(forState: stateOptions.state)
+                defer { withExtendedLifetime(lock) {} }
+                let palette = Console.palette(noColor: noColor)
+                try await target.withAPI(verbose: verbose) { api, stateTarget in
+                    let context = try await PlanningContext.make(
+                        desired: desired, statePath: stateOptions.state, api: api, target: stateTarget,
+                        options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
+                    let plan = try planFile.map { try savedPlan($0, target: stateTarget, context: context) } ?? context.plan
+                    Console.out(PlanRenderer.render(plan, format: .text, palette: palette))
+                    let recorder = StateRecorder(state: context.state, path: stateOptions.state)
+                    guard plan.hasChanges else {
+                        if plan.hasStateUpdates || context.stateSettled || !FileManager.default.fileExists(atPath: stateOptions.state) {
+                            try await recorder.applyStateUpdates(of: plan)
+                            try StateFile.save(await recorder.state, to: stateOptions.state)
+                        }
+                        return
+                    }
+                    if planFile == nil { try confirm() }
+                    let reporter = ConsoleApplyReporter(interactive: Console.stdoutIsTerminal, palette: palette)
+                    let applier = Applier(api: api, recorder: recorder, parallelism: parallelism, reporter: reporter)
+                    let result = try await applier.apply(plan)
+                    reporter.finish()
+                    Console.out(summary(result))
+                    guard result.isSuccess else {
+                        for failure in result.failures {
+                            Console.err("error: \(failure.action.rawValue) '\(failure.key)' failed: \(failure.message)")
+                        }
+                        Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(stateOptions.state). Fix the cause and run apply again.")
+                        throw ExitCode(1)
+                    }
+                }
+            }
+        }
+
+        private func savedPlan(_ path: String, target: StateTarget, context: PlanningContext) throws -> RoomSyncEngine.Plan {
+            let saved = try SavedPlan.read(from: path)
+            guard saved.target == target else {
+                throw EngineError("the plan \(path) was made for \(saved.target), not \(target)")
+            }
+            let reasons = saved.staleReasons(live: context.live, state: context.state)
+            guard reasons.isEmpty else {
+                throw EngineError(
+                    "the plan \(path) is stale: " + reasons.joined(separator: "; ") + ". Run `roomsync plan --out \(path)` again.")
+            }
+            return saved.plan
+        }
+
+        private func confirm() throws {
+            guard !autoApprove else { return }
+            guard Console.stdinIsTerminal else {
+                throw EngineError("apply needs confirmation but stdin is not a terminal; review the plan and pass --auto-approve")
+            }
+            Console.out("\nDo you want to apply these changes? Only 'yes' is accepted: ")
+            guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+                throw EngineError("apply cancelled; nothing was changed")
+            }
+        }
+
+        private func summary(_ result: ApplyResult) -> String {
+            let counts = PlannedChange.Action.allCases.map { "\(result.succeeded[$0] ?? 0) \(PlanRenderer.pastTense($0))" }
+            var line = (result.isSuccess ? "Apply complete: " : "Apply incomplete: ") + counts.joined(separator: ", ")
+            if !result.failures.isEmpty { line += ", \(result.failures.count) failed" }
+            if result.skipped > 0 { line += ", \(result.skipped) not started" }
+            return line + ".\n"
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import RoomSyncCore
+import RoomSyncEngine
+
+extension RoomSyncCommand {
+    struct Drift: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare the live rooms with what roomsync last applied.",
+            discussion: """
+                Reports rooms changed or deleted outside roomsync and live rooms nothing manages. Exit status 0 \
+                in sync, 2 drift, 1 error.
+
+                Examples:
+                  roomsync drift
+                  roomsync drift --format markdown > drift.md || [ $? -eq 2 ]
+                """)
+
+        @Argument(help: "Manifest files or directories (accepted for symmetry with plan; drift reads the state).")
+        var paths: [String] = []
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                var state = try StateFile.load(stateOptions.state)
+                let report = try await target.withAPI(verbose: output.verbose) { api, stateTarget in
+                    try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
+                    return DriftDetector.detect(state: state, live: try await listAllRooms(api))
+                }
+                Console.out(DriftRenderer.render(report, format: output.format, palette: Console.palette(noColor: output.noColor)))
+                if report.hasDrift { throw ExitCode(2) }
+            }
+        }
+    }
+}

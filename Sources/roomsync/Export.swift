@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+
+extension RoomSyncCommand {
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a manifest and a state from the live rooms.",
+            discussion: """
+                The way to onboard an organisation that already has rooms: a plan right after shows no changes. \
+                Rooms already in the state keep their keys.
+
+                Example:
+                  roomsync export --out rooms.yaml && roomsync plan rooms.yaml
+                """)
+
+        @Option(help: "Write the manifest here instead of stdout.")
+        var out: String?
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var stateOptions: StateOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let lock = try StateLock.acquire(forState: stateOptions.state)
+                defer { withExtendedLifetime(lock) {} }
+                var state = try StateFile.load(stateOptions.state)
+                let export = try await target.withAPI { api, stateTarget in
+                    try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
+                    return ManifestExporter.export(live: try await listAllRooms(api), state: state)
+                }
+                if let out {
+                    try AtomicFile.write(Data(export.manifest.utf8), to: out)
+                } else {
+                    Console.out(export.manifest)
+                }
+                try StateFile.save(export.state, to: stateOptions.state)
+                Console.err("Exported \(export.state.rooms.count) room(s)\(out.map { " to \($0)" } ?? ""); state written to \(stateOptions.state).")
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import RoomSyncCore
+import RoomSyncEngine
+
+extension RoomSyncCommand {
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Adopt an existing live room under a manifest key.",
+            discussion: """
+                Records in the state that KEY manages the live room MEETINGROOM_ID. Add KEY to a manifest, then \
+                `roomsync plan` shows what would change.
+
+                Example:
+                  roomsync import sz-18f-large 1024
+                """)
+
+        @Argument(help: "The manifest key.")
+        var key: String
+
+        @Argument(help: "The live room's meetingroom_id.")
+        var meetingroomID: Int
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var stateOptions: StateOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                let lock = try StateLock.acquire(forState: stateOptions.state)
+                defer { withExtendedLifetime(lock) {} }
+                var state = try StateFile.load(stateOptions.state)
+                try await target.withAPI { api, stateTarget in
+                    try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
+                    try StateEdits.importRoom(key: key, meetingroomID: meetingroomID, live: try await listAllRooms(api), state: &state)
+                }
+                try StateFile.save(state, to: stateOptions.state)
+                Console.out("Imported meetingroom_id \(meetingroomID) as '\(key)'.\n")
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import RoomSyncCore
+import RoomSyncEngine
+
+extension RoomSyncCommand {
+    struct Plan: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the live rooms, diff them with the manifests and print the plan.",
+            discussion: """
+                Nothing is changed. Exit status 0 on success and 1 on error; with --detailed-exitcode, 0 means \
+                no changes and 2 means there are changes.
+
+                Examples:
+                  roomsync plan rooms.yaml
+                  roomsync plan rooms/ --format markdown > plan.md
+                  roomsync plan --out plan.json --detailed-exitcode
+                """)
+
+        @Argument(help: "Manifest files or directories.")
+        var paths: [String] = ["rooms.yaml"]
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var output: OutputOptions
+
+        @Option(help: "Save the plan to this file for `apply --plan`.")
+        var out: String?
+
+        @Flag(help: "Exit 2 when the plan has changes, 0 when it has none.")
+        var detailedExitcode = false
+
+        @Flag(help: "Also delete live rooms that no manifest or state knows.")
+        var prune = false
+
+        @Flag(help: "Allow a plan that deletes more than 30% of the managed rooms.")
+        var allowMassDelete = false
+
+        func run() async throws {
+            try await reportingErrors {
+                let manifests = try readManifests(paths)
+                let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete)
+                let context = try await target.withAPI(verbose: output.verbose) { api, stateTarget in
+                    let context = try await PlanningContext.make(
+                        desired: manifests.rooms, statePath: stateOptions.state, api: api, target: stateTarget,
+                        options: options)
+                    if let out {
+                        try SavedPlan(target: stateTarget, plan: context.plan).write(to: out)
+                    }
+                    return context
+                }
+                Console.out(PlanRenderer.render(context.plan, format: output.format, palette: Console.palette(noColor: output.noColor)))
+                if let out, output.format == .text {
+                    Console.err("Saved the plan to \(out); apply it exactly with `roomsync apply --plan \(out)`.")
+                }
+                if detailedExitcode, context.plan.hasChanges { throw ExitCode(2) }
+            }
+        }
+    }
+}

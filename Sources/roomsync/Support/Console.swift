@@ -1,0 +1,46 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+import RoomSyncEngine
+
+/// Where the command writes: results to stdout, messages to stderr.
+enum Console {
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func err(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Colour only on a terminal, and never when `--no-color` or `NO_COLOR` says so.
+    static func palette(noColor: Bool) -> Palette {
+        let disabled = noColor || ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } == true
+        return Palette(enabled: stdoutIsTerminal && !disabled)
+    }
+}
+
+/// Runs a command body so that every failure ends as one `error: …` line on stderr and exit 1, instead of
+/// ArgumentParser's generic rendering or a trap.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let exit as ExitCode {
+        throw exit
+    } catch let error as CleanExit {
+        throw error
+    } catch let error as EngineError {
+        Console.err(error.message.hasPrefix("error:") || error.message.contains(": error: ") ? error.message : "error: \(error.message)")
+        throw ExitCode(1)
+    } catch {
+        Console.err("error: \(error)")
+        throw ExitCode(1)
+    }
+}

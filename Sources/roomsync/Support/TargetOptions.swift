@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+import RoomSyncSandbox
+import WeComAPI
+
+/// Which WeCom the command talks to (SPEC section 3, target options). The secret is read from the environment
+/// or a file, never from a flag, so it stays out of shell history and process lists.
+struct TargetOptions: ParsableArguments {
+    @Option(help: "WeCom API base URL (or WECOM_ENDPOINT).")
+    var endpoint: String?
+
+    @Option(name: .customLong("corp-id"), help: "Corp id (or WECOM_CORP_ID).")
+    var corpID: String?
+
+    @Option(name: .customLong("corp-secret-file"), help: "A file holding the corp secret (or WECOM_CORP_SECRET).")
+    var corpSecretFile: String?
+
+    @Flag(help: "Use the embedded sandbox, stored in .roomsync/sandbox.json.")
+    var sandbox = false
+
+    @Option(name: .customLong("sandbox-data"), help: ArgumentHelp("The embedded sandbox's data file.", visibility: .hidden))
+    var sandboxData: String = ".roomsync/sandbox.json"
+
+    static let defaultEndpoint = "https://qyapi.weixin.qq.com"
+
+    /// Runs `body` with the API the options name and shuts the client down on every path.
+    func withAPI<T>(verbose: Bool = false, _ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
+        let environment = ProcessInfo.processInfo.environment
+        if sandbox {
+            return try await withEmbeddedSandbox(body)
+        }
+        let corpID = corpID ?? environment["WECOM_CORP_ID"].flatMap { $0.isEmpty ? nil : $0 }
+        let secret = try readSecret(environment)
+        guard let corpID, let secret else {
+            if corpID != nil || secret != nil {
+                throw EngineError(
+                    corpID == nil
+                        ? "a corp secret was given but no corp id: set WECOM_CORP_ID or pass --corp-id"
+                        : "no corp secret: set WECOM_CORP_SECRET or pass --corp-secret-file PATH")
+            }
+            if environment["CI"].map({ !$0.isEmpty }) == true {
+                throw EngineError(
+                    "no target: CI is set and no credentials were given; set WECOM_CORP_ID and WECOM_CORP_SECRET "
+                        + "(or --corp-secret-file), or pass --sandbox explicitly")
+            }
+            Console.err("note: no WeCom credentials given; using the embedded sandbox (\(sandboxData)). Pass --sandbox to silence this.")
+            return try await withEmbeddedSandbox(body)
+        }
+        let endpoint = endpoint ?? environment["WECOM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultEndpoint
+        let client = WeComClient(
+            configuration: WeComClient.Configuration(
+                endpoint: endpoint, corpID: corpID, corpSecret: secret,
+                onEvent: { event in ClientEventPrinter.print(event, verbose: verbose) }))
+        let target = StateTarget(endpoint: endpoint, corpID: corpID)
+        do {
+            let result = try await body(client, target)
+            try? await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func withEmbeddedSandbox<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
+        let sandbox: EmbeddedSandbox
+        do {
+            sandbox = try EmbeddedSandbox(dataFile: sandboxData)
+        } catch {
+            throw EngineError("cannot open the embedded sandbox \(sandboxData): \(error)")
+        }
+        return try await body(sandbox, StateTarget(endpoint: "sandbox:\(sandboxData)", corpID: nil))
+    }
+
+    private func readSecret(_ environment: [String: String]) throws -> String? {
+        if let corpSecretFile {
+            do {
+                let secret = try String(contentsOfFile: corpSecretFile, encoding: .utf8)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !secret.isEmpty else { throw EngineError("the corp secret file \(corpSecretFile) is empty") }
+                return secret
+            } catch let error as EngineError {
+                throw error
+            } catch {
+                throw EngineError("cannot read the corp secret file \(corpSecretFile)")
+            }
+        }
+        return environment["WECOM_CORP_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
+
+/// Lists every live room.
+func listAllRooms(_ api: any MeetingRoomAPI) async throws -> [MeetingRoom] {
+    try await api.listMeetingRooms(ListMeetingRoomsRequest())
+}

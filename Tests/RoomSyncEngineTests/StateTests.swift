@@ -1,0 +1,96 @@
+import Foundation
+import RoomSyncCore
+import RoomSyncTestSupport
+import Testing
+
+@testable import RoomSyncEngine
+
+@Suite struct StateTests {
+    @Test func missingStateIsEmpty() async throws {
+        try await withTemporaryDirectory { directory in
+            let state = try StateFile.load(directory.appendingPathComponent("none.json").path)
+            #expect(state.rooms.isEmpty)
+            #expect(state.target == nil)
+        }
+    }
+
+    @Test func roundTripsAndStaysSorted() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent(".roomsync/state.json").path
+            let state = Fixture.state([("b", Fixture.live(2, name: "b")), ("a", Fixture.live(1, name: "a"))])
+            try StateFile.save(state, to: path)
+            #expect(try StateFile.load(path) == state)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.range(of: "\"a\"")!.lowerBound < text.range(of: "\"b\"")!.lowerBound)
+        }
+    }
+
+    @Test(arguments: ["", "{", "<html>502</html>", "{\"format_version\": 1}", "{\"format_version\": 2, \"rooms\": {}, \"pending_adds\": []}"])
+    func corruptStateIsAClearError(content: String) async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("state.json").path
+            try content.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect {
+                try StateFile.load(path)
+            } throws: { error in
+                let message = (error as? EngineError)?.message ?? ""
+                return message.hasPrefix("state file \(path)") && !message.contains("\n")
+            }
+        }
+    }
+
+    @Test func stateIsBoundToItsTarget() throws {
+        var state = RoomSyncState()
+        try StateFile.bind(&state, to: StateTarget(endpoint: "https://a", corpID: "x"), path: "s.json")
+        #expect(state.target == StateTarget(endpoint: "https://a", corpID: "x"))
+        #expect(throws: EngineError.self) {
+            try StateFile.bind(&state, to: StateTarget(endpoint: "https://a", corpID: "y"), path: "s.json")
+        }
+    }
+
+    @Test func secondLockFailsNamingTheHolderAndReleaseFreesIt() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("state.json").path
+            var first: StateLock? = try StateLock.acquire(forState: path)
+            #expect {
+                try StateLock.acquire(forState: path)
+            } throws: { error in
+                "\(error)".contains("pid \(ProcessInfo.processInfo.processIdentifier)")
+            }
+            withExtendedLifetime(first) {}
+            first = nil
+            _ = try StateLock.acquire(forState: path)
+        }
+    }
+
+    @Test func pendingAddFoundLiveIsMapped() {
+        var state = RoomSyncState()
+        let request = AddMeetingRoomRequest(name: "a-room", capacity: 10, city: "深圳", building: "腾讯大厦", floor: "18F")
+        state.pendingAdds = [PendingAdd(key: "a", request: request, protect: true)]
+        PendingAddResolver.resolve(&state, live: [Fixture.live(4, name: "a-room")])
+        #expect(state.rooms["a"]?.meetingroomID == 4)
+        #expect(state.rooms["a"]?.protect == true)
+        #expect(state.pendingAdds.isEmpty)
+    }
+
+    @Test func pendingAddNotFoundIsDropped() {
+        var state = RoomSyncState()
+        state.pendingAdds = [PendingAdd(key: "a", request: AddMeetingRoomRequest(name: "a-room", capacity: 10), protect: false)]
+        PendingAddResolver.resolve(&state, live: [Fixture.live(4, name: "other")])
+        #expect(state.rooms.isEmpty)
+        #expect(state.pendingAdds.isEmpty)
+    }
+
+    @Test func importMoveRemove() throws {
+        var state = RoomSyncState()
+        let live = [Fixture.live(4, name: "x")]
+        try StateEdits.importRoom(key: "x", meetingroomID: 4, live: live, state: &state)
+        #expect(throws: EngineError.self) { try StateEdits.importRoom(key: "y", meetingroomID: 4, live: live, state: &state) }
+        #expect(throws: EngineError.self) { try StateEdits.importRoom(key: "Bad Key", meetingroomID: 5, live: live, state: &state) }
+        #expect(throws: EngineError.self) { try StateEdits.importRoom(key: "z", meetingroomID: 99, live: live, state: &state) }
+        try StateEdits.move("x", to: "y", in: &state)
+        #expect(state.rooms["y"]?.meetingroomID == 4)
+        try StateEdits.remove("y", from: &state)
+        #expect(state.rooms.isEmpty)
+    }
+}
