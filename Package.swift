@@ -91,12 +91,12 @@ let package = Package(
         .testTarget(
             name: "RoomSyncEngineTests",
             dependencies: ["RoomSyncEngine", "RoomSyncSandbox", "RoomSyncTestSupport"],
-            resources: [.copy("Golden")],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RoomSyncTestSupport", "RoomSyncCore"],
+            dependencies: ["RoomSyncTestSupport", "RoomSyncCore", "RoomSyncEngine"],
             swiftSettings: swiftSettings
         ),
     ]
