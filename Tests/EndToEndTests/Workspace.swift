@@ -1,0 +1,99 @@
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+import RoomSyncSandbox
+import RoomSyncTestSupport
+import WeComAPI
+
+/// A scratch directory wired to a served sandbox on a loopback port: the place an end-to-end test writes
+/// manifests, runs the built `roomsync`, and looks at the live rooms.
+struct Workspace {
+    let directory: URL
+    let endpoint: String
+    static let corpID = "ww-sandbox"
+    static let corpSecret = "sandbox-secret"
+
+    var environment: [String: String] {
+        ["WECOM_ENDPOINT": endpoint, "WECOM_CORP_ID": Self.corpID, "WECOM_CORP_SECRET": Self.corpSecret]
+    }
+
+    func write(_ text: String, to name: String = "rooms.yaml") throws {
+        try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    func roomsync(_ arguments: String..., stdin: String? = nil) async throws -> RoomSyncBinary.Result {
+        try await RoomSyncBinary.run(arguments, in: directory, environment: environment, stdin: stdin)
+    }
+
+    func start(_ arguments: String...) throws -> RunningRoomSync {
+        try RoomSyncBinary.start(arguments, in: directory, environment: environment)
+    }
+
+    /// The live rooms, listed through the client as any WeCom user would see them.
+    func liveRooms() async throws -> [MeetingRoom] {
+        try await withClient { try await $0.listMeetingRooms(ListMeetingRoomsRequest()) }
+    }
+
+    /// Changes made "in the admin console": straight through the API, behind roomsync's back.
+    func withClient<T>(_ body: (WeComClient) async throws -> T) async throws -> T {
+        let client = WeComClient(
+            configuration: WeComClient.Configuration(endpoint: endpoint, corpID: Self.corpID, corpSecret: Self.corpSecret))
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    func state() throws -> RoomSyncState {
+        try StateFile.load(directory.appendingPathComponent(".roomsync/state.json").path)
+    }
+
+    var statePath: URL { directory.appendingPathComponent(".roomsync/state.json") }
+}
+
+func withWorkspace(
+    _ options: SandboxServer.Options = SandboxServer.Options(), _ body: (Workspace) async throws -> Void
+) async throws {
+    try await withTemporaryDirectory { directory in
+        try await withServedSandbox(options) { sandbox in
+            try await body(Workspace(directory: directory, endpoint: sandbox.endpoint))
+        }
+    }
+}
+
+/// A manifest of `count` rooms on floors of one building, with optional overrides per key.
+func manifest(rooms: [String: String], defaults: String = manifestDefaults) -> String {
+    var text = "version: 1\n\(defaults)rooms:\n"
+    for key in rooms.keys.sorted() {
+        text += "  \(key):\n"
+        for line in rooms[key]!.split(separator: "\n") { text += "    \(line)\n" }
+    }
+    return text
+}
+
+let manifestDefaults = """
+    defaults:
+      city: 深圳
+      building: 腾讯大厦
+      coordinate: {latitude: "22.540503", longitude: "113.934528"}
+
+    """
+
+func room(_ name: String, capacity: Int = 10, floor: String = "18F", extra: String = "") -> String {
+    "name: \(name)\ncapacity: \(capacity)\nfloor: \(floor)\n\(extra)"
+}
+
+func numberedRooms(_ count: Int, prefix: String = "r") -> [String: String] {
+    Dictionary(uniqueKeysWithValues: (1...count).map { ("\(prefix)\($0)", room("\(prefix.uppercased())-\($0)", floor: "\($0 % 5 + 1)F")) })
+}
+
+extension RoomSyncBinary.Result {
+    /// The plan's JSON summary counts.
+    func summary() throws -> [String: Int] {
+        (try json()["summary"] as? [String: Int]) ?? [:]
+    }
+}
