@@ -10,6 +10,6 @@ struct RoomSyncCommand: AsyncParsableCommand {
             applies it idempotently and reports drift.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self]
+        subcommands: [Validate.self, Sandbox.self]
     )
 }
