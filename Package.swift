@@ -78,7 +78,10 @@ let package = Package(
         // Helpers the tests share: a served sandbox on a loopback port, running the built binary, temp dirs.
         .target(
             name: "RoomSyncTestSupport",
-            dependencies: ["RoomSyncCore", "RoomSyncSandbox", "WeComAPI"],
+            dependencies: [
+                "RoomSyncCore", "RoomSyncSandbox", "WeComAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -92,6 +95,8 @@ let package = Package(
             dependencies: [
                 "WeComAPI", "RoomSyncSandbox", "RoomSyncTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -129,6 +129,11 @@ public actor SandboxStore {
         return expiry > now ? .valid : .expired
     }
 
+    /// Every token issued so far, for tests that check no token leaks into output.
+    public func issuedTokens() -> [String] {
+        Array(tokens.keys)
+    }
+
     /// Expires every token issued so far, as if their TTL had passed; for tests of token refresh.
     public func expireAllTokens() {
         let past = Date(timeIntervalSince1970: 0)
