@@ -108,7 +108,12 @@ public final class WeComClient: MeetingRoomAPI {
         var httpConfiguration = HTTPClient.Configuration()
         // WeCom never redirects an API call; a redirect is a login page or a proxy, reported as a bad response.
         httpConfiguration.redirectConfiguration = .disallow
-        httpConfiguration.timeout = .init(connect: .seconds(10), read: configuration.requestTimeout.timeAmount)
+        // A refused connection is retried by AsyncHTTPClient until the connect timeout, so keep it no longer than
+        // the request timeout.
+        httpConfiguration.timeout = .init(
+            connect: min(.seconds(10), configuration.requestTimeout).timeAmount,
+            read: configuration.requestTimeout.timeAmount
+        )
         http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
         tokens = TokenCache()
         limiter = RateLimiter(

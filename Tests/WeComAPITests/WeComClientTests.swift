@@ -209,7 +209,7 @@ import WeComAPI
     @Test func connectionRefusedIsATransportError() async throws {
         // Port 1 on loopback: nothing listens there, so the connection is refused before anything is sent.
         let configuration = WeComClient.Configuration(
-            endpoint: "http://127.0.0.1:1", corpID: "c", corpSecret: "s", requestTimeout: .seconds(5),
+            endpoint: "http://127.0.0.1:1", corpID: "c", corpSecret: "s", requestTimeout: .milliseconds(500),
             retry: .init(maxAttempts: 2, baseDelay: .milliseconds(1))
         )
         try await withWeComClient(configuration) { client in
