@@ -18,7 +18,7 @@ extension WeComClient {
         var token = try await currentToken()
         var refreshed = false
         while true {
-            let encoded = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? token
+            let encoded = token.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? token
             do {
                 return try await send(
                     operation, method: .POST, url: "\(base)/cgi-bin/\(operation)?access_token=\(encoded)",
@@ -35,6 +35,9 @@ extension WeComClient {
             }
         }
     }
+
+    /// Characters a query value may hold unescaped: the query set without the separators `&`, `=`, `+`, `#`.
+    static let queryValueAllowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))
 
     /// What one HTTP exchange came to.
     enum Outcome {
