@@ -151,15 +151,16 @@ public actor SandboxStore {
         if request.coordinate != nil, location == nil {
             throw SandboxError.invalid("coordinate", "needs city, building and floor")
         }
-        let id = nextID
-        nextID += 1
-        if let location { registerBuilding(location, coordinate: request.coordinate) }
-        rooms[id] = StoredRoom(
-            id: id, name: request.name, capacity: request.capacity, location: location, equipment: equipment,
-            range: request.range
-        )
-        try persist()
-        return id
+        return try committing {
+            let id = nextID
+            nextID += 1
+            if let location { registerBuilding(location, coordinate: request.coordinate) }
+            rooms[id] = StoredRoom(
+                id: id, name: request.name, capacity: request.capacity, location: location, equipment: equipment,
+                range: request.range
+            )
+            return id
+        }
     }
 
     public func edit(_ request: EditMeetingRoomRequest) throws {
@@ -188,16 +189,17 @@ public actor SandboxStore {
         if request.coordinate != nil, room.location == nil {
             throw SandboxError.invalid("coordinate", "needs city, building and floor")
         }
-        if let location = room.location { registerBuilding(location, coordinate: request.coordinate) }
-        rooms[room.id] = room
-        try persist()
+        try committing {
+            if let location = room.location { registerBuilding(location, coordinate: request.coordinate) }
+            rooms[room.id] = room
+        }
     }
 
     public func delete(_ request: DeleteMeetingRoomRequest) throws {
-        guard rooms.removeValue(forKey: request.meetingroomID) != nil else {
+        guard rooms[request.meetingroomID] != nil else {
             throw SandboxError.invalid("meetingroom_id", "no meeting room \(request.meetingroomID)")
         }
-        try persist()
+        try committing { rooms[request.meetingroomID] = nil }
     }
 
     /// The rooms matching the filters, by id. `range` is included only when `showRange` is true, as WeCom returns
@@ -279,6 +281,20 @@ public actor SandboxStore {
     }
 
     // MARK: Persistence
+
+    /// Applies `change` and saves it; if saving fails, the change is undone, so a call answered with an error
+    /// never took effect (a client may safely send it again).
+    private func committing<T>(_ change: () -> T) throws -> T {
+        let saved = (rooms, buildings, nextID)
+        let result = change()
+        do {
+            try persist()
+        } catch {
+            (rooms, buildings, nextID) = saved
+            throw error
+        }
+        return result
+    }
 
     /// Writes the whole store to a temporary file and renames it over the data file, so a crash leaves either
     /// the old or the new file, never half of one. `nextID` is saved too: ids are never reused across restarts.

@@ -62,6 +62,20 @@ import Testing
         }
     }
 
+    @Test func aFailedSaveUndoesTheChange() async throws {
+        try await withTemporaryDirectory { directory in
+            // The data file's "directory" is a regular file, so every save fails.
+            let blocker = directory.appendingPathComponent("blocker")
+            try Data().write(to: blocker)
+            let sandbox = try EmbeddedSandbox(dataFile: blocker.appendingPathComponent("sandbox.json").path)
+            let error = try await #require(throws: MeetingRoomAPIError.self) {
+                _ = try await sandbox.addMeetingRoom(room("A"))
+            }
+            #expect(error.errcode == WeComErrcode.busy)
+            #expect(try await sandbox.listMeetingRooms(.init()).isEmpty)
+        }
+    }
+
     @Test func memoryKeepsNothing() async throws {
         let first = try EmbeddedSandbox(dataFile: ":memory:")
         _ = try await first.addMeetingRoom(room("A"))
