@@ -98,6 +98,21 @@ import WeComAPI
         }
     }
 
+    @Test func aTokenIsRefreshedBeforeItExpires() async throws {
+        var options = SandboxServer.Options()
+        options.tokenTTL = 1
+        try await withServedSandbox(options) { sandbox in
+            try await withWeComClient(sandbox.clientConfiguration()) { client in
+                _ = try await client.listMeetingRooms(.init())
+                try await Task.sleep(for: .milliseconds(1100))
+                _ = try await client.listMeetingRooms(.init())
+                #expect(await sandbox.store.tokensIssued == 2)
+                // The second list went out with the new token at once: no call was rejected with 42001.
+                #expect(await sandbox.store.callCount("list") == 2)
+            }
+        }
+    }
+
     @Test func aTokenRejectedTwiceIsAnErrorNotALoop() async throws {
         try await withFakeWeCom({ router in
             router.post("/cgi-bin/oa/meetingroom/list") { _, _ in
