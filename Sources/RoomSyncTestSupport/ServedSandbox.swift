@@ -42,26 +42,14 @@ public func withServedSandbox<T>(
     // expected here and would bury real failures in test output.
     logger.logLevel = .critical
     let server = try SandboxServer(options: options, logger: logger)
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let task = Task {
-        // Ends the stream if the server stops (or fails to bind) before reporting a port, so we never wait forever.
-        defer { continuation.finish() }
-        try await server.run { _, port in continuation.yield(port) }
-    }
-    var iterator = ports.makeAsyncIterator()
-    guard let port = await iterator.next() else {
-        try await task.value
-        throw ServedSandboxError(message: "the sandbox stopped before it was listening")
-    }
-    let served = ServedSandbox(endpoint: "http://127.0.0.1:\(port)", port: port, store: server.store, options: options)
+    let running = try await server.start()
+    let served = ServedSandbox(endpoint: running.endpoint, port: running.port, store: running.store, options: options)
     do {
         let result = try await body(served)
-        task.cancel()
-        _ = try? await task.value
+        await running.stop()
         return result
     } catch {
-        task.cancel()
-        _ = try? await task.value
+        await running.stop()
         throw error
     }
 }
@@ -79,11 +67,6 @@ public func withWeComClient<T>(
         try? await client.shutdown()
         throw error
     }
-}
-
-public struct ServedSandboxError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
 }
 
 /// Collects values from concurrent callbacks (client events, log lines) for a test to inspect afterwards.
