@@ -222,7 +222,7 @@ public actor SandboxStore {
                 meetingroomID: room.id, name: room.name, capacity: room.capacity, city: room.location?.city,
                 building: room.location?.building, floor: room.location?.floor, equipment: room.equipment,
                 coordinate: room.location.flatMap { coordinate(of: $0) }, needApproval: 0,
-                range: showRange ? (room.range ?? RoomRange()) : nil
+                range: showRange ? room.range : nil
             )
         }
     }

@@ -24,13 +24,15 @@ actor TokenCache {
 
     private func refresh(fetch: @escaping @Sendable () async throws -> (String, Int)) async throws -> String {
         if let inFlight { return try await inFlight.value }
+        // The task runs on this actor, after `inFlight` is set. It clears `inFlight` itself, in the same step that
+        // stores the token, so no caller can ever join a finished refresh and get a token already known stale.
         let task = Task<String, any Error> {
+            defer { self.inFlight = nil }
             let (newToken, expiresIn) = try await fetch()
             self.store(newToken, expiresIn: expiresIn)
             return newToken
         }
         inFlight = task
-        defer { inFlight = nil }
         return try await task.value
     }
 
