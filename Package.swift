@@ -42,6 +42,9 @@ let package = Package(
                 "RoomSyncCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -52,6 +55,7 @@ let package = Package(
                 "RoomSyncCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -74,7 +78,10 @@ let package = Package(
         // Helpers the tests share: a served sandbox on a loopback port, running the built binary, temp dirs.
         .target(
             name: "RoomSyncTestSupport",
-            dependencies: ["RoomSyncCore", "RoomSyncSandbox", "WeComAPI"],
+            dependencies: [
+                "RoomSyncCore", "RoomSyncSandbox", "WeComAPI",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -85,7 +92,13 @@ let package = Package(
         ),
         .testTarget(
             name: "WeComAPITests",
-            dependencies: ["WeComAPI", "RoomSyncSandbox", "RoomSyncTestSupport"],
+            dependencies: [
+                "WeComAPI", "RoomSyncSandbox", "RoomSyncTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

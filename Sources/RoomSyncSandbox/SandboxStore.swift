@@ -1,2 +1,324 @@
+import Foundation
 import RoomSyncCore
-// Placeholder: the sandbox store lands with issue 3.
+
+/// The sandbox's one source of truth: rooms, buildings, ids, tokens and call counters, with every rule of SPEC
+/// section 6. Both the embedded sandbox and the HTTP server call into it, so they cannot disagree.
+///
+/// Errors are `SandboxError`s carrying WeCom's errcode and an errmsg naming the invalid parameter.
+public actor SandboxStore {
+    /// A WeCom-style failure: what the server answers as `{"errcode":…,"errmsg":…}`.
+    public struct SandboxError: Error, Sendable, Hashable {
+        public let errcode: Int
+        public let errmsg: String
+
+        public init(errcode: Int, errmsg: String) {
+            self.errcode = errcode
+            self.errmsg = errmsg
+        }
+
+        static func invalid(_ parameter: String, _ why: String) -> SandboxError {
+            SandboxError(errcode: WeComErrcode.invalidParameter, errmsg: "invalid parameter \(parameter): \(why)")
+        }
+    }
+
+    /// What a token check found.
+    public enum TokenStatus: Sendable, Equatable {
+        case valid, invalid, expired
+    }
+
+    /// Thrown by `init` when the data file exists but cannot be read as a sandbox file.
+    public struct DataFileError: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let reason: String
+        public var description: String { "sandbox data file \(path) is not valid: \(reason)" }
+    }
+
+    struct Building: Codable, Hashable, Sendable {
+        var city: String
+        var building: String
+        var coordinate: Coordinate?
+    }
+
+    /// The persisted form. Versioned so a later format can read old files.
+    struct Snapshot: Codable, Sendable {
+        var version: Int
+        var nextID: Int
+        var rooms: [StoredRoom]
+        var buildings: [Building]
+
+        enum CodingKeys: String, CodingKey {
+            case version
+            case nextID = "next_id"
+            case rooms, buildings
+        }
+    }
+
+    struct StoredRoom: Codable, Hashable, Sendable {
+        var id: Int
+        var name: String
+        var capacity: Int
+        var location: RoomLocation?
+        var equipment: [Int]
+        var range: RoomRange?
+    }
+
+    /// Maximum name length in Unicode scalars, as the seed document says ("最多30个字符").
+    public static let maxNameLength = 30
+    /// Maximum entries in each of `range.user_list` and `range.department_list`.
+    public static let maxRangeEntries = 1000
+
+    private let dataFile: String?
+    private var rooms: [Int: StoredRoom] = [:]
+    private var buildings: [Building] = []
+    private var nextID = 1
+    private var tokens: [String: Date] = [:]
+    private var callCounts: [String: Int] = [:]
+    /// How many access tokens `gettoken` has issued since this store was created.
+    public private(set) var tokensIssued = 0
+
+    /// Loads `dataFile` if it exists; `nil` or `:memory:` keeps everything in memory only.
+    public init(dataFile: String?) throws {
+        let path = (dataFile == ":memory:") ? nil : dataFile
+        self.dataFile = path
+        guard let path, FileManager.default.fileExists(atPath: path) else { return }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw DataFileError(path: path, reason: "cannot read it (\(error.localizedDescription))")
+        }
+        let snapshot: Snapshot
+        do {
+            snapshot = try JSONDecoder().decode(Snapshot.self, from: data)
+        } catch {
+            throw DataFileError(path: path, reason: "it is not sandbox JSON; move it away or use another --data file")
+        }
+        guard snapshot.version == 1 else {
+            throw DataFileError(path: path, reason: "unknown format version \(snapshot.version)")
+        }
+        for room in snapshot.rooms { rooms[room.id] = room }
+        buildings = snapshot.buildings
+        // Never hand out an id that a stored room already has, even if the file was edited by hand.
+        nextID = max(snapshot.nextID, (rooms.keys.max() ?? 0) + 1)
+    }
+
+    // MARK: Counters
+
+    /// Counts one call of `api` (`gettoken`, `add`, `list`, `edit`, `del`), whether or not it succeeds.
+    public func recordCall(_ api: String) {
+        callCounts[api, default: 0] += 1
+    }
+
+    /// How many calls of `api` were recorded.
+    public func callCount(_ api: String) -> Int {
+        callCounts[api, default: 0]
+    }
+
+    // MARK: Tokens
+
+    /// Issues a new access token valid for `ttl` seconds.
+    public func issueToken(ttl: Int, now: Date = Date()) -> String {
+        tokensIssued += 1
+        let token = "sandbox-token-\(tokensIssued)-\(UUID().uuidString.prefix(8))"
+        tokens[token] = now.addingTimeInterval(TimeInterval(ttl))
+        return token
+    }
+
+    public func tokenStatus(_ token: String, now: Date = Date()) -> TokenStatus {
+        guard let expiry = tokens[token] else { return .invalid }
+        return expiry > now ? .valid : .expired
+    }
+
+    /// Every token issued so far, for tests that check no token leaks into output.
+    public func issuedTokens() -> [String] {
+        Array(tokens.keys)
+    }
+
+    /// Expires every token issued so far, as if their TTL had passed; for tests of token refresh.
+    public func expireAllTokens() {
+        let past = Date(timeIntervalSince1970: 0)
+        for token in tokens.keys { tokens[token] = past }
+    }
+
+    // MARK: Meeting rooms
+
+    public func add(_ request: AddMeetingRoomRequest) throws -> Int {
+        try Self.validateName(request.name)
+        try Self.validateCapacity(request.capacity)
+        let location = try Self.location(city: request.city, building: request.building, floor: request.floor)
+        let equipment = try Self.validateEquipment(request.equipment ?? [])
+        if let range = request.range { try Self.validateRange(range) }
+        if request.coordinate != nil, location == nil {
+            throw SandboxError.invalid("coordinate", "needs city, building and floor")
+        }
+        return try committing {
+            let id = nextID
+            nextID += 1
+            if let location { registerBuilding(location, coordinate: request.coordinate) }
+            rooms[id] = StoredRoom(
+                id: id, name: request.name, capacity: request.capacity, location: location, equipment: equipment,
+                range: request.range
+            )
+            return id
+        }
+    }
+
+    public func edit(_ request: EditMeetingRoomRequest) throws {
+        guard var room = rooms[request.meetingroomID] else {
+            throw SandboxError.invalid("meetingroom_id", "no meeting room \(request.meetingroomID)")
+        }
+        if let name = request.name {
+            try Self.validateName(name)
+            room.name = name
+        }
+        if let capacity = request.capacity {
+            try Self.validateCapacity(capacity)
+            room.capacity = capacity
+        }
+        if request.city != nil || request.building != nil || request.floor != nil {
+            room.location = try Self.location(city: request.city, building: request.building, floor: request.floor)
+        }
+        if let equipment = request.equipment {
+            room.equipment = try Self.validateEquipment(equipment)
+        }
+        if let range = request.range {
+            try Self.validateRange(range)
+            // WeCom replaces the whole range; it never merges.
+            room.range = range
+        }
+        if request.coordinate != nil, room.location == nil {
+            throw SandboxError.invalid("coordinate", "needs city, building and floor")
+        }
+        try committing {
+            if let location = room.location { registerBuilding(location, coordinate: request.coordinate) }
+            rooms[room.id] = room
+        }
+    }
+
+    public func delete(_ request: DeleteMeetingRoomRequest) throws {
+        guard rooms[request.meetingroomID] != nil else {
+            throw SandboxError.invalid("meetingroom_id", "no meeting room \(request.meetingroomID)")
+        }
+        try committing { rooms[request.meetingroomID] = nil }
+    }
+
+    /// The rooms matching the filters, by id. `range` is included only when `showRange` is true, as WeCom returns
+    /// it only to its meeting-room system app.
+    public func list(_ request: ListMeetingRoomsRequest, showRange: Bool) throws -> [MeetingRoom] {
+        if request.building != nil, request.city == nil {
+            throw SandboxError.invalid("building", "filtering by building needs city")
+        }
+        if request.floor != nil, request.building == nil {
+            throw SandboxError.invalid("floor", "filtering by floor needs building")
+        }
+        let wanted = Set(try Self.validateEquipment(request.equipment ?? []))
+        return rooms.values.sorted { $0.id < $1.id }.filter { room in
+            if let city = request.city, room.location?.city != city { return false }
+            if let building = request.building, room.location?.building != building { return false }
+            if let floor = request.floor, room.location?.floor != floor { return false }
+            return wanted.isSubset(of: room.equipment)
+        }.map { room in
+            MeetingRoom(
+                meetingroomID: room.id, name: room.name, capacity: room.capacity, city: room.location?.city,
+                building: room.location?.building, floor: room.location?.floor, equipment: room.equipment,
+                coordinate: room.location.flatMap { coordinate(of: $0) }, needApproval: 0,
+                range: showRange ? room.range : nil
+            )
+        }
+    }
+
+    // MARK: Rules
+
+    private func coordinate(of location: RoomLocation) -> Coordinate? {
+        buildings.first { $0.city == location.city && $0.building == location.building }?.coordinate
+    }
+
+    /// Buildings keep the first coordinates they were given: WeCom does not change an existing building's.
+    private func registerBuilding(_ location: RoomLocation, coordinate: Coordinate?) {
+        if let index = buildings.firstIndex(where: { $0.city == location.city && $0.building == location.building }) {
+            if buildings[index].coordinate == nil { buildings[index].coordinate = coordinate }
+        } else {
+            buildings.append(Building(city: location.city, building: location.building, coordinate: coordinate))
+        }
+    }
+
+    static func validateName(_ name: String) throws {
+        if name.trimmingCharacters(in: .whitespaces).isEmpty { throw SandboxError.invalid("name", "must not be empty") }
+        if name.unicodeScalars.count > maxNameLength {
+            throw SandboxError.invalid("name", "longer than \(maxNameLength) characters")
+        }
+    }
+
+    static func validateCapacity(_ capacity: Int) throws {
+        if capacity < 1 { throw SandboxError.invalid("capacity", "must be at least 1") }
+    }
+
+    static func location(city: String?, building: String?, floor: String?) throws -> RoomLocation? {
+        switch (city, building, floor) {
+        case (nil, nil, nil):
+            return nil
+        case (let city?, let building?, let floor?) where !city.isEmpty && !building.isEmpty && !floor.isEmpty:
+            return RoomLocation(city: city, building: building, floor: floor)
+        default:
+            throw SandboxError.invalid("city/building/floor", "give all three or none")
+        }
+    }
+
+    static func validateEquipment(_ equipment: [Int]) throws -> [Int] {
+        for id in equipment where !(1...5).contains(id) {
+            throw SandboxError.invalid("equipment", "unknown equipment id \(id) (1-5)")
+        }
+        return Array(Set(equipment)).sorted()
+    }
+
+    static func validateRange(_ range: RoomRange) throws {
+        if range.userList.count > maxRangeEntries {
+            throw SandboxError.invalid("range.user_list", "more than \(maxRangeEntries) members")
+        }
+        if range.departmentList.count > maxRangeEntries {
+            throw SandboxError.invalid("range.department_list", "more than \(maxRangeEntries) departments")
+        }
+    }
+
+    // MARK: Persistence
+
+    /// Applies `change` and saves it; if saving fails, the change is undone, so a call answered with an error
+    /// never took effect (a client may safely send it again).
+    private func committing<T>(_ change: () -> T) throws -> T {
+        let saved = (rooms, buildings, nextID)
+        let result = change()
+        do {
+            try persist()
+        } catch {
+            (rooms, buildings, nextID) = saved
+            throw error
+        }
+        return result
+    }
+
+    /// Writes the whole store to a temporary file and renames it over the data file, so a crash leaves either
+    /// the old or the new file, never half of one. `nextID` is saved too: ids are never reused across restarts.
+    private func persist() throws {
+        guard let dataFile else { return }
+        let snapshot = Snapshot(
+            version: 1, nextID: nextID, rooms: rooms.values.sorted { $0.id < $1.id }, buildings: buildings
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        do {
+            let data = try encoder.encode(snapshot)
+            let url = URL(fileURLWithPath: dataFile)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true
+            )
+            let temporary = url.deletingLastPathComponent()
+                .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+            try data.write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else {
+                throw CocoaError(.fileWriteUnknown)
+            }
+        } catch {
+            throw SandboxError(errcode: WeComErrcode.busy, errmsg: "system busy: cannot write sandbox data file")
+        }
+    }
+}

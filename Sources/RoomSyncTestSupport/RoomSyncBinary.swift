@@ -50,8 +50,8 @@ public enum RoomSyncBinary {
         process.environment = env
         let out = directory.appendingPathComponent(".out-\(UUID().uuidString)")
         let err = directory.appendingPathComponent(".err-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
         // Files rather than pipes: a chatty child never blocks on a full pipe while the test waits for it.
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)

@@ -71,4 +71,6 @@ public enum WeComErrcode {
     public static let expiredToken = 42001
     public static let rateLimited = 45009
     public static let systemBusy = 45033
+    /// The body is not valid JSON. The sandbox answers malformed JSON with this, as WeCom does.
+    public static let badJSON = 47001
 }

@@ -1,0 +1,158 @@
+import Foundation
+import Hummingbird
+import RoomSyncCore
+
+extension SandboxServer {
+    func getToken(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
+        await store.recordCall("gettoken")
+        if options.latencyMs > 0 { try await Task.sleep(for: .milliseconds(options.latencyMs)) }
+        if let limited = await faults.rateLimited("gettoken") { return Self.answer(limited) }
+        var parameters: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+        // SDKs sometimes POST the credentials as a form or JSON body instead of the query.
+        if request.method == .post {
+            var request = request
+            let body = Data(try await Self.bytes(of: &request))
+            if let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+                for (key, value) in json { if let value = value as? String { parameters[key] = value } }
+            } else if let form = String(data: body, encoding: .utf8) {
+                for pair in form.split(separator: "&") {
+                    let parts = pair.split(separator: "=", maxSplits: 1)
+                    guard parts.count == 2 else { continue }
+                    let value = String(parts[1]).replacingOccurrences(of: "+", with: " ")
+                    parameters[String(parts[0])] = value.removingPercentEncoding ?? value
+                }
+            }
+        }
+        guard parameters["corpid"] == options.corpID else {
+            return Self.answer(.init(errcode: WeComErrcode.badCorpID, errmsg: "invalid corpid"))
+        }
+        guard parameters["corpsecret"] == options.corpSecret else {
+            return Self.answer(.init(errcode: WeComErrcode.badSecret, errmsg: "invalid credential: corpsecret"))
+        }
+        let token = await store.issueToken(ttl: options.tokenTTL)
+        return Self.json([
+            "errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": options.tokenTTL,
+        ])
+    }
+
+    func meetingRoom(_ api: String, _ request: Request, _ context: SandboxRequestContext) async throws -> Response {
+        await store.recordCall(api)
+        if options.latencyMs > 0 { try await Task.sleep(for: .milliseconds(options.latencyMs)) }
+        if let limited = await faults.rateLimited(api) { return Self.answer(limited) }
+        guard let token = request.uri.queryParameters["access_token"].map(String.init), !token.isEmpty else {
+            return Self.answer(.init(errcode: WeComErrcode.missingToken, errmsg: "access_token missing"))
+        }
+        switch await store.tokenStatus(token) {
+        case .valid: break
+        case .invalid:
+            return Self.answer(.init(errcode: WeComErrcode.invalidToken, errmsg: "invalid access_token"))
+        case .expired:
+            return Self.answer(.init(errcode: WeComErrcode.expiredToken, errmsg: "access_token expired"))
+        }
+        let draw = await faults.draw()
+        if let errcode = draw.fault {
+            return Self.answer(.init(errcode: errcode, errmsg: errcode == -1 ? "system busy" : "injected fault"))
+        }
+        var request = request
+        let body = Data(try await Self.bytes(of: &request))
+        let answer: Response
+        do {
+            answer = try await apply(api, body: body)
+        } catch let error as SandboxStore.SandboxError {
+            answer = Self.answer(error)
+        }
+        if draw.drop {
+            // The call is applied; now the answer is lost. Closing the channel before anything is written leaves
+            // the client with a closed connection and an empty reply, like a network failure after the request.
+            logger.debug("dropping the response to \(api)")
+            try? await context.channel.close()
+            throw DroppedResponse()
+        }
+        return answer
+    }
+
+    private func apply(_ api: String, body: Data) async throws -> Response {
+        switch api {
+        case "add":
+            let id = try await store.add(try Self.decode(AddMeetingRoomRequest.self, body))
+            return Self.json(["errcode": 0, "errmsg": "ok", "meetingroom_id": id])
+        case "list":
+            let rooms = try await store.list(
+                try Self.decode(ListMeetingRoomsRequest.self, body, emptyIsObject: true), showRange: options.showRange
+            )
+            return Self.encoded(ListAnswer(meetingroomList: rooms))
+        case "edit":
+            try await store.edit(try Self.decode(EditMeetingRoomRequest.self, body))
+            return Self.answer(.init(errcode: 0, errmsg: "ok"))
+        default:
+            try await store.delete(try Self.decode(DeleteMeetingRoomRequest.self, body))
+            return Self.answer(.init(errcode: 0, errmsg: "ok"))
+        }
+    }
+
+    struct DroppedResponse: Error {}
+
+    private struct ListAnswer: Encodable {
+        var errcode = 0
+        var errmsg = "ok"
+        var meetingroomList: [MeetingRoom]
+
+        enum CodingKeys: String, CodingKey {
+            case errcode, errmsg
+            case meetingroomList = "meetingroom_list"
+        }
+    }
+
+    static func bytes(of request: inout Request) async throws -> [UInt8] {
+        let buffer = try await request.collectBody(upTo: 4 * 1024 * 1024)
+        return buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+    }
+
+    /// Decodes a request body, mapping parse failures to WeCom's errcodes: 47001 when it is not JSON, 40058
+    /// naming the field when a field is missing or has the wrong type.
+    static func decode<T: Decodable>(_ type: T.Type, _ body: Data, emptyIsObject: Bool = false) throws -> T {
+        var body = LenientJSON.removingTrailingCommas(body)
+        if emptyIsObject, body.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { body = Data("{}".utf8) }
+        do {
+            return try JSONDecoder().decode(type, from: body)
+        } catch DecodingError.keyNotFound(let key, let context) {
+            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            throw SandboxStore.SandboxError.invalidParameter(path, "missing")
+        } catch DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context) {
+            let path = context.codingPath.map(\.stringValue).filter { Int($0) == nil }.joined(separator: ".")
+            throw SandboxStore.SandboxError.invalidParameter(path, "wrong type")
+        } catch {
+            throw SandboxStore.SandboxError(errcode: WeComErrcode.badJSON, errmsg: "data format error: body is not JSON")
+        }
+    }
+
+    static func answer(_ error: SandboxStore.SandboxError) -> Response {
+        json(["errcode": error.errcode, "errmsg": error.errmsg])
+    }
+
+    static func json(_ object: [String: any Sendable]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        return respond(data)
+    }
+
+    static func encoded(_ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return respond((try? encoder.encode(value)) ?? Data())
+    }
+
+    private static func respond(_ data: Data) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=UTF-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}
+
+extension SandboxStore.SandboxError {
+    static func invalidParameter(_ parameter: String, _ why: String) -> Self {
+        Self(errcode: WeComErrcode.invalidParameter, errmsg: "invalid parameter \(parameter): \(why)")
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import RoomSyncCore
+
+/// The sandbox served over HTTP with Hummingbird: WeCom's `gettoken` and `oa/meetingroom/{add,list,edit,del}`,
+/// answered from a `SandboxStore`, with optional latency, faults, dropped responses and rate limits (SPEC section 6).
+///
+/// Like WeCom, every answer is HTTP 200 with `errcode`/`errmsg`. Bodies are read as UTF-8 JSON whatever the
+/// Content-Type; unknown fields are ignored; a trailing comma before `}`/`]` is accepted (the seed document's own
+/// examples have one). A body that is not JSON at all is answered with errcode 47001, as WeCom does; a body that is
+/// JSON but has a wrong or missing field is 40058 naming the field.
+public struct SandboxServer: Sendable {
+    /// How the server listens and misbehaves.
+    public struct Options: Sendable {
+        public var host: String
+        /// 0 lets the system pick a free port; `run` reports the one it got.
+        public var port: Int
+        /// `nil` (or `:memory:`) keeps nothing.
+        public var dataFile: String?
+        public var corpID: String
+        public var corpSecret: String
+        /// Added before every answer.
+        public var latencyMs: Int
+        /// Seconds an access token stays valid.
+        public var tokenTTL: Int
+        /// Probability (0…1) that a meeting-room call is answered with one of `faultErrcodes` and not applied.
+        public var faultRate: Double
+        public var faultErrcodes: [Int]
+        /// Probability (0…1) that a meeting-room call is applied and then the connection closed with no answer.
+        public var dropRate: Double
+        /// At most `calls` calls per `seconds` per API; more are answered with 45009 until the window ends.
+        public var rateLimit: RateLimit?
+        /// Seed for the fault and drop draws; `nil` draws a random one.
+        public var seed: UInt64?
+        /// Return `range` from `list` (WeCom does only for its meeting-room system app).
+        public var showRange: Bool
+
+        public init(
+            host: String = "127.0.0.1", port: Int = 0, dataFile: String? = nil, corpID: String = "ww-sandbox",
+            corpSecret: String = "sandbox-secret", latencyMs: Int = 0, tokenTTL: Int = 7200, faultRate: Double = 0,
+            faultErrcodes: [Int] = [WeComErrcode.busy, WeComErrcode.systemBusy], dropRate: Double = 0,
+            rateLimit: RateLimit? = nil, seed: UInt64? = nil, showRange: Bool = false
+        ) {
+            self.host = host
+            self.port = port
+            self.dataFile = dataFile
+            self.corpID = corpID
+            self.corpSecret = corpSecret
+            self.latencyMs = latencyMs
+            self.tokenTTL = tokenTTL
+            self.faultRate = faultRate
+            self.faultErrcodes = faultErrcodes
+            self.dropRate = dropRate
+            self.rateLimit = rateLimit
+            self.seed = seed
+            self.showRange = showRange
+        }
+    }
+
+    /// `N/Ss`: `calls` calls per `seconds` seconds, per API.
+    public struct RateLimit: Sendable, Hashable {
+        public var calls: Int
+        public var seconds: Double
+
+        public init(calls: Int, seconds: Double) {
+            self.calls = calls
+            self.seconds = seconds
+        }
+
+        /// Parses `100/1s` (the trailing `s` is optional; fractions such as `5/0.5s` are allowed).
+        public init?(parsing text: String) {
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let calls = Int(parts[0]), calls > 0 else { return nil }
+            var seconds = Substring(parts[1])
+            if seconds.hasSuffix("s") { seconds = seconds.dropLast() }
+            guard let value = Double(seconds), value > 0 else { return nil }
+            self.init(calls: calls, seconds: value)
+        }
+    }
+
+    public let options: Options
+    /// The store behind the server, for tests that edit rooms out of band or read counters.
+    public let store: SandboxStore
+    let faults: FaultInjector
+    let logger: Logger
+
+    /// Opens (or creates) the data file; throws `SandboxStore.DataFileError` when it is corrupt.
+    public init(options: Options, logger: Logger = Logger(label: "roomsync.sandbox")) throws {
+        self.options = options
+        self.store = try SandboxStore(dataFile: options.dataFile)
+        self.faults = FaultInjector(options: options)
+        self.logger = logger
+    }
+
+    /// Serves until the task running it is cancelled. `onListening` gets the host and the actual port once the
+    /// socket is bound.
+    public func run(onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+        try await makeApplication(onListening: onListening).run()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully; for `roomsync sandbox serve`.
+    public func runUntilSignalled(onListening: @escaping @Sendable (String, Int) -> Void) async throws {
+        try await makeApplication(onListening: onListening).runService()
+    }
+
+    private func makeApplication(
+        onListening: @escaping @Sendable (String, Int) -> Void
+    ) -> some ApplicationProtocol {
+        let router = Router(context: SandboxRequestContext.self)
+        let server = self
+        router.get("/cgi-bin/gettoken") { request, context in try await server.getToken(request, context) }
+        router.post("/cgi-bin/gettoken") { request, context in try await server.getToken(request, context) }
+        for api in ["add", "list", "edit", "del"] {
+            router.post("/cgi-bin/oa/meetingroom/\(api)") { request, context in
+                try await server.meetingRoom(api, request, context)
+            }
+        }
+        let host = options.host
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: options.port), serverName: "roomsync-sandbox"),
+            onServerRunning: { channel in onListening(host, channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+}
+
+/// Keeps the connection's channel, so that a dropped response can close it.
+struct SandboxRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import RoomSyncCore
+import RoomSyncSandbox
+import WeComAPI
+
+/// A sandbox served in process on a loopback port, for one test.
+public struct ServedSandbox: Sendable {
+    /// `http://127.0.0.1:PORT`.
+    public let endpoint: String
+    public let port: Int
+    /// The store behind the server: edit rooms out of band, expire tokens, read counters.
+    public let store: SandboxStore
+    public let options: SandboxServer.Options
+
+    /// A client configuration for this sandbox with its credentials and test-sized retry delays.
+    public func clientConfiguration(
+        retry: WeComClient.RetryPolicy = .init(
+            maxAttempts: 5, baseDelay: .milliseconds(5), maxDelay: .milliseconds(50), maxRateLimitWait: .seconds(10)
+        ),
+        onEvent: (@Sendable (WeComClient.Event) -> Void)? = nil,
+        logger: Logger = Logger(label: "roomsync.test.wecom")
+    ) -> WeComClient.Configuration {
+        WeComClient.Configuration(
+            endpoint: endpoint, corpID: options.corpID, corpSecret: options.corpSecret,
+            requestTimeout: .seconds(10), retry: retry, onEvent: onEvent, logger: logger
+        )
+    }
+}
+
+/// Starts a `SandboxServer` on 127.0.0.1 with a port the system picks, runs `body`, and stops the server on every
+/// path (return, throw, cancellation). `options.host` and `options.port` are ignored: tests only ever listen on
+/// loopback.
+public func withServedSandbox<T>(
+    _ options: SandboxServer.Options = .init(), _ body: (ServedSandbox) async throws -> T
+) async throws -> T {
+    var options = options
+    options.host = "127.0.0.1"
+    options.port = 0
+    var logger = Logger(label: "roomsync.test.sandbox")
+    // Stopping by cancellation makes Hummingbird log each open keep-alive connection as an error; that is
+    // expected here and would bury real failures in test output.
+    logger.logLevel = .critical
+    let server = try SandboxServer(options: options, logger: logger)
+    let running = try await server.start()
+    let served = ServedSandbox(endpoint: running.endpoint, port: running.port, store: running.store, options: options)
+    do {
+        let result = try await body(served)
+        await running.stop()
+        return result
+    } catch {
+        await running.stop()
+        throw error
+    }
+}
+
+/// Creates a `WeComClient`, runs `body`, and shuts the client down on every path.
+public func withWeComClient<T>(
+    _ configuration: WeComClient.Configuration, _ body: (WeComClient) async throws -> T
+) async throws -> T {
+    let client = WeComClient(configuration: configuration)
+    do {
+        let result = try await body(client)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}
+
+/// Collects values from concurrent callbacks (client events, log lines) for a test to inspect afterwards.
+public final class Recorder<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Value] = []
+
+    public init() {}
+
+    public func append(_ value: Value) {
+        lock.withLock { storage.append(value) }
+    }
+
+    public var values: [Value] {
+        lock.withLock { storage }
+    }
+}
+
+/// A `LogHandler` that writes every message, with its metadata, into a `Recorder`.
+public struct RecordingLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level = .trace
+    private let recorder: Recorder<String>
+
+    public init(recorder: Recorder<String>) {
+        self.recorder = recorder
+    }
+
+    public func log(event: LogEvent) {
+        let metadata = (event.metadata ?? [:]).merging(self.metadata) { event, _ in event }
+        recorder.append("\(event.level) \(event.message) \(metadata)")
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+}

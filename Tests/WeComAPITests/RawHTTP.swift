@@ -1,0 +1,31 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// Sends exact bytes, so tests can check the sandbox answers the seed document's JSON (trailing commas and all)
+/// the way WeCom does, without going through `WeComClient`.
+enum RawHTTP {
+    static func post(_ url: String, _ body: String) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await send(request)
+    }
+
+    static func get(_ url: String) async throws -> [String: Any] {
+        try await send(HTTPClientRequest(url: url))
+    }
+
+    private static func send(_ request: HTTPClientRequest) async throws -> [String: Any] {
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        // WeCom answers errors with HTTP 200 too, so anything else is a sandbox bug.
+        guard response.status == .ok else { throw RawHTTPError(status: response.status.code) }
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+        return object as? [String: Any] ?? [:]
+    }
+}
+
+struct RawHTTPError: Error {
+    let status: UInt
+}
