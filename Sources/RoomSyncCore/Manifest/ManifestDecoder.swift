@@ -48,7 +48,7 @@ struct ManifestDecoder {
             error(at: root.mark, "missing required field 'version' (add 'version: 1')")
         }
         var defaults = RoomFields()
-        if let defaultsNode { defaults = fields(defaultsNode, known: RoomField.defaultNames) }
+        if let defaultsNode { defaults = fields(defaultsNode, known: RoomField.defaultNames) ?? RoomFields() }
         guard let roomsNode else {
             error(at: root.mark, "missing required field 'rooms'")
             return []
@@ -66,8 +66,10 @@ struct ManifestDecoder {
                 error(at: pair.key.mark, "invalid room key '\(key)'; keys match [a-z0-9][a-z0-9._-]{0,63}")
             }
             let origin = location(pair.key.mark)
-            let written = fields(pair.value, known: RoomField.roomNames)
-            let room = finish(key: key, fields: written.merged(under: defaults), origin: origin)
+            // A room that is not even a mapping gets that one error, not a "missing field" for each field.
+            let room = fields(pair.value, known: RoomField.roomNames).flatMap {
+                finish(key: key, fields: $0.merged(under: defaults), origin: origin)
+            }
             entries.append(Entry(key: key, origin: origin, room: diagnostics.count == errorsBefore ? room : nil))
         }
         return entries
@@ -96,11 +98,11 @@ struct ManifestDecoder {
     }
 
     /// The fields of a room or of `defaults`, each checked on its own.
-    private mutating func fields(_ node: YAMLNode, known: [String]) -> RoomFields {
+    private mutating func fields(_ node: YAMLNode, known: [String]) -> RoomFields? {
         var result = RoomFields()
         guard let pairs = node.mapping else {
             error(at: node.mark, "expected a mapping, found \(Self.describe(node))")
-            return result
+            return nil
         }
         for pair in pairs {
             guard let key = fieldName(pair.key) else { continue }
@@ -109,6 +111,10 @@ struct ManifestDecoder {
                     error(at: pair.key.mark, "'name' cannot be set in defaults; give each room its own name")
                 } else {
                     error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: known))
+                    // `capacty: 10` was meant as capacity: do not also report capacity as missing.
+                    if let meant = FieldSuggestion.nearest(to: key, in: known).flatMap(RoomField.init(rawValue:)) {
+                        result.written |= meant.bit
+                    }
                 }
                 continue
             }
@@ -229,6 +235,12 @@ struct ManifestDecoder {
                 longitude = degrees(pair.value, label: "longitude", limit: 180)
             default:
                 error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: Self.coordinateFields))
+                // A typo of latitude or longitude is reported once, not again as missing.
+                switch FieldSuggestion.nearest(to: key, in: Self.coordinateFields) {
+                case "latitude": seen.latitude = true
+                case "longitude": seen.longitude = true
+                default: break
+                }
             }
         }
         if !seen.latitude { error(at: node.mark, "coordinate is missing 'latitude'") }

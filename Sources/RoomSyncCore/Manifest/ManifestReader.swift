@@ -92,8 +92,13 @@ public enum ManifestReader {
             return []
         }
         var decoder = ManifestDecoder(file: file)
-        let entries = decoder.decode(root)
+        var entries = decoder.decode(root)
         diagnostics += decoder.diagnostics
+        // A file with YAML errors (say a duplicated field) yields no rooms: which value was meant is unknown.
+        // Its keys still count, so a clash with another file is still reported.
+        if !document.errors.isEmpty {
+            for index in entries.indices { entries[index].room = nil }
+        }
         return entries
     }
 
