@@ -248,7 +248,17 @@ public final class YAMLParser {
         let p = parser.pointee
         let problem = p.problem.map { String(cString: $0) } ?? "unknown error"
         if p.error == YAML_READER_ERROR {
-            let mark = position(ofByte: p.problem_offset)
+            // libyaml points at the offending octet; a bad trailing octet belongs to the character its lead
+            // byte starts, which is where an editor shows the damage.
+            var offset = min(p.problem_offset, count)
+            if problem.contains("trailing") {
+                var back = offset
+                while back > 0, offset - back < 3 {
+                    back -= 1
+                    if input[back] & 0xC0 == 0xC0 { offset = back; break }
+                }
+            }
+            let mark = position(ofByte: offset)
             if problem.contains("control characters") {
                 return YAMLError(at: mark, "file contains control characters (is it a binary file?)")
             }
