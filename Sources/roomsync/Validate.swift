@@ -1,17 +1,26 @@
 import ArgumentParser
+import Foundation
 import RoomSyncCore
 
 extension RoomSyncCommand {
     struct Validate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Parse and check manifests offline.")
+        static let configuration = CommandConfiguration(
+            abstract: "Parse and check manifests offline.",
+            discussion: "Prints every problem as FILE:LINE:COLUMN: error: MESSAGE on stderr. Exits 0 when valid, 1 otherwise.")
 
-        @Argument(help: "Manifest files or directories.")
+        @Argument(help: "Manifest files or directories (every *.yaml/*.yml in it).")
         var paths: [String] = ["rooms.yaml"]
 
         func run() async throws {
             let result = ManifestReader.read(paths: paths)
-            for diagnostic in result.diagnostics { print(diagnostic) }
+            if !result.diagnostics.isEmpty {
+                // One write: thousands of diagnostics should not mean thousands of syscalls.
+                let text = result.diagnostics.map(\.description).joined(separator: "\n") + "\n"
+                FileHandle.standardError.write(Data(text.utf8))
+            }
             if result.hasErrors { throw ExitCode(1) }
+            let rooms = result.rooms.count, files = result.files.count
+            print("Valid: \(rooms) \(rooms == 1 ? "room" : "rooms") in \(files) \(files == 1 ? "file" : "files").")
         }
     }
 }

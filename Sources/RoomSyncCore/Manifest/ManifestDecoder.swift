@@ -1,0 +1,367 @@
+/// Checks one file's YAML tree against the manifest format (SPEC section 2) and turns it into rooms. Every
+/// problem is recorded and decoding goes on, so one run reports all the errors of a file.
+struct ManifestDecoder {
+    let file: String
+    private(set) var diagnostics: [Diagnostic] = []
+
+    /// A room key as written, and the room when it had no error.
+    struct Entry {
+        var key: String
+        var origin: SourceLocation
+        var room: DesiredRoom?
+    }
+
+    init(file: String) {
+        self.file = file
+    }
+
+    static let topLevelFields = ["version", "defaults", "rooms"]
+    static let rangeFields = ["user_list", "department_list"]
+    static let coordinateFields = ["latitude", "longitude"]
+    static let maxNameLength = 30
+    static let capacityRange = 1...100_000
+    static let maxRangeEntries = 1000
+    static let departmentRange = 1...4_294_967_295
+
+    mutating func decode(_ root: YAMLNode) -> [Entry] {
+        guard let top = root.mapping else {
+            error(at: root.mark, "expected a mapping at the top of the manifest, found \(Self.describe(root))")
+            return []
+        }
+        var version: YAMLNode?
+        var defaultsNode: YAMLNode?
+        var roomsNode: YAMLNode?
+        for pair in top {
+            guard let key = fieldName(pair.key) else { continue }
+            switch key {
+            case "version": version = pair.value
+            case "defaults": defaultsNode = pair.value
+            case "rooms": roomsNode = pair.value
+            default: error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: Self.topLevelFields))
+            }
+        }
+        if let version {
+            if let number = integer(version, in: Int.min...Int.max, label: "version"), number != 1 {
+                error(at: version.mark, "unsupported manifest version \(number); this roomsync reads version 1")
+            }
+        } else {
+            error(at: root.mark, "missing required field 'version' (add 'version: 1')")
+        }
+        var defaults = RoomFields()
+        if let defaultsNode { defaults = fields(defaultsNode, known: RoomField.defaultNames) ?? RoomFields() }
+        guard let roomsNode else {
+            error(at: root.mark, "missing required field 'rooms'")
+            return []
+        }
+        guard let rooms = roomsNode.mapping else {
+            error(at: roomsNode.mark, "expected a mapping of room keys to rooms, found \(Self.describe(roomsNode))")
+            return []
+        }
+        var entries: [Entry] = []
+        entries.reserveCapacity(rooms.count)
+        for pair in rooms {
+            guard let key = fieldName(pair.key) else { continue }
+            let errorsBefore = diagnostics.count
+            if !Self.isValidKey(key) {
+                error(at: pair.key.mark, "invalid room key '\(key)'; keys match [a-z0-9][a-z0-9._-]{0,63}")
+            }
+            let origin = location(pair.key.mark)
+            // A room that is not even a mapping gets that one error, not a "missing field" for each field.
+            let room = fields(pair.value, known: RoomField.roomNames).flatMap {
+                finish(key: key, fields: $0.merged(under: defaults), origin: origin)
+            }
+            entries.append(Entry(key: key, origin: origin, room: diagnostics.count == errorsBefore ? room : nil))
+        }
+        return entries
+    }
+
+    /// The whole-room rules, checked after defaults are merged in.
+    private mutating func finish(key: String, fields: RoomFields, origin: SourceLocation) -> DesiredRoom? {
+        for field in [RoomField.name, .capacity] where !fields.has(field) {
+            diagnostics.append(.error(at: origin, "room '\(key)' is missing required field '\(field.rawValue)'"))
+        }
+        let parts: [RoomField] = [.city, .building, .floor]
+        let missing = parts.filter { !fields.has($0) }
+        if missing.count == 1 || missing.count == 2 {
+            let names = missing.map { "'\($0.rawValue)'" }.joined(separator: " and ")
+            diagnostics.append(.error(
+                at: origin, "room '\(key)' has an incomplete location: missing \(names) (city, building and floor go together)"))
+        }
+        guard let name = fields.name, let capacity = fields.capacity else { return nil }
+        var location: RoomLocation?
+        if let city = fields.city, let building = fields.building, let floor = fields.floor {
+            location = RoomLocation(city: city, building: building, floor: floor)
+        }
+        return DesiredRoom(
+            key: key, name: name, capacity: capacity, location: location, equipment: fields.equipment,
+            coordinate: fields.coordinate, range: fields.range, protect: fields.protect ?? false, origin: origin)
+    }
+
+    /// The fields of a room or of `defaults`, each checked on its own.
+    private mutating func fields(_ node: YAMLNode, known: [String]) -> RoomFields? {
+        var result = RoomFields()
+        guard let pairs = node.mapping else {
+            error(at: node.mark, "expected a mapping, found \(Self.describe(node))")
+            return nil
+        }
+        for pair in pairs {
+            guard let key = fieldName(pair.key) else { continue }
+            guard let field = RoomField(rawValue: key), known.contains(key) else {
+                if key == "name" {
+                    error(at: pair.key.mark, "'name' cannot be set in defaults; give each room its own name")
+                } else {
+                    error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: known))
+                    // `capacty: 10` was meant as capacity: do not also report capacity as missing.
+                    if let meant = FieldSuggestion.nearest(to: key, in: known).flatMap(RoomField.init(rawValue:)) {
+                        result.written |= meant.bit
+                    }
+                }
+                continue
+            }
+            result.written |= field.bit
+            let value = pair.value
+            switch field {
+            case .name:
+                if let name = text(value) {
+                    let length = name.unicodeScalars.count
+                    if length < 1 || length > Self.maxNameLength {
+                        error(at: value.mark, "name must be 1 to \(Self.maxNameLength) characters, found \(length)")
+                    } else {
+                        result.name = name
+                    }
+                }
+            case .capacity:
+                result.capacity = integer(value, in: Self.capacityRange, label: "capacity")
+            case .city:
+                result.city = nonEmptyText(value, label: "city")
+            case .building:
+                result.building = nonEmptyText(value, label: "building")
+            case .floor:
+                result.floor = nonEmptyText(value, label: "floor")
+            case .equipment:
+                result.equipment = equipment(value)
+            case .coordinate:
+                result.coordinate = coordinate(value)
+            case .range:
+                result.range = range(value)
+            case .protect:
+                if case .bool(let flag)? = value.scalar?.kind {
+                    result.protect = flag
+                } else {
+                    error(at: value.mark, "expected a boolean (true or false), found \(Self.describe(value))")
+                }
+            }
+        }
+        return result
+    }
+
+    private mutating func equipment(_ node: YAMLNode) -> [Equipment]? {
+        guard let items = node.sequence else {
+            error(at: node.mark, "expected a sequence of equipment, found \(Self.describe(node))")
+            return nil
+        }
+        var result: [Equipment] = []
+        var failed = false
+        for item in items {
+            if let scalar = item.scalar, let equipment = Equipment(name: scalar.value) {
+                result.append(equipment)
+            } else {
+                failed = true
+                let shown = item.scalar.map { "'\($0.value)'" } ?? Self.describe(item)
+                error(at: item.mark, "unknown equipment \(shown); expected 1-5 or one of: "
+                    + Equipment.allCases.map(\.englishName).joined(separator: ", ") + ", "
+                    + Equipment.allCases.map(\.chineseName).joined(separator: ", "))
+            }
+        }
+        return failed ? nil : result
+    }
+
+    private mutating func range(_ node: YAMLNode) -> RoomRange? {
+        guard let pairs = node.mapping else {
+            error(at: node.mark, "expected a mapping, found \(Self.describe(node))")
+            return nil
+        }
+        var range = RoomRange()
+        var failed = false
+        for pair in pairs {
+            guard let key = fieldName(pair.key) else { failed = true; continue }
+            let value = pair.value
+            switch key {
+            case "user_list", "department_list":
+                guard let items = value.sequence else {
+                    error(at: value.mark, "expected a sequence, found \(Self.describe(value))")
+                    failed = true
+                    continue
+                }
+                if items.count > Self.maxRangeEntries {
+                    error(at: value.mark, "\(key) has \(items.count) entries; WeCom allows at most \(Self.maxRangeEntries)")
+                    failed = true
+                    continue
+                }
+                for item in items {
+                    if key == "user_list" {
+                        if let user = nonEmptyText(item, label: "user id") { range.userList.append(user) } else { failed = true }
+                    } else {
+                        if let id = integer(item, in: Self.departmentRange, label: "department id") {
+                            range.departmentList.append(id)
+                        } else {
+                            failed = true
+                        }
+                    }
+                }
+            default:
+                error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: Self.rangeFields))
+                failed = true
+            }
+        }
+        return failed ? nil : range
+    }
+
+    private mutating func coordinate(_ node: YAMLNode) -> Coordinate? {
+        guard let pairs = node.mapping else {
+            error(at: node.mark, "expected a mapping with latitude and longitude, found \(Self.describe(node))")
+            return nil
+        }
+        var latitude: String?, longitude: String?
+        var seen = (latitude: false, longitude: false)
+        for pair in pairs {
+            guard let key = fieldName(pair.key) else { continue }
+            switch key {
+            case "latitude":
+                seen.latitude = true
+                latitude = degrees(pair.value, label: "latitude", limit: 90)
+            case "longitude":
+                seen.longitude = true
+                longitude = degrees(pair.value, label: "longitude", limit: 180)
+            default:
+                error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: Self.coordinateFields))
+                // A typo of latitude or longitude is reported once, not again as missing.
+                switch FieldSuggestion.nearest(to: key, in: Self.coordinateFields) {
+                case "latitude": seen.latitude = true
+                case "longitude": seen.longitude = true
+                default: break
+                }
+            }
+        }
+        if !seen.latitude { error(at: node.mark, "coordinate is missing 'latitude'") }
+        if !seen.longitude { error(at: node.mark, "coordinate is missing 'longitude'") }
+        guard let latitude, let longitude else { return nil }
+        return Coordinate(latitude: latitude, longitude: longitude)
+    }
+
+    /// A latitude or longitude, written as a number or a string, kept as the text written so it reaches
+    /// WeCom byte for byte.
+    private mutating func degrees(_ node: YAMLNode, label: String, limit: Double) -> String? {
+        guard let scalar = node.scalar else {
+            error(at: node.mark, "expected a number for \(label), found \(Self.describe(node))")
+            return nil
+        }
+        switch scalar.kind {
+        case .int, .float, .string: break
+        default:
+            error(at: node.mark, "expected a number for \(label), found \(Self.describe(node))")
+            return nil
+        }
+        let text = scalar.value
+        guard Self.isDecimal(text), let value = Double(text) else {
+            error(at: node.mark, "\(label) must be a decimal number like 22.540503, found '\(text)'")
+            return nil
+        }
+        guard abs(value) <= limit else {
+            error(at: node.mark, "\(label) must be between -\(Int(limit)) and \(Int(limit)), found \(text)")
+            return nil
+        }
+        return text
+    }
+
+    // MARK: - Scalars
+
+    /// A mapping key as a field name; non-scalar keys are reported.
+    private mutating func fieldName(_ key: YAMLNode) -> String? {
+        guard let scalar = key.scalar else {
+            error(at: key.mark, "expected a field name, found \(Self.describe(key))")
+            return nil
+        }
+        return scalar.value
+    }
+
+    /// Text for a string field. Plain numbers are taken as the text written (`floor: 18`), but booleans and null
+    /// are refused: `floor: no` is YAML 1.1's `false`, never what was meant.
+    private mutating func text(_ node: YAMLNode) -> String? {
+        if let scalar = node.scalar {
+            switch scalar.kind {
+            case .string, .int, .float: return scalar.value
+            case .bool: error(at: node.mark, "expected a string, found a boolean; quote it (\"\(scalar.value)\") if you mean text")
+            case .null: error(at: node.mark, "expected a string, found null")
+            }
+            return nil
+        }
+        error(at: node.mark, "expected a string, found \(Self.describe(node))")
+        return nil
+    }
+
+    private mutating func nonEmptyText(_ node: YAMLNode, label: String) -> String? {
+        guard let text = text(node) else { return nil }
+        guard !text.isEmpty else {
+            error(at: node.mark, "\(label) must not be empty")
+            return nil
+        }
+        return text
+    }
+
+    private mutating func integer(_ node: YAMLNode, in bounds: ClosedRange<Int>, label: String) -> Int? {
+        guard let scalar = node.scalar, scalar.kind == .int else {
+            error(at: node.mark, "expected an integer, found \(Self.describe(node))")
+            return nil
+        }
+        guard let value = scalar.integerValue, bounds.contains(value) else {
+            error(at: node.mark, "\(label) must be between \(bounds.lowerBound) and \(bounds.upperBound), found \(scalar.value)")
+            return nil
+        }
+        return value
+    }
+
+    // MARK: - Helpers
+
+    private func location(_ mark: YAMLMark) -> SourceLocation {
+        SourceLocation(file: file, line: mark.line, column: mark.column)
+    }
+
+    private mutating func error(at mark: YAMLMark, _ message: String) {
+        diagnostics.append(.error(at: location(mark), message))
+    }
+
+    /// What a node is, for "expected X, found Y" messages.
+    static func describe(_ node: YAMLNode) -> String {
+        switch node.content {
+        case .mapping: return "a mapping"
+        case .sequence: return "a sequence"
+        case .scalar(let scalar):
+            switch scalar.kind {
+            case .null: return "null"
+            case .bool: return "a boolean"
+            case .int: return "an integer"
+            case .float: return "a float"
+            case .string: return "a string"
+            }
+        }
+    }
+
+    /// `[a-z0-9][a-z0-9._-]{0,63}`, checked on bytes.
+    static func isValidKey(_ key: String) -> Bool {
+        let utf8 = key.utf8
+        guard let first = utf8.first, utf8.count <= 64 else { return false }
+        func isAlnum(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
+        guard isAlnum(first) else { return false }
+        return utf8.dropFirst().allSatisfy { isAlnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+    }
+
+    /// `-?[0-9]+(\.[0-9]+)?`: the shape WeCom's coordinate strings have.
+    static func isDecimal(_ text: String) -> Bool {
+        var utf8 = text.utf8[...]
+        if utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
+        let parts = utf8.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count <= 2 else { return false }
+        return parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 >= 48 && $0 <= 57 } }
+    }
+}

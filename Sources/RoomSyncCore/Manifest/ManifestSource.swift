@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Turns the paths a user gave into manifest files and their bytes. Every failure is a located one-line
+/// diagnostic (`PATH:1:1`, as there is no better position), never a throw or a trap.
+enum ManifestSource {
+    /// The files a path stands for: itself, or the `*.yaml`/`*.yml` files of a directory in sorted order
+    /// (not recursive: a directory of manifests is one flat set, like `kubectl apply -f DIR`).
+    static func files(for path: String) -> Result<[String], Diagnostic> {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return .failure(.error(at: start(of: path), "no such file or directory"))
+        }
+        guard isDirectory.boolValue else { return .success([path]) }
+        let entries: [String]
+        do {
+            entries = try FileManager.default.contentsOfDirectory(atPath: path)
+        } catch {
+            return .failure(.error(at: start(of: path), "cannot list directory: \(reason(errno))"))
+        }
+        let prefix = path.hasSuffix("/") ? path : path + "/"
+        let manifests = entries
+            .filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }
+            .sorted()
+            .map { prefix + $0 }
+            .filter { entry in
+                var isDirectory: ObjCBool = false
+                return FileManager.default.fileExists(atPath: entry, isDirectory: &isDirectory) && !isDirectory.boolValue
+            }
+        guard !manifests.isEmpty else {
+            return .failure(.error(at: start(of: path), "directory contains no *.yaml or *.yml files"))
+        }
+        return .success(manifests)
+    }
+
+    /// The whole file, read with POSIX calls so that failures can say why (`Permission denied`).
+    static func contents(of path: String) -> Result<[UInt8], Diagnostic> {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return .failure(.error(at: start(of: path), "cannot read file: \(reason(errno))")) }
+        defer { close(fd) }
+        var info = stat()
+        var bytes: [UInt8] = []
+        if fstat(fd, &info) == 0, info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(.error(at: start(of: path), "cannot read file: \(reason(errno))"))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return .success(bytes)
+    }
+
+    static func start(of path: String) -> SourceLocation {
+        SourceLocation(file: path, line: 1, column: 1)
+    }
+
+    private static func reason(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}

@@ -1,0 +1,44 @@
+/// The fields a room or a file's `defaults` may set. `name` is the only one `defaults` may not set: a default
+/// name would give every room the same one.
+enum RoomField: String, CaseIterable {
+    case name, capacity, city, building, floor, equipment, coordinate, range, protect
+
+    var bit: UInt16 { 1 << UInt16(RoomField.allCases.firstIndex(of: self)!) }
+
+    static let roomNames = allCases.map(\.rawValue)
+    static let defaultNames = allCases.filter { $0 != .name }.map(\.rawValue)
+}
+
+/// The fields written for one room (or in `defaults`), before they are merged and checked as a whole.
+/// `written` remembers every field that was present, valid or not, so an invalid value is reported once and
+/// not again as "missing".
+struct RoomFields {
+    var written: UInt16 = 0
+    var name: String?
+    var capacity: Int?
+    var city: String?
+    var building: String?
+    var floor: String?
+    var equipment: [Equipment]?
+    var coordinate: Coordinate?
+    var range: RoomRange?
+    var protect: Bool?
+
+    func has(_ field: RoomField) -> Bool { written & field.bit != 0 }
+
+    /// These fields with every field they leave out taken from `defaults` (whole values: a room's `range` or
+    /// `equipment` replaces the default one, it is not combined with it).
+    func merged(under defaults: RoomFields) -> RoomFields {
+        var result = self
+        result.written |= defaults.written
+        if !has(.capacity) { result.capacity = defaults.capacity }
+        if !has(.city) { result.city = defaults.city }
+        if !has(.building) { result.building = defaults.building }
+        if !has(.floor) { result.floor = defaults.floor }
+        if !has(.equipment) { result.equipment = defaults.equipment }
+        if !has(.coordinate) { result.coordinate = defaults.coordinate }
+        if !has(.range) { result.range = defaults.range }
+        if !has(.protect) { result.protect = defaults.protect }
+        return result
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import RoomSyncCore
+import Testing
+
+/// Happy paths and whole-file behaviour: defaults, anchors, several files, directories, hostile input.
+@Suite struct ManifestReaderTests {
+    static let fixtures = Bundle.module.resourceURL!.appendingPathComponent("Fixtures")
+
+    @Test func defaultsAreMergedUnderEveryRoomFieldByField() async throws {
+        let manifest = """
+            version: 1
+            defaults:
+              city: 深圳
+              building: 腾讯大厦
+              capacity: 8
+              equipment: [tv]
+              coordinate: {latitude: 22.540503, longitude: "113.934528"}
+              protect: true
+            rooms:
+              b-room:
+                name: B
+                floor: 18F
+                equipment: [phone, 电话, 2]
+                protect: false
+              a-room:
+                name: A
+                floor: 19F
+                capacity: 12
+
+            """
+        let run = await readManifests(["m.yaml": manifest])
+        #expect(run.lines == [])
+        let rooms = run.result.rooms
+        #expect(rooms.map(\.key) == ["a-room", "b-room"])
+        let a = try #require(rooms.first), b = try #require(rooms.last)
+        #expect(a.capacity == 12)
+        #expect(a.location == RoomLocation(city: "深圳", building: "腾讯大厦", floor: "19F"))
+        #expect(a.equipment == [.tv])
+        #expect(a.protect)
+        // Written as a number, kept as the exact text.
+        #expect(a.coordinate == Coordinate(latitude: "22.540503", longitude: "113.934528"))
+        #expect(a.origin.line == 15 && a.origin.column == 3)
+        #expect(b.capacity == 8)
+        #expect(b.equipment == [.phone])
+        #expect(!b.protect)
+        #expect(a.range == nil)
+    }
+
+    @Test func coordinateTextIsKeptByteForByte() async throws {
+        let run = await readManifests(["m.yaml": oneRoom("name: A", "capacity: 1", "coordinate: {latitude: 22.5400, longitude: '-0.10'}")])
+        #expect(run.result.rooms.first?.coordinate == Coordinate(latitude: "22.5400", longitude: "-0.10"))
+    }
+
+    @Test func anchorsAliasesAndMergeKeysWork() async throws {
+        let manifest = """
+            version: 1
+            rooms:
+              r1:
+                <<: &tower {city: 深圳, building: 腾讯大厦, floor: 1F}
+                name: R1
+                capacity: 4
+                equipment: &kit [tv, video]
+              r2:
+                <<: [*tower, {floor: 2F, capacity: 9}]
+                floor: 3F
+                name: R2
+                equipment: *kit
+                range: &everyone {user_list: [zhangsan], department_list: [1]}
+
+            """
+        let run = await readManifests(["m.yaml": manifest])
+        #expect(run.lines == [])
+        let r2 = try #require(run.result.rooms.last)
+        #expect(r2.location == RoomLocation(city: "深圳", building: "腾讯大厦", floor: "3F"))
+        #expect(r2.capacity == 9)
+        #expect(r2.equipment == [.tv, .video])
+        #expect(r2.range == RoomRange(userList: ["zhangsan"], departmentList: [1]))
+    }
+
+    @Test(arguments: [
+        ("[1, 2, 3, 4, 5]", [Equipment.tv, .phone, .projector, .whiteboard, .video]),
+        ("[tv, Phone, PROJECTOR, whiteboard, video]", [.tv, .phone, .projector, .whiteboard, .video]),
+        ("[电视, 电话, 投影, 白板, 视频]", [.tv, .phone, .projector, .whiteboard, .video]),
+        ("[video, 5, 视频, tv]", [.tv, .video]),
+        ("[]", []),
+    ])
+    func equipmentByIdEnglishOrChineseNameAsASet(list: String, expected: [Equipment]) async {
+        let run = await readManifests(["m.yaml": oneRoom("name: A", "capacity: 1", "equipment: \(list)")])
+        #expect(run.lines == [])
+        #expect(run.result.rooms.first?.equipment == expected)
+    }
+
+    @Test func severalFilesAreReadInOrderWithDefaultsPerFile() async {
+        let run = await readManifests([
+            "b.yaml": "version: 1\ndefaults: {capacity: 5}\nrooms:\n  b1: {name: B}\n",
+            "a.yaml": "version: 1\nrooms:\n  a1: {name: A}\n",
+        ], paths: ["b.yaml", "a.yaml"])
+        // a.yaml has no defaults, so b.yaml's capacity does not leak into it.
+        #expect(run.lines == ["a.yaml:3:3: error: room 'a1' is missing required field 'capacity'"])
+        #expect(run.result.files.map { URL(fileURLWithPath: $0).lastPathComponent } == ["b.yaml", "a.yaml"])
+    }
+
+    @Test func directoryReadsEveryYAMLFileSorted() throws {
+        let directory = Self.fixtures.appendingPathComponent("directory").path
+        let result = ManifestReader.read(paths: [directory])
+        #expect(result.diagnostics == [])
+        #expect(result.files.map { URL(fileURLWithPath: $0).lastPathComponent } == ["10-shenzhen.yaml", "20-beijing.yml"])
+        #expect(result.rooms.map(\.key) == ["bj-3f-east", "sz-18f-large"])
+        #expect(result.rooms.first?.capacity == 6)
+    }
+
+    @Test func directoryWithoutYAMLIsALocatedError() {
+        let directory = Self.fixtures.appendingPathComponent("empty-of-yaml").path
+        let result = ManifestReader.read(paths: [directory])
+        #expect(result.diagnostics.map(\.description) == ["\(directory):1:1: error: directory contains no *.yaml or *.yml files"])
+    }
+
+    @Test func exampleManifestValidates() {
+        let example = packageRoot.appendingPathComponent("rooms.example.yaml").path
+        let result = ManifestReader.read(paths: [example])
+        #expect(result.diagnostics == [])
+        #expect(result.rooms.count == 9)
+        #expect(Set(result.rooms.compactMap(\.location?.city)) == ["深圳", "北京"])
+        #expect(result.rooms.contains { $0.protect })
+        #expect(result.rooms.contains { $0.range != nil })
+    }
+
+    @Test func missingFileIsALocatedError() async {
+        let run = await readManifests([:], paths: ["nope.yaml"])
+        #expect(run.lines == ["nope.yaml:1:1: error: no such file or directory"])
+    }
+
+    @Test func noPathsIsAnError() {
+        #expect(ManifestReader.read(paths: []).diagnostics.map(\.description) == ["error: no manifest given"])
+    }
+
+    @Test(arguments: [
+        ("zero bytes", [], "m.yaml:1:1: error: file is empty; a manifest starts with 'version: 1'"),
+        ("comments only", Array("# nothing yet\n\n".utf8),
+         "m.yaml:1:1: error: file has no YAML content; a manifest starts with 'version: 1'"),
+        ("invalid UTF-8", Array("version: 1\nrooms: {}\n".utf8) + [0xC3, 0x28],
+         "m.yaml:3:1: error: file is not valid UTF-8 text (invalid trailing UTF-8 octet)"),
+        ("binary", [0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00],
+         "m.yaml:1:1: error: file contains control characters (is it a binary file?)"),
+        ("tab indentation", Array("version: 1\nrooms:\n\tr1: {}\n".utf8),
+         "m.yaml:3:1: error: invalid YAML: tab character; YAML does not allow tabs for indentation, use spaces"),
+        ("unclosed quote", Array("version: 1\nrooms:\n  r1: {name: \"A, capacity: 1}\n".utf8),
+         "m.yaml:4:1: error: invalid YAML: found unexpected end of stream while scanning a quoted scalar started at 3:14"),
+        ("unclosed flow", Array("version: 1\nrooms: {r1: {name: A}\n".utf8),
+         "m.yaml:3:1: error: invalid YAML: did not find expected ',' or '}' while parsing a flow mapping started at 2:8"),
+        ("deep nesting", Array(("version: 1\nrooms: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n").utf8),
+         "m.yaml:2:519: error: nesting is deeper than 512 levels"),
+    ] as [(String, [UInt8], String)])
+    func hostileInputIsOneLocatedError(label: String, bytes: [UInt8], expected: String) async {
+        let run = await readManifestBytes(["m.yaml": bytes])
+        #expect(run.lines == [expected], "\(label)")
+        #expect(run.result.rooms.isEmpty)
+    }
+
+    @Test func aliasBombInAManifestIsAnError() async {
+        var text = "version: 1\nx0: &x0 [a, a, a, a, a, a, a, a, a, a]\n"
+        for level in 1...12 {
+            text += "x\(level): &x\(level) [" + Array(repeating: "*x\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let run = await readManifests(["m.yaml": text])
+        // 110 + 1110 + 11110 + 111110 nodes for x1...x4, then x5's eighth alias of x4 passes a million.
+        #expect(run.lines == ["m.yaml:7:45: error: aliases expand to more than 1000000 nodes (an alias bomb?)"])
+    }
+
+    @Test func aliasLimitIsConfigurable() async throws {
+        let manifest = oneRoom("name: &n A", "capacity: 1", "city: *n", "building: *n", "floor: *n")
+        let small = YAMLLimits(maxDepth: 512, maxAliasExpansion: 2)
+        try await withTemporaryManifest(manifest) { path in
+            #expect(ManifestReader.read(paths: [path]).diagnostics.isEmpty)
+            #expect(ManifestReader.read(paths: [path], limits: small).diagnostics.map(\.message) == [
+                "aliases expand to more than 2 nodes (an alias bomb?)",
+            ])
+        }
+    }
+}
+
+import RoomSyncTestSupport
+
+func withTemporaryManifest(_ text: String, _ body: (String) throws -> Void) async throws {
+    try await withTemporaryDirectory { directory in
+        let path = directory.appendingPathComponent("m.yaml").path
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try body(path)
+    }
+}

@@ -1,0 +1,141 @@
+import RoomSyncCore
+import Testing
+
+@Suite struct YAMLParserTests {
+    func parse(_ text: String, limits: YAMLLimits = .default) -> YAMLDocument {
+        YAMLParser.parse(Array(text.utf8), limits: limits)
+    }
+
+    func rendered(_ document: YAMLDocument) -> [String] {
+        document.errors.map { error in
+            "\(error.mark): \(error.message)" + (error.relatedMark.map { " [\($0)]" } ?? "")
+        }
+    }
+
+    @Test func scalarsCarryValueStyleTagAndOneBasedMarks() throws {
+        let document = parse("a: 1\nb: 'x'\nc: !!str 2\n深圳: \"北京\"\n")
+        #expect(document.errors.isEmpty)
+        let pairs = try #require(document.root?.mapping)
+        #expect(pairs.map { $0.key.scalar?.value } == ["a", "b", "c", "深圳"])
+        #expect(pairs[0].value.scalar == YAMLScalar(value: "1", style: .plain))
+        #expect(pairs[0].value.scalar?.kind == .int)
+        #expect(pairs[1].value.scalar?.style == .singleQuoted)
+        #expect(pairs[1].value.mark == YAMLMark(line: 2, column: 4))
+        #expect(pairs[2].value.scalar?.tag == "tag:yaml.org,2002:str")
+        #expect(pairs[2].value.scalar?.kind == .string)
+        // Columns count characters, not bytes.
+        #expect(pairs[3].value.mark == YAMLMark(line: 4, column: 5))
+        #expect(pairs[3].value.scalar?.value == "北京")
+    }
+
+    @Test(arguments: [
+        ("true", YAMLScalarKind.bool(true)), ("off", .bool(false)), ("Yes", .bool(true)), ("NO", .bool(false)),
+        ("y", .string), ("~", .null), ("null", .null), ("", .null), ("12", .int), ("-3", .int), ("1_000", .int),
+        ("1.5", .float), ("1e3", .float), (".inf", .float), ("18F", .string), ("1.2.3", .string), ("abc", .string),
+    ])
+    func plainScalarsResolveLikeYAML11(text: String, kind: YAMLScalarKind) throws {
+        let document = parse("v: \(text)\n")
+        let value = try #require(document.root?.mapping?.first?.value.scalar)
+        #expect(value.kind == kind)
+    }
+
+    @Test func aliasesExpandToTheAnchoredNode() throws {
+        let document = parse("a: &x [1, 2]\nb: *x\n")
+        let pairs = try #require(document.root?.mapping)
+        #expect(pairs[1].value.sequence?.compactMap { $0.scalar?.value } == ["1", "2"])
+    }
+
+    @Test func mergeKeysLetExplicitKeysWinAndEarlierSourcesWin() throws {
+        let text = """
+            base: &base {city: A, floor: 1F}
+            other: &other {city: B, building: X, floor: 2F}
+            one:
+              <<: *base
+              floor: 9F
+            two:
+              <<: [*base, *other]
+
+            """
+        let document = parse(text)
+        #expect(document.errors.isEmpty)
+        let pairs = try #require(document.root?.mapping)
+        func fields(_ node: YAMLNode) -> [String: String] {
+            Dictionary(uniqueKeysWithValues: (node.mapping ?? []).map { ($0.key.scalar!.value, $0.value.scalar!.value) })
+        }
+        #expect(fields(pairs[2].value) == ["city": "A", "floor": "9F"])
+        #expect(fields(pairs[3].value) == ["city": "A", "floor": "1F", "building": "X"])
+    }
+
+    @Test func quotedMergeKeyIsAnOrdinaryKey() throws {
+        let document = parse("'<<': {a: 1}\n")
+        #expect(document.root?.mapping?.first?.key.scalar?.value == "<<")
+    }
+
+    @Test func badMergeValueIsAnError() {
+        #expect(rendered(parse("a:\n  <<: 3\n")) == ["2:7: merge key '<<' needs a mapping or a sequence of mappings"])
+    }
+
+    @Test func duplicateKeysReportBothPositions() {
+        #expect(rendered(parse("a: 1\nb: 2\na: 3\n")) == ["3:1: duplicate key 'a' [1:1]"])
+    }
+
+    @Test func duplicateKeysInBigMappingsAreFoundToo() {
+        let text = (0..<100).map { "k\($0): 1\n" }.joined() + "k42: 2\n"
+        #expect(rendered(parse(text)) == ["101:1: duplicate key 'k42' [43:1]"])
+    }
+
+    @Test func undefinedAliasIsAnError() {
+        #expect(rendered(parse("a: *nope\n")) == ["1:4: alias '*nope' refers to no anchor defined before it"])
+    }
+
+    @Test func aliasBombStopsWithAnError() {
+        // "Billion laughs": nine levels of nine aliases each would expand to 9^9 nodes.
+        var text = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            let refs = Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ")
+            text += "a\(level): &a\(level) [\(refs)]\n"
+        }
+        let document = parse(text)
+        #expect(document.root == nil)
+        #expect(rendered(document) == ["7:10: aliases expand to more than 1000000 nodes (an alias bomb?)"])
+    }
+
+    @Test func deepNestingStopsAtTheDepthLimit() {
+        let document = parse(String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000))
+        #expect(document.root == nil)
+        #expect(rendered(document) == ["1:513: nesting is deeper than 512 levels"])
+    }
+
+    @Test func nestingWithinTheLimitIsFine() {
+        let document = parse(String(repeating: "[", count: 512) + String(repeating: "]", count: 512))
+        #expect(document.errors.isEmpty)
+        #expect(document.root != nil)
+    }
+
+    @Test func secondDocumentIsAnError() {
+        #expect(rendered(parse("a: 1\n---\nb: 2\n")) == [
+            "2:1: a manifest holds one YAML document; remove the second '---' or split the file",
+        ])
+    }
+
+    @Test(arguments: [
+        ("a:\n\tb: 1\n", "2:1: invalid YAML: tab character; YAML does not allow tabs for indentation, use spaces"),
+        ("a: \"open\nb: 2\n", "3:1: invalid YAML: found unexpected end of stream while scanning a quoted scalar started at 1:4"),
+        ("a: 'open\n", "2:1: invalid YAML: found unexpected end of stream while scanning a quoted scalar started at 1:4"),
+        ("a: [1, 2\n", "2:1: invalid YAML: did not find expected ',' or ']' while parsing a flow sequence started at 1:4"),
+        ("a: {b: 1\n", "2:1: invalid YAML: did not find expected ',' or '}' while parsing a flow mapping started at 1:4"),
+        ("a: b: c\n", "1:5: invalid YAML: mapping values are not allowed in this context"),
+    ])
+    func syntaxErrorsAreLocated(text: String, expected: String) {
+        let document = parse(text)
+        #expect(document.root == nil)
+        #expect(rendered(document) == [expected])
+    }
+
+    @Test func invalidUTF8IsLocatedFromTheByteOffset() {
+        var bytes = Array("a: 1\nb: 深".utf8)
+        bytes.append(0xFF)
+        let document = YAMLParser.parse(bytes)
+        #expect(rendered(document) == ["2:5: file is not valid UTF-8 text (invalid leading UTF-8 octet)"])
+    }
+}
