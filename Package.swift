@@ -80,7 +80,9 @@ let package = Package(
             name: "RoomSyncTestSupport",
             dependencies: [
                 "RoomSyncCore", "RoomSyncSandbox", "WeComAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

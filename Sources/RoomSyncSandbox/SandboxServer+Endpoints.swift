@@ -6,7 +6,10 @@ extension SandboxServer {
     func getToken(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
         await store.recordCall("gettoken")
         if options.latencyMs > 0 { try await Task.sleep(for: .milliseconds(options.latencyMs)) }
-        if let limited = await faults.rateLimited("gettoken") { return Self.answer(limited) }
+        if let limited = await faults.rateLimited("gettoken") {
+            await store.recordRateLimited()
+            return Self.answer(limited)
+        }
         var parameters: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
         // SDKs sometimes POST the credentials as a form or JSON body instead of the query.
@@ -39,7 +42,10 @@ extension SandboxServer {
     func meetingRoom(_ api: String, _ request: Request, _ context: SandboxRequestContext) async throws -> Response {
         await store.recordCall(api)
         if options.latencyMs > 0 { try await Task.sleep(for: .milliseconds(options.latencyMs)) }
-        if let limited = await faults.rateLimited(api) { return Self.answer(limited) }
+        if let limited = await faults.rateLimited(api) {
+            await store.recordRateLimited()
+            return Self.answer(limited)
+        }
         guard let token = request.uri.queryParameters["access_token"].map(String.init), !token.isEmpty else {
             return Self.answer(.init(errcode: WeComErrcode.missingToken, errmsg: "access_token missing"))
         }

@@ -114,6 +114,14 @@ public actor SandboxStore {
         callCounts[api, default: 0]
     }
 
+    /// How many calls were answered 45009 (over the rate limit): tests check clients back off instead of
+    /// hammering.
+    public private(set) var rateLimitedAnswers = 0
+
+    public func recordRateLimited() {
+        rateLimitedAnswers += 1
+    }
+
     // MARK: Tokens
 
     /// Issues a new access token valid for `ttl` seconds.

@@ -78,7 +78,9 @@ extension WeComClient {
                 guard rateLimitWaited + step <= policy.maxRateLimitWait else { throw error }
                 rateLimitWaited += step
                 emit(.waitingForRateLimit(operation: operation, seconds: step.seconds))
-                try await Task.sleep(for: step)
+                // The pause is shared: the limiter holds back every other caller of this API too, and this call
+                // waits for it in `acquire` at the top of the loop.
+                await limiter.pause(operation, for: step)
             }
         }
     }

@@ -236,7 +236,7 @@ import Testing
             try ws.write(manifest(rooms: numberedRooms(20)))
             let first = try ws.start("apply", "--auto-approve", "--parallelism", "2")
             let second = try ws.start("apply", "--auto-approve", "--parallelism", "2")
-            let results = [try await first.finish(), try await second.finish()]
+            let results = [try await ws.finish(first), try await ws.finish(second)]
             #expect(results.contains { $0.status == 0 }, "\(results)")
             for result in results where result.status != 0 {
                 #expect(result.stderr.contains("is locked by another roomsync apply (pid "), "\(result)")
@@ -261,9 +261,7 @@ import Testing
         try await withWorkspace { ws in
             try ws.write(manifest(rooms: numberedRooms(1)))
             #expect(try await ws.roomsync("apply", "--auto-approve").status == 0)
-            let other = try await RoomSyncBinary.run(
-                ["plan"], in: ws.directory,
-                environment: ws.environment.merging(["WECOM_CORP_ID": "ww-other"]) { _, new in new })
+            let other = try await ws.run(["plan"], environment: ["WECOM_CORP_ID": "ww-other"])
             #expect(other.status == 1)
             #expect(other.stderr.contains("belongs to \(ws.endpoint) (corp ww-sandbox)"))
         }

@@ -1,5 +1,7 @@
 import Foundation
 import RoomSyncCore
+import Synchronization
+import Testing
 import RoomSyncEngine
 import RoomSyncSandbox
 import RoomSyncTestSupport
@@ -10,11 +12,17 @@ import WeComAPI
 struct Workspace {
     let directory: URL
     let endpoint: String
+    let sandbox: ServedSandbox
+    /// Everything every run printed, for the secrets check at the end.
+    let outputs = OutputLog()
     static let corpID = "ww-sandbox"
     static let corpSecret = "sandbox-secret"
 
     var environment: [String: String] {
-        ["WECOM_ENDPOINT": endpoint, "WECOM_CORP_ID": Self.corpID, "WECOM_CORP_SECRET": Self.corpSecret]
+        [
+            "WECOM_ENDPOINT": endpoint, "WECOM_CORP_ID": Self.corpID, "WECOM_CORP_SECRET": Self.corpSecret,
+            "ROOMSYNC_RETRY_BASE_DELAY_MS": "10",
+        ]
     }
 
     func write(_ text: String, to name: String = "rooms.yaml") throws {
@@ -22,11 +30,42 @@ struct Workspace {
     }
 
     func roomsync(_ arguments: String..., stdin: String? = nil) async throws -> RoomSyncBinary.Result {
-        try await RoomSyncBinary.run(arguments, in: directory, environment: environment, stdin: stdin)
+        try await run(arguments, stdin: stdin)
+    }
+
+    func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String? = nil) async throws -> RoomSyncBinary.Result {
+        let result = try await RoomSyncBinary.run(
+            arguments, in: directory, environment: environment.merging(extra) { _, new in new }, stdin: stdin)
+        outputs.append(result.stdout + result.stderr)
+        return result
     }
 
     func start(_ arguments: String...) throws -> RunningRoomSync {
         try RoomSyncBinary.start(arguments, in: directory, environment: environment)
+    }
+
+    /// Waits for a started run and records its output.
+    func finish(_ running: RunningRoomSync) async throws -> RoomSyncBinary.Result {
+        let result = try await running.finish()
+        outputs.append(result.stdout + result.stderr)
+        return result
+    }
+
+    /// SPEC section 7: the corp secret and access tokens never appear in output, logs, state or plan files.
+    /// Checks everything this workspace's runs printed and every file they left behind.
+    func checkNoSecretsLeaked() async throws {
+        let secrets = [Self.corpSecret] + (await sandbox.store.issuedTokens())
+        var texts = outputs.all.enumerated().map { ("output of run \($0.offset + 1)", $0.element) }
+        if let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil) {
+            for case let file as URL in files where !file.hasDirectoryPath {
+                if let data = try? Data(contentsOf: file) { texts.append((file.lastPathComponent, String(decoding: data, as: UTF8.self))) }
+            }
+        }
+        for (name, text) in texts {
+            for secret in secrets where text.contains(secret) {
+                Issue.record("a secret or access token appears in \(name)")
+            }
+        }
     }
 
     /// The live rooms, listed through the client as any WeCom user would see them.
@@ -60,7 +99,9 @@ func withWorkspace(
 ) async throws {
     try await withTemporaryDirectory { directory in
         try await withServedSandbox(options) { sandbox in
-            try await body(Workspace(directory: directory, endpoint: sandbox.endpoint))
+            let workspace = Workspace(directory: directory, endpoint: sandbox.endpoint, sandbox: sandbox)
+            try await body(workspace)
+            try await workspace.checkNoSecretsLeaked()
         }
     }
 }
@@ -96,4 +137,12 @@ extension RoomSyncBinary.Result {
     func summary() throws -> [String: Int] {
         (try json()["summary"] as? [String: Int]) ?? [:]
     }
+}
+
+/// Outputs collected from concurrent runs.
+final class OutputLog: Sendable {
+    private let texts = Mutex<[String]>([])
+
+    func append(_ text: String) { texts.withLock { $0.append(text) } }
+    var all: [String] { texts.withLock { $0 } }
 }

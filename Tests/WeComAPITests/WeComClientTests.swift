@@ -188,7 +188,8 @@ import WeComAPI
 
     @Test func rateLimited45009IsWaitedOut() async throws {
         var options = SandboxServer.Options()
-        options.rateLimit = .init(calls: 2, seconds: 0.2)
+        // A window long against a call's duration, so the limit is reached even on a loaded machine.
+        options.rateLimit = .init(calls: 2, seconds: 1)
         try await withServedSandbox(options) { sandbox in
             let events = Recorder<WeComClient.Event>()
             let configuration = sandbox.clientConfiguration(
@@ -206,13 +207,13 @@ import WeComAPI
 
     @Test func clientSideLimiterKeepsUnderTheLimitWithoutProvoking45009() async throws {
         var options = SandboxServer.Options()
-        options.rateLimit = .init(calls: 3, seconds: 0.3)
+        options.rateLimit = .init(calls: 3, seconds: 1)
         try await withServedSandbox(options) { sandbox in
             let events = Recorder<WeComClient.Event>()
             var configuration = sandbox.clientConfiguration(onEvent: events.append)
             configuration.maxCallsPerMinutePerAPI = 3
             // Slightly longer than the server's window, so the client never exceeds it.
-            configuration.rateLimitWindow = .milliseconds(400)
+            configuration.rateLimitWindow = .milliseconds(1200)
             try await withWeComClient(configuration) { client in
                 for _ in 0..<7 { _ = try await client.listMeetingRooms(.init()) }
             }

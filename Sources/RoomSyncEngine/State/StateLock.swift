@@ -27,10 +27,8 @@ public final class StateLock: Sendable {
             throw EngineError("cannot open lock file \(path): \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
             close(descriptor)
-            let who = (holder?.isEmpty == false) ? holder! : "another process"
+            let who = readHolder(path) ?? "another process"
             throw EngineError(
                 "state \(statePath) is locked by another roomsync apply (\(who)); wait for it to finish")
         }
@@ -38,6 +36,20 @@ public final class StateLock: Sendable {
         ftruncate(descriptor, 0)
         _ = holder.withCString { pwrite(descriptor, $0, strlen($0), 0) }
         return StateLock(descriptor: descriptor, path: path)
+    }
+
+    /// The holder writes its line right after it takes the lock; a reader that comes in between waits a moment
+    /// for it rather than print an anonymous message.
+    private static func readHolder(_ path: String) -> String? {
+        for _ in 0..<50 {
+            if let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines), !holder.isEmpty
+            {
+                return holder
+            }
+            usleep(2_000)
+        }
+        return nil
     }
 
     deinit {

@@ -1,12 +1,22 @@
+import Synchronization
 import WeComAPI
 
 /// What the client does on its own, told on stderr: waiting for a rate-limit window always (a run that pauses
-/// should say why), retries and token refreshes with `--verbose`.
+/// should say why), at most once a second so concurrent workers do not repeat it; retries and token refreshes
+/// with `--verbose`.
 enum ClientEventPrinter {
+    private static let lastWaitingNote = Mutex<ContinuousClock.Instant?>(nil)
+
     static func print(_ event: WeComClient.Event, verbose: Bool) {
         switch event {
         case .waitingForRateLimit:
-            Console.err("note: \(event)")
+            let due = lastWaitingNote.withLock { last in
+                let now = ContinuousClock.now
+                guard verbose || last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+                last = now
+                return true
+            }
+            if due { Console.err("note: \(event)") }
         case .retrying, .tokenRefreshed:
             if verbose { Console.err("note: \(event)") }
         }

@@ -52,6 +52,9 @@ struct TargetOptions: ParsableArguments {
         let client = WeComClient(
             configuration: WeComClient.Configuration(
                 endpoint: endpoint, corpID: corpID, corpSecret: secret,
+                // -1 and 45033 are WeCom saying "try again"; ten attempts (backoff capped at 8 s) ride out a
+                // busy spell of a minute instead of failing an apply half-way.
+                retry: Self.retryPolicy(environment),
                 onEvent: { event in ClientEventPrinter.print(event, verbose: verbose) }))
         let target = StateTarget(endpoint: endpoint, corpID: corpID)
         do {
@@ -62,6 +65,16 @@ struct TargetOptions: ParsableArguments {
             try? await client.shutdown()
             throw error
         }
+    }
+
+    /// `ROOMSYNC_RETRY_BASE_DELAY_MS` shortens the backoff (tests and impatient local runs against a sandbox);
+    /// the number of attempts stays the same.
+    static func retryPolicy(_ environment: [String: String]) -> WeComClient.RetryPolicy {
+        guard let text = environment["ROOMSYNC_RETRY_BASE_DELAY_MS"], let milliseconds = Int(text), milliseconds > 0 else {
+            return WeComClient.RetryPolicy(maxAttempts: 10)
+        }
+        return WeComClient.RetryPolicy(
+            maxAttempts: 10, baseDelay: .milliseconds(milliseconds), maxDelay: .milliseconds(milliseconds * 32))
     }
 
     private func withEmbeddedSandbox<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {

@@ -1,10 +1,10 @@
-import Hummingbird
+public import Hummingbird
 import Logging
 import NIOCore
 
 /// A tiny Hummingbird server on a loopback port that answers whatever a test routes, for responses the sandbox
 /// never gives (HTML pages, truncated JSON, HTTP 5xx). Stopped on every path.
-func withFakeWeCom<T>(
+public func withFakeWeCom<T>(
     _ routes: (Router<BasicRequestContext>) -> Void, _ body: (String) async throws -> T
 ) async throws -> T {
     let router = Router()
@@ -44,6 +44,6 @@ func withFakeWeCom<T>(
     }
 }
 
-func answer(_ status: HTTPResponse.Status, _ contentType: String, _ text: String) -> Response {
+public func answer(_ status: HTTPResponse.Status, _ contentType: String, _ text: String) -> Response {
     Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: text)))
 }
