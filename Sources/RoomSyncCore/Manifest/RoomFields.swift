@@ -3,7 +3,20 @@
 enum RoomField: String, CaseIterable {
     case name, capacity, city, building, floor, equipment, coordinate, range, protect
 
-    var bit: UInt16 { 1 << UInt16(RoomField.allCases.firstIndex(of: self)!) }
+    /// A switch, not `allCases.firstIndex`: this runs for every field of every room.
+    var bit: UInt16 {
+        switch self {
+        case .name: 1 << 0
+        case .capacity: 1 << 1
+        case .city: 1 << 2
+        case .building: 1 << 3
+        case .floor: 1 << 4
+        case .equipment: 1 << 5
+        case .coordinate: 1 << 6
+        case .range: 1 << 7
+        case .protect: 1 << 8
+        }
+    }
 
     static let roomNames = allCases.map(\.rawValue)
     static let defaultNames = allCases.filter { $0 != .name }.map(\.rawValue)

@@ -15,8 +15,16 @@ public final class YAMLParser {
     public init(bytes: some Collection<UInt8>, limits: YAMLLimits = .default) {
         self.limits = limits
         count = bytes.count
-        input = .allocate(capacity: max(bytes.count, 1))
-        _ = input.initialize(from: bytes)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        // One copy for contiguous input (the usual [UInt8]) instead of an element-by-element loop.
+        let copied: Bool? = bytes.withContiguousStorageIfAvailable { source in
+            if let base = source.baseAddress { buffer.baseAddress!.initialize(from: base, count: source.count) }
+            return true
+        }
+        if copied == nil {
+            _ = buffer.initialize(from: bytes)
+        }
+        input = buffer
         parser = .allocate(capacity: 1)
         parser.initialize(to: yaml_parser_t())
         yaml_parser_initialize(parser)
@@ -168,9 +176,12 @@ public final class YAMLParser {
             var merges: [YAMLNode] = []
             var mergeKeyMark: YAMLMark?
 
-            func find(_ key: String) -> Int? {
+            func find(_ key: String, _ pairs: [YAMLPair], _ index: [String: Int]) -> Int? {
                 if hashed { return index[key] }
-                return pairs.firstIndex { $0.key.scalar?.value == key }
+                for position in pairs.indices {
+                    if case .scalar(let scalar) = pairs[position].key.content, scalar.value == key { return position }
+                }
+                return nil
             }
 
             var i = 0
@@ -195,7 +206,7 @@ public final class YAMLParser {
                     continue
                 }
                 if let name = key.scalar?.value {
-                    if let first = find(name) {
+                    if let first = find(name, pairs, index) {
                         errors.append(YAMLError(at: key.mark, "duplicate key '\(name)'", related: pairs[first].key.mark))
                         continue
                     }
@@ -206,7 +217,7 @@ public final class YAMLParser {
             for source in merges {
                 for pair in source.mapping ?? [] {
                     if let name = pair.key.scalar?.value {
-                        if find(name) != nil { continue }
+                        if find(name, pairs, index) != nil { continue }
                         if hashed { index[name] = pairs.count }
                     }
                     pairs.append(pair)
