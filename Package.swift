@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/onevcat/Rainbow", from: "4.2.2"),
     ],
     targets: [
         // libyaml, the system library (Debian `libyaml-dev`); wrapped exactly once, in RoomSyncCore/YAML.
@@ -62,7 +63,7 @@ let package = Package(
         // Plan, apply, drift, import/export over the state file.
         .target(
             name: "RoomSyncEngine",
-            dependencies: ["RoomSyncCore"],
+            dependencies: ["RoomSyncCore", .product(name: "Rainbow", package: "Rainbow")],
             swiftSettings: swiftSettings
         ),
         // The thin executable: ArgumentParser commands over the libraries above.

@@ -68,6 +68,7 @@ import Testing
 
     @Test func colourOnlyWhenAsked() throws {
         let plain = PlanRenderer.render(try Self.samplePlan(), format: .text, palette: Palette(enabled: false))
+        Palette.enableTerminalColours()
         let coloured = PlanRenderer.render(try Self.samplePlan(), format: .text, palette: Palette(enabled: true))
         #expect(!plain.contains("\u{1B}["))
         #expect(coloured.contains("\u{1B}[32m+ fresh"))

@@ -1,3 +1,5 @@
+@preconcurrency import Rainbow
+
 /// `--format` of plan and drift.
 public enum OutputFormat: String, Sendable, CaseIterable {
     case text
@@ -5,7 +7,9 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case markdown
 }
 
-/// Terminal colours, used only when the output is a terminal and colour is not turned off.
+/// Terminal colours, used only when the output is a terminal and colour is not turned off. The decision is the
+/// palette's, made once per command, so renderers and tests never depend on process-wide switches; the escape
+/// codes come from Rainbow.
 public struct Palette: Sendable {
     public var enabled: Bool
 
@@ -13,13 +17,22 @@ public struct Palette: Sendable {
         self.enabled = enabled
     }
 
-    func paint(_ text: String, _ code: String) -> String {
-        enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+    /// Rainbow only colours when its own process-wide switches say so; the CLI calls this once, at start-up,
+    /// when it has decided to colour.
+    public static func enableTerminalColours() {
+        Rainbow.outputTarget = .console
+        Rainbow.enabled = true
     }
 
-    func green(_ text: String) -> String { paint(text, "32") }
-    func yellow(_ text: String) -> String { paint(text, "33") }
-    func red(_ text: String) -> String { paint(text, "31") }
-    func cyan(_ text: String) -> String { paint(text, "36") }
-    func bold(_ text: String) -> String { paint(text, "1") }
+    private func paint(_ text: String, _ color: NamedColor?, bold: Bool = false) -> String {
+        guard enabled else { return text }
+        let segment = Rainbow.Segment(text: text, color: color.map { .named($0) }, styles: bold ? [.bold] : nil)
+        return Rainbow.generateString(for: Rainbow.Entry(segments: [segment]))
+    }
+
+    public func green(_ text: String) -> String { paint(text, .green) }
+    public func yellow(_ text: String) -> String { paint(text, .yellow) }
+    public func red(_ text: String) -> String { paint(text, .red) }
+    public func cyan(_ text: String) -> String { paint(text, .cyan) }
+    public func bold(_ text: String) -> String { paint(text, nil, bold: true) }
 }

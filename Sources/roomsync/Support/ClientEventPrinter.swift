@@ -2,14 +2,17 @@ import Synchronization
 import WeComAPI
 
 /// What the client does on its own, told on stderr: waiting for a rate-limit window always (a run that pauses
-/// should say why), at most once a second so concurrent workers do not repeat it; retries and token refreshes
-/// with `--verbose`.
+/// should say why) — on apply's live line when there is one, otherwise as a note at most once a second so
+/// concurrent workers do not repeat it; retries and token refreshes with `--verbose`.
 enum ClientEventPrinter {
     private static let lastWaitingNote = Mutex<ContinuousClock.Instant?>(nil)
 
     static func print(_ event: WeComClient.Event, verbose: Bool) {
         switch event {
-        case .waitingForRateLimit:
+        case .waitingForRateLimit(_, let seconds):
+            if let reporter = ConsoleApplyReporter.active.withLock({ $0 }), reporter.waitingForRateLimit(seconds: seconds) {
+                return
+            }
             let due = lastWaitingNote.withLock { last in
                 let now = ContinuousClock.now
                 guard verbose || last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }

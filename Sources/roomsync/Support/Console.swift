@@ -23,7 +23,9 @@ enum Console {
     /// Colour only on a terminal, and never when `--no-color` or `NO_COLOR` says so.
     static func palette(noColor: Bool) -> Palette {
         let disabled = noColor || ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } == true
-        return Palette(enabled: stdoutIsTerminal && !disabled)
+        let palette = Palette(enabled: stdoutIsTerminal && !disabled)
+        if palette.enabled { Palette.enableTerminalColours() }
+        return palette
     }
 }
 

@@ -1,16 +1,22 @@
 import Foundation
+import RoomSyncCore
 import RoomSyncEngine
 import Synchronization
 
-/// Apply's progress: on a terminal one live line (done/total, rate, failures); otherwise one line per operation
-/// with its outcome and duration, which reads well in CI logs.
+/// Apply's progress. On a terminal: one live line (done/total, rate, failures, waiting for a rate limit), redrawn
+/// in place. Otherwise: one line per operation with its outcome and duration, which reads well in CI logs.
 final class ConsoleApplyReporter: ApplyReporter {
     private struct Progress {
         var total = 0
         var done = 0
         var failed = 0
         var started = ContinuousClock.now
+        /// Until when the client said it is waiting for a rate-limit window.
+        var waitingUntil: ContinuousClock.Instant?
     }
+
+    /// The reporter of the apply in progress, so the client's events can reach its live line.
+    static let active = Mutex<ConsoleApplyReporter?>(nil)
 
     private let interactive: Bool
     private let palette: Palette
@@ -23,29 +29,47 @@ final class ConsoleApplyReporter: ApplyReporter {
 
     func applyStarted(total: Int) {
         progress.withLock { $0 = Progress(total: total) }
+        Self.active.withLock { $0 = self }
     }
 
     func operationFinished(_ change: PlannedChange, outcome: OperationOutcome, duration: Duration) {
         let line: String = progress.withLock { progress in
             progress.done += 1
             if case .failed = outcome { progress.failed += 1 }
-            if interactive {
-                let seconds = max(0.001, Double((ContinuousClock.now - progress.started).components.attoseconds) / 1e18
-                    + Double((ContinuousClock.now - progress.started).components.seconds))
-                let rate = Double(progress.done) / seconds
-                return "\r\u{1B}[2K[\(progress.done)/\(progress.total)] \(String(format: "%.1f", rate)) ops/s, \(progress.failed) failed"
-            }
-            let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-            let id = change.meetingroomID.map { " (meetingroom_id \($0))" } ?? ""
+            if interactive { return liveLine(progress) }
+            let milliseconds = Int((duration.seconds * 1000).rounded())
+            let counter = "[\(progress.done)/\(progress.total)]"
             switch outcome {
-            case .succeeded(let newID):
-                let shown = change.action == .add ? newID.map { " (meetingroom_id \($0))" } ?? "" : id
-                return "\(PlanRenderer.pastTense(change.action)) \(change.key)\(shown) in \(milliseconds) ms [\(progress.done)/\(progress.total)]\n"
+            case .succeeded(let id):
+                let shown = id.map { " (meetingroom_id \($0))" } ?? ""
+                return "\(PlanRenderer.pastTense(change.action)) \(change.key)\(shown) in \(milliseconds) ms \(counter)\n"
             case .failed(let message):
-                return "failed to \(change.action.rawValue) \(change.key)\(id) after \(milliseconds) ms: \(message) [\(progress.done)/\(progress.total)]\n"
+                let shown = change.meetingroomID.map { " (meetingroom_id \($0))" } ?? ""
+                return palette.red("failed to \(change.action.rawValue) \(change.key)\(shown) after \(milliseconds) ms: \(message)")
+                    + " \(counter)\n"
             }
         }
         FileHandle.standardOutput.write(Data(line.utf8))
+    }
+
+    /// Returns whether the live line showed it (otherwise the caller prints a note).
+    func waitingForRateLimit(seconds: Double) -> Bool {
+        guard interactive else { return false }
+        let line = progress.withLock { progress in
+            progress.waitingUntil = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            return liveLine(progress)
+        }
+        FileHandle.standardOutput.write(Data(line.utf8))
+        return true
+    }
+
+    private func liveLine(_ progress: Progress) -> String {
+        let now = ContinuousClock.now
+        let rate = Double(progress.done) / max(0.001, (now - progress.started).seconds)
+        var line = "\r\u{1B}[2K[\(progress.done)/\(progress.total)] \(String(format: "%.1f", rate)) ops/s"
+        line += progress.failed > 0 ? ", " + palette.red("\(progress.failed) failed") : ", 0 failed"
+        if let until = progress.waitingUntil, until > now { line += ", " + palette.yellow("waiting for the rate limit") }
+        return line
     }
 
     func note(_ message: String) {
@@ -55,6 +79,7 @@ final class ConsoleApplyReporter: ApplyReporter {
 
     /// Ends the live line so the summary starts on its own line.
     func finish() {
+        Self.active.withLock { $0 = nil }
         if interactive { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }
 }
