@@ -18,7 +18,13 @@ extension RoomSyncCommand.Sandbox {
             abstract: "Serve the sandbox over HTTP until killed.",
             discussion: """
                 Implements WeCom's gettoken and oa/meetingroom/{add,list,edit,del}. The first line on stdout is \
-                `listening on http://HOST:PORT`.
+                `listening on http://HOST:PORT`. Point roomsync at it with WECOM_ENDPOINT, WECOM_CORP_ID=ww-sandbox \
+                and WECOM_CORP_SECRET=sandbox-secret.
+
+                Examples:
+                  roomsync sandbox serve --port 8080 --data :memory:
+                  roomsync sandbox serve --port 0 --latency-ms 20 --fault-rate 0.3 --drop-rate 0.05 --seed 7
+                  roomsync sandbox serve --rate-limit 100/1s --token-ttl 60
                 """
         )
 

@@ -41,7 +41,7 @@ extension RoomSyncCommand {
             func run() async throws {
                 try await reportingErrors {
                     let state = try StateFile.load(stateOptions.state)
-                    guard let entry = state.rooms[key] else { throw EngineError("no room '\(key)' in the state") }
+                    guard let entry = state.rooms[key] else { throw StateEdits.noSuchKey(key) }
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                     Console.out(String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n")

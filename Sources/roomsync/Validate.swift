@@ -6,7 +6,14 @@ extension RoomSyncCommand {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Parse and check manifests offline.",
-            discussion: "Prints every problem as FILE:LINE:COLUMN: error: MESSAGE on stderr. Exits 0 when valid, 1 otherwise.")
+            discussion: """
+                Prints every problem as FILE:LINE:COLUMN: error: MESSAGE on stderr. Exits 0 when valid, 1 otherwise. \
+                Needs no credentials and no network: run it first in pull requests.
+
+                Examples:
+                  roomsync validate rooms.example.yaml
+                  roomsync validate rooms/ shared/buildings.yaml
+                """)
 
         @Argument(help: "Manifest files or directories (every *.yaml/*.yml in it).")
         var paths: [String] = ["rooms.yaml"]

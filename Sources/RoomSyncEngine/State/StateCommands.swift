@@ -30,17 +30,22 @@ public enum StateEdits {
         state.rooms[key] = ManagedRoom(meetingroomID: meetingroomID, protect: false, applied: room)
     }
 
+    /// The error for a key the state does not have, with where to look.
+    public static func noSuchKey(_ key: String) -> EngineError {
+        EngineError("no room '\(key)' in the state; `roomsync state list` shows the managed keys")
+    }
+
     public static func move(_ old: String, to new: String, in state: inout RoomSyncState) throws {
         guard isValidKey(new) else {
             throw EngineError("'\(new)' is not a valid manifest key: use [a-z0-9][a-z0-9._-]{0,63}")
         }
-        guard let entry = state.rooms[old] else { throw EngineError("no room '\(old)' in the state") }
+        guard let entry = state.rooms[old] else { throw noSuchKey(old) }
         guard state.rooms[new] == nil else { throw EngineError("'\(new)' is already in the state") }
         state.rooms[old] = nil
         state.rooms[new] = entry
     }
 
     public static func remove(_ key: String, from state: inout RoomSyncState) throws {
-        guard state.rooms.removeValue(forKey: key) != nil else { throw EngineError("no room '\(key)' in the state") }
+        guard state.rooms.removeValue(forKey: key) != nil else { throw noSuchKey(key) }
     }
 }

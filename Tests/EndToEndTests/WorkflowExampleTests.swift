@@ -1,0 +1,26 @@
+import Foundation
+import RoomSyncTestSupport
+import Testing
+
+/// examples/github-actions/test-workflow.sh runs the example workflow's commands, in order, against a served
+/// sandbox started by the built binary; it must keep passing as the CLI changes.
+@Suite struct WorkflowExampleTests {
+    @Test func exampleWorkflowCommandsPass() async throws {
+        let script = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("examples/github-actions/test-workflow.sh")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script.path, RoomSyncBinary.url.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = try output.fileHandleForReading.readToEnd() ?? Data()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.hasSuffix("test-workflow: ok\n"), "\(text)")
+    }
+}
