@@ -23,19 +23,20 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let lock = try StateLock.acquire(forState: stateOptions.state)
-                defer { withExtendedLifetime(lock) {} }
-                var state = try StateFile.load(stateOptions.state)
-                let export = try await target.withAPI { api, stateTarget in
-                    try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
-                    return ManifestExporter.export(live: try await listAllRooms(api), state: state)
+                let export = try await withLockedState(stateOptions.state) { state in
+                    let export = try await target.withAPI { api, stateTarget in
+                        try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
+                        return ManifestExporter.export(live: try await listAllRooms(api), state: state)
+                    }
+                    // The manifest first: a state that manages rooms no manifest names would plan to delete them.
+                    if let out {
+                        try AtomicFile.write(Data(export.manifest.utf8), to: out)
+                    } else {
+                        Console.out(export.manifest)
+                    }
+                    state = export.state
+                    return export
                 }
-                if let out {
-                    try AtomicFile.write(Data(export.manifest.utf8), to: out)
-                } else {
-                    Console.out(export.manifest)
-                }
-                try StateFile.save(export.state, to: stateOptions.state)
                 Console.err("Exported \(export.state.rooms.count) room(s)\(out.map { " to \($0)" } ?? ""); state written to \(stateOptions.state).")
             }
         }

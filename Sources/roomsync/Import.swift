@@ -26,14 +26,12 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let lock = try StateLock.acquire(forState: stateOptions.state)
-                defer { withExtendedLifetime(lock) {} }
-                var state = try StateFile.load(stateOptions.state)
-                try await target.withAPI { api, stateTarget in
-                    try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
-                    try StateEdits.importRoom(key: key, meetingroomID: meetingroomID, live: try await listAllRooms(api), state: &state)
+                try await withLockedState(stateOptions.state) { state in
+                    try await target.withAPI { api, stateTarget in
+                        try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
+                        try StateEdits.importRoom(key: key, meetingroomID: meetingroomID, live: try await listAllRooms(api), state: &state)
+                    }
                 }
-                try StateFile.save(state, to: stateOptions.state)
                 Console.out("Imported meetingroom_id \(meetingroomID) as '\(key)'.\n")
             }
         }

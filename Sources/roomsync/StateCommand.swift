@@ -57,7 +57,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    try editState(stateOptions.state) { try StateEdits.move(old, to: new, in: &$0) }
+                    try await withLockedState(stateOptions.state) { try StateEdits.move(old, to: new, in: &$0) }
                     Console.out("Moved '\(old)' to '\(new)'.\n")
                 }
             }
@@ -71,19 +71,10 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    try editState(stateOptions.state) { try StateEdits.remove(key, from: &$0) }
+                    try await withLockedState(stateOptions.state) { try StateEdits.remove(key, from: &$0) }
                     Console.out("Removed '\(key)' from the state; the live room is untouched.\n")
                 }
             }
         }
     }
-}
-
-/// Loads, edits and saves the state under its lock.
-private func editState(_ path: String, _ edit: (inout RoomSyncState) throws -> Void) throws {
-    let lock = try StateLock.acquire(forState: path)
-    defer { withExtendedLifetime(lock) {} }
-    var state = try StateFile.load(path)
-    try edit(&state)
-    try StateFile.save(state, to: path)
 }

@@ -75,16 +75,7 @@ struct Workspace {
 
     /// Changes made "in the admin console": straight through the API, behind roomsync's back.
     func withClient<T>(_ body: (WeComClient) async throws -> T) async throws -> T {
-        let client = WeComClient(
-            configuration: WeComClient.Configuration(endpoint: endpoint, corpID: Self.corpID, corpSecret: Self.corpSecret))
-        do {
-            let result = try await body(client)
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        try await withWeComClient(sandbox.clientConfiguration(), body)
     }
 
     func state() throws -> RoomSyncState {

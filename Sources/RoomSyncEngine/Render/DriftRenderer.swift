@@ -62,7 +62,7 @@ public enum DriftRenderer {
                 items: report.items.map { item in
                     JSONDrift.Item(
                         key: item.key, kind: item.kind.rawValue, meetingroom_id: item.meetingroomID, name: item.name,
-                        fields: Dictionary(uniqueKeysWithValues: item.fields.map { ($0.field, .init(before: $0.before, after: $0.after)) }))
+                        fields: PlanRenderer.JSONPlan.FieldDelta.object(item.fields))
                 }))
     }
 }

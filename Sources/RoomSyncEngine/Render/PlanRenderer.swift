@@ -89,6 +89,11 @@ public enum PlanRenderer {
         struct FieldDelta: Encodable {
             var before: FieldValue
             var after: FieldValue
+
+            /// `{FIELD: {"before", "after"}}`, as plan and drift JSON both print fields.
+            static func object(_ fields: [FieldChange]) -> [String: FieldDelta] {
+                Dictionary(uniqueKeysWithValues: fields.map { ($0.field, FieldDelta(before: $0.before, after: $0.after)) })
+            }
         }
         var format_version = 1
         var summary: Summary
@@ -104,7 +109,7 @@ public enum PlanRenderer {
             changes: plan.changes.map { change in
                 JSONPlan.Change(
                     key: change.key, action: change.action.rawValue, meetingroom_id: change.meetingroomID,
-                    fields: Dictionary(uniqueKeysWithValues: change.fields.map { ($0.field, JSONPlan.FieldDelta(before: $0.before, after: $0.after)) }),
+                    fields: JSONPlan.FieldDelta.object(change.fields),
                     reason: change.reason)
             },
             warnings: plan.warnings)

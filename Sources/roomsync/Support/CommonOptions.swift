@@ -32,3 +32,14 @@ func readManifests(_ paths: [String]) throws -> ManifestReadResult {
     }
     return result
 }
+
+/// Runs `body` on the state at `path` under the state's lock, and saves what `body` leaves, atomically. Commands
+/// that edit the state outside apply (import, export, state mv|rm) all go through here.
+func withLockedState<T>(_ path: String, _ body: (inout RoomSyncState) async throws -> T) async throws -> T {
+    let lock = try StateLock.acquire(forState: path)
+    defer { withExtendedLifetime(lock) {} }
+    var state = try StateFile.load(path)
+    let result = try await body(&state)
+    try StateFile.save(state, to: path)
+    return result
+}
