@@ -1,0 +1,111 @@
+import Foundation
+import RoomSyncCore
+import RoomSyncSandbox
+import RoomSyncTestSupport
+import Synchronization
+import Testing
+
+@testable import RoomSyncEngine
+
+/// The embedded sandbox behind a decorator that can fail chosen calls and measures how many are in flight:
+/// the seam lets the applier be tested without HTTP.
+final class InstrumentedAPI: MeetingRoomAPI {
+    let base: EmbeddedSandbox
+    let failNames: Set<String>
+    let delay: Duration
+    private let counters = Mutex((inFlight: 0, maxInFlight: 0, adds: 0))
+
+    init(base: EmbeddedSandbox, failNames: Set<String> = [], delay: Duration = .milliseconds(5)) {
+        self.base = base
+        self.failNames = failNames
+        self.delay = delay
+    }
+
+    var targetDescription: String { base.targetDescription }
+    var maxInFlight: Int { counters.withLock { $0.maxInFlight } }
+    var adds: Int { counters.withLock { $0.adds } }
+
+    private func tracked<T>(_ body: () async throws -> T) async throws -> T {
+        counters.withLock {
+            $0.inFlight += 1
+            $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
+        }
+        defer { counters.withLock { $0.inFlight -= 1 } }
+        try await Task.sleep(for: delay)
+        return try await body()
+    }
+
+    func addMeetingRoom(_ request: AddMeetingRoomRequest) async throws -> Int {
+        try await tracked {
+            counters.withLock { $0.adds += 1 }
+            if failNames.contains(request.name) {
+                throw MeetingRoomAPIError.wecom(errcode: 40058, errmsg: "invalid name", operation: "oa/meetingroom/add")
+            }
+            return try await base.addMeetingRoom(request)
+        }
+    }
+
+    func listMeetingRooms(_ request: ListMeetingRoomsRequest) async throws -> [MeetingRoom] {
+        try await base.listMeetingRooms(request)
+    }
+
+    func editMeetingRoom(_ request: EditMeetingRoomRequest) async throws {
+        try await tracked { try await base.editMeetingRoom(request) }
+    }
+
+    func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws {
+        try await tracked { try await base.deleteMeetingRoom(request) }
+    }
+}
+
+@Suite struct ApplierTests {
+    func applyManifest(
+        _ desired: [DesiredRoom], api: InstrumentedAPI, statePath: String, parallelism: Int = 4
+    ) async throws -> (ApplyResult, RoomSyncState) {
+        let state = try StateFile.load(statePath)
+        let live = try await api.listMeetingRooms(ListMeetingRoomsRequest())
+        let plan = try Planner.plan(desired: desired, live: live, state: state)
+        let recorder = StateRecorder(state: state, path: statePath)
+        let result = try await Applier(api: api, recorder: recorder, parallelism: parallelism, reporter: SilentApplyReporter())
+            .apply(plan)
+        return (result, try StateFile.load(statePath))
+    }
+
+    @Test func parallelismBoundsTheOperationsInFlight() async throws {
+        try await withTemporaryDirectory { directory in
+            let api = InstrumentedAPI(base: try EmbeddedSandbox(dataFile: nil))
+            let desired = (1...30).map { Fixture.desired("k\($0)") }
+            let (result, state) = try await applyManifest(desired, api: api, statePath: directory.appendingPathComponent("s.json").path, parallelism: 3)
+            #expect(result.isSuccess)
+            #expect(result.succeeded[.add] == 30)
+            #expect(state.rooms.count == 30)
+            #expect(api.maxInFlight == 3)
+        }
+    }
+
+    @Test func aFailureStopsNewOperationsAndKeepsWhatSucceeded() async throws {
+        try await withTemporaryDirectory { directory in
+            let statePath = directory.appendingPathComponent("s.json").path
+            let sandbox = try EmbeddedSandbox(dataFile: nil)
+            _ = try await applyManifest((1...4).map { Fixture.desired("old\($0)") }, api: InstrumentedAPI(base: sandbox), statePath: statePath)
+
+            // One edit (runs first), then ten adds of which one is refused.
+            var desired = (1...4).map { Fixture.desired("old\($0)") } + (1...10).map { Fixture.desired("new\($0)") }
+            desired[0].capacity = 50
+            let api = InstrumentedAPI(base: sandbox, failNames: ["new3-room"], delay: .milliseconds(20))
+            let (result, state) = try await applyManifest(desired, api: api, statePath: statePath, parallelism: 2)
+            #expect(!result.isSuccess)
+            #expect(result.failures.map(\.key) == ["new3"])
+            #expect(result.failures.first?.message == "oa/meetingroom/add: WeCom error 40058: invalid name")
+            // The edit is recorded; adds stopped soon after the failure; every add that succeeded is in state.
+            #expect(state.rooms["old1"]?.applied.capacity == 50)
+            let added = state.rooms.keys.filter { $0.hasPrefix("new") }
+            #expect(added.count == (result.succeeded[.add] ?? 0))
+            #expect(result.skipped > 0)
+            #expect(api.adds < 10)
+            #expect(state.pendingAdds.isEmpty, "a refused add is not left journaled")
+            let live = try await sandbox.listMeetingRooms(ListMeetingRoomsRequest())
+            #expect(live.count == 4 + added.count)
+        }
+    }
+}
