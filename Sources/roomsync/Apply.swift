@@ -56,7 +56,7 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let desired = planFile == nil ? try readManifests(paths).rooms : []
+                let desired = planFile == nil ? try readManifests(paths).rooms : nil
                 let lock = try StateLock.acquire(forState: stateOptions.state)
                 defer { withExtendedLifetime(lock) {} }
                 let palette = Console.palette(noColor: noColor)

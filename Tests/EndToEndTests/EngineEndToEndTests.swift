@@ -197,6 +197,22 @@ import Testing
         }
     }
 
+    @Test func savedPlanAppliesWhateverTheManagedCount() async throws {
+        // apply --plan does not diff again: the mass-delete guard belongs to the plan that was saved.
+        try await withWorkspace { ws in
+            try ws.write(manifest(rooms: numberedRooms(12)))
+            #expect(try await ws.roomsync("apply", "--auto-approve").status == 0)
+            var rooms = numberedRooms(12)
+            rooms["r1"] = room("R-1 renamed")
+            try ws.write(manifest(rooms: rooms))
+            #expect(try await ws.roomsync("plan", "--out", "plan.json").status == 0)
+            let apply = try await ws.roomsync("apply", "--plan", "plan.json")
+            #expect(apply.status == 0, "\(apply)")
+            #expect(apply.stdout.contains("Apply complete: 0 added, 1 changed, 0 deleted, 0 adopted."))
+            #expect(try await ws.roomsync("plan", "--detailed-exitcode").status == 0)
+        }
+    }
+
     @Test func exportThenPlanIsEmpty() async throws {
         try await withWorkspace { ws in
             try await ws.withClient { client in
