@@ -85,7 +85,7 @@ public enum ManifestReader {
         for entry in entries {
             if let first = firstDefinition[entry.key] {
                 diagnostics.append(.error(
-                    at: entry.origin, "duplicate room key '\(entry.key)'; first defined at \(first)"))
+                    at: entry.origin, "duplicate room key '\(DiagnosticText.shown(entry.key))'; first defined at \(first)"))
                 continue
             }
             firstDefinition[entry.key] = entry.origin

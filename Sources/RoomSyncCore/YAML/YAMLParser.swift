@@ -154,7 +154,7 @@ public final class YAMLParser {
 
         mutating func alias(_ name: String, at mark: YAMLMark) throws {
             guard let (node, size) = anchors[name] else {
-                throw Fatal(error: YAMLError(at: mark, "alias '*\(name)' refers to no anchor defined before it"))
+                throw Fatal(error: YAMLError(at: mark, "alias '*\(DiagnosticText.shown(name))' refers to no anchor defined before it"))
             }
             // Copies share storage, so memory stays flat; what grows is the work of whoever walks the tree.
             expanded += size
@@ -207,7 +207,7 @@ public final class YAMLParser {
                 }
                 if let name = key.scalar?.value {
                     if let first = find(name, pairs, index) {
-                        errors.append(YAMLError(at: key.mark, "duplicate key '\(name)'", related: pairs[first].key.mark))
+                        errors.append(YAMLError(at: key.mark, "duplicate key '\(DiagnosticText.shown(name))'", related: pairs[first].key.mark))
                         continue
                     }
                     if hashed { index[name] = pairs.count }
