@@ -64,7 +64,7 @@ import Testing
         try #require(!seeds.isEmpty)
         var random = SplitMix64(seed: 0x5EED_F00D_CAFE_2026)
         var failures = 0
-        for iteration in 0..<10_000 {
+        for iteration in 0..<6_000 {
             var input = seeds[random.below(seeds.count)]
             for _ in 0..<(1 + random.below(4)) {
                 ManifestMutator.mutate(&input, splicingWith: seeds[random.below(seeds.count)], using: &random)

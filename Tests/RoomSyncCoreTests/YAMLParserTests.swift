@@ -112,6 +112,16 @@ import Testing
         #expect(document.root != nil)
     }
 
+    @Test func longScalarsCostMoreOfTheAliasBudget() {
+        // 160 bytes count as 1 + 160 / 16 = 11 nodes: nine aliases fit in 100, the tenth does not.
+        let anchor = "a: &a " + String(repeating: "x", count: 160) + "\n"
+        let limits = YAMLLimits(maxAliasExpansion: 100)
+        let nine = parse(anchor + "b: [" + Array(repeating: "*a", count: 9).joined(separator: ", ") + "]\n", limits: limits)
+        #expect(nine.errors.isEmpty)
+        let ten = parse(anchor + "b: [" + Array(repeating: "*a", count: 10).joined(separator: ", ") + "]\n", limits: limits)
+        #expect(rendered(ten) == ["2:41: aliases expand to more than 100 nodes (an alias bomb?)"])
+    }
+
     @Test func aliasesCountTowardsTheDepthLimit() {
         // 300 levels holding an alias of 300 more: 600 levels once expanded, beyond the limit of 512.
         let inner = "a: &a " + String(repeating: "[", count: 300) + "x" + String(repeating: "]", count: 300) + "\n"

@@ -87,8 +87,12 @@ public final class YAMLParser {
                     let node = YAMLNode(
                         .scalar(YAMLScalar(value: value, tag: Self.string(data.tag), style: Self.style(data.style))),
                         mark: Self.mark(event.start_mark))
-                    if let anchor = Self.string(data.anchor) { builder.anchors[anchor] = (node, 1, 0) }
-                    builder.append(node, size: 1, height: 0)
+                    // What an alias of a scalar costs grows with its length: every use of a value is read at
+                    // least once, so a 300 KB number aliased as the capacity of 20,000 rooms (one 1 MB file)
+                    // took minutes while counting as only 20,000 nodes.
+                    let size = 1 + data.length / YAMLLimits.bytesPerNode
+                    if let anchor = Self.string(data.anchor) { builder.anchors[anchor] = (node, size, 0) }
+                    builder.append(node, size: size, height: 0)
                 case YAML_SEQUENCE_START_EVENT:
                     try builder.push(Frame(isMapping: false, mark: Self.mark(event.start_mark),
                                            anchor: Self.string(event.data.sequence_start.anchor)))
