@@ -112,6 +112,42 @@ import Testing
         #expect(document.root != nil)
     }
 
+    @Test func longScalarsCostMoreOfTheAliasBudget() {
+        // 160 bytes count as 1 + 160 / 16 = 11 nodes: nine aliases fit in 100, the tenth does not.
+        let anchor = "a: &a " + String(repeating: "x", count: 160) + "\n"
+        let limits = YAMLLimits(maxAliasExpansion: 100)
+        let nine = parse(anchor + "b: [" + Array(repeating: "*a", count: 9).joined(separator: ", ") + "]\n", limits: limits)
+        #expect(nine.errors.isEmpty)
+        let ten = parse(anchor + "b: [" + Array(repeating: "*a", count: 10).joined(separator: ", ") + "]\n", limits: limits)
+        #expect(rendered(ten) == ["2:41: aliases expand to more than 100 nodes (an alias bomb?)"])
+    }
+
+    @Test func aliasesCountTowardsTheDepthLimit() {
+        // 300 levels holding an alias of 300 more: 600 levels once expanded, beyond the limit of 512.
+        let inner = "a: &a " + String(repeating: "[", count: 300) + "x" + String(repeating: "]", count: 300) + "\n"
+        let document = parse(inner + "b: " + String(repeating: "[", count: 300) + "*a" + String(repeating: "]", count: 300) + "\n")
+        #expect(document.root == nil)
+        #expect(rendered(document) == ["2:304: nesting is deeper than 512 levels (counting what aliases bring in)"])
+    }
+
+    @Test func aliasesWithinTheDepthLimitAreFine() {
+        // 256 + 256 levels: exactly the limit.
+        let inner = "a: &a " + String(repeating: "[", count: 255) + "x" + String(repeating: "]", count: 255) + "\n"
+        let document = parse(inner + "b: " + String(repeating: "[", count: 256) + "*a" + String(repeating: "]", count: 256) + "\n")
+        #expect(document.errors.isEmpty)
+    }
+
+    @Test func smallMappingMergingABigOneKeepsExplicitKeysAndDropsNoKey() throws {
+        // Few explicit keys and a big merged mapping: the merge switches the duplicate check to hashing midway.
+        let keys = (0..<40).map { "k\($0): from-big" }.joined(separator: ", ")
+        let document = parse("big: &big {\(keys)}\nsmall: {k7: mine, extra: 1, <<: *big}\n")
+        #expect(document.errors.isEmpty)
+        let small = try #require(document.root?.mapping?.last?.value.mapping)
+        #expect(small.count == 41)
+        #expect(small.map { $0.key.scalar?.value ?? "" } == ["k7", "extra"] + (0..<40).filter { $0 != 7 }.map { "k\($0)" })
+        #expect(small.first?.value.scalar?.value == "mine")
+    }
+
     @Test func secondDocumentIsAnError() {
         #expect(rendered(parse("a: 1\n---\nb: 2\n")) == [
             "2:1: a manifest holds one YAML document; remove the second '---' or split the file",

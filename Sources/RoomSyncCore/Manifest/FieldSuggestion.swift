@@ -2,6 +2,11 @@
 /// a typo rather than a different word.
 enum FieldSuggestion {
     static func nearest(to word: String, in candidates: [String]) -> String? {
+        // The edit distance is at least the difference in length, so a word far longer than every candidate
+        // is no typo. Deciding that from the byte count, before lowercasing and the quadratic distance, keeps
+        // a megabyte key (in every room that aliases it) from costing megabytes squared.
+        let longest = candidates.map(\.unicodeScalars.count).max() ?? 0
+        guard word.utf8.count <= 4 * (longest + max(2, longest / 3)) else { return nil }
         let typed = Array(word.lowercased().unicodeScalars)
         var best: (name: String, distance: Int)?
         for candidate in candidates {
@@ -17,9 +22,9 @@ enum FieldSuggestion {
     /// The message for an unknown field, with a suggestion or else the list of what is allowed.
     static func unknownField(_ name: String, known: [String]) -> String {
         if let suggestion = nearest(to: name, in: known) {
-            return "unknown field '\(name)'; did you mean '\(suggestion)'?"
+            return "unknown field '\(DiagnosticText.shown(name))'; did you mean '\(suggestion)'?"
         }
-        return "unknown field '\(name)'; expected one of: \(known.joined(separator: ", "))"
+        return "unknown field '\(DiagnosticText.shown(name))'; expected one of: \(known.joined(separator: ", "))"
     }
 
     static func levenshtein(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {

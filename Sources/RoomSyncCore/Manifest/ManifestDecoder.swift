@@ -63,7 +63,7 @@ struct ManifestDecoder {
             guard let key = fieldName(pair.key) else { continue }
             let errorsBefore = diagnostics.count
             if !Self.isValidKey(key) {
-                error(at: pair.key.mark, "invalid room key '\(key)'; keys match [a-z0-9][a-z0-9._-]{0,63}")
+                error(at: pair.key.mark, "invalid room key '\(DiagnosticText.shown(key))'; keys match [a-z0-9][a-z0-9._-]{0,63}")
             }
             let origin = location(pair.key.mark)
             // A room that is not even a mapping gets that one error, not a "missing field" for each field.
@@ -78,14 +78,14 @@ struct ManifestDecoder {
     /// The whole-room rules, checked after defaults are merged in.
     private mutating func finish(key: String, fields: RoomFields, origin: SourceLocation) -> DesiredRoom? {
         for field in [RoomField.name, .capacity] where !fields.has(field) {
-            diagnostics.append(.error(at: origin, "room '\(key)' is missing required field '\(field.rawValue)'"))
+            diagnostics.append(.error(at: origin, "room '\(DiagnosticText.shown(key))' is missing required field '\(field.rawValue)'"))
         }
         let parts: [RoomField] = [.city, .building, .floor]
         let missing = parts.filter { !fields.has($0) }
         if missing.count == 1 || missing.count == 2 {
             let names = missing.map { "'\($0.rawValue)'" }.joined(separator: " and ")
             diagnostics.append(.error(
-                at: origin, "room '\(key)' has an incomplete location: missing \(names) (city, building and floor go together)"))
+                at: origin, "room '\(DiagnosticText.shown(key))' has an incomplete location: missing \(names) (city, building and floor go together)"))
         }
         guard let name = fields.name, let capacity = fields.capacity else { return nil }
         var location: RoomLocation?
@@ -167,7 +167,7 @@ struct ManifestDecoder {
                 result.append(equipment)
             } else {
                 failed = true
-                let shown = item.scalar.map { "'\($0.value)'" } ?? Self.describe(item)
+                let shown = item.scalar.map { "'\(DiagnosticText.shown($0.value))'" } ?? Self.describe(item)
                 error(at: item.mark, "unknown equipment \(shown); expected 1-5 or one of: "
                     + Equipment.allCases.map(\.englishName).joined(separator: ", ") + ", "
                     + Equipment.allCases.map(\.chineseName).joined(separator: ", "))
@@ -264,11 +264,11 @@ struct ManifestDecoder {
         }
         let text = scalar.value
         guard Self.isDecimal(text), let value = Double(text) else {
-            error(at: node.mark, "\(label) must be a decimal number like 22.540503, found '\(text)'")
+            error(at: node.mark, "\(label) must be a decimal number like 22.540503, found '\(DiagnosticText.shown(text))'")
             return nil
         }
         guard abs(value) <= limit else {
-            error(at: node.mark, "\(label) must be between -\(Int(limit)) and \(Int(limit)), found \(text)")
+            error(at: node.mark, "\(label) must be between -\(Int(limit)) and \(Int(limit)), found \(DiagnosticText.shown(text))")
             return nil
         }
         return text
@@ -291,7 +291,7 @@ struct ManifestDecoder {
         if let scalar = node.scalar {
             switch scalar.kind {
             case .string, .int, .float: return scalar.value
-            case .bool: error(at: node.mark, "expected a string, found a boolean; quote it (\"\(scalar.value)\") if you mean text")
+            case .bool: error(at: node.mark, "expected a string, found a boolean; quote it (\"\(DiagnosticText.shown(scalar.value))\") if you mean text")
             case .null: error(at: node.mark, "expected a string, found null")
             }
             return nil
@@ -315,7 +315,7 @@ struct ManifestDecoder {
             return nil
         }
         guard let value = scalar.integerValue, bounds.contains(value) else {
-            error(at: node.mark, "\(label) must be between \(bounds.lowerBound) and \(bounds.upperBound), found \(scalar.value)")
+            error(at: node.mark, "\(label) must be between \(bounds.lowerBound) and \(bounds.upperBound), found \(DiagnosticText.shown(scalar.value))")
             return nil
         }
         return value

@@ -49,15 +49,14 @@ public enum ManifestReader {
             for file in expanded where readSoFar.insert(file).inserted {
                 files.append(file)
                 var fileDiagnostics: [Diagnostic] = []
-                for entry in readFile(file, limits: limits, diagnostics: &fileDiagnostics) {
-                    if let first = firstDefinition[entry.key] {
-                        fileDiagnostics.append(.error(
-                            at: entry.origin, "duplicate room key '\(entry.key)'; first defined at \(first)"))
-                        continue
-                    }
-                    firstDefinition[entry.key] = entry.origin
-                    if let room = entry.room { rooms.append(room) }
+                let entries: [ManifestDecoder.Entry]
+                switch ManifestSource.contents(of: file) {
+                case .success(let bytes): entries = decode(bytes, file: file, limits: limits, diagnostics: &fileDiagnostics)
+                case .failure(let diagnostic):
+                    fileDiagnostics.append(diagnostic)
+                    entries = []
                 }
+                collect(entries, into: &rooms, firstDefinition: &firstDefinition, diagnostics: &fileDiagnostics)
                 diagnostics += sortedByPosition(fileDiagnostics)
             }
         }
@@ -65,15 +64,37 @@ public enum ManifestReader {
         return ManifestReadResult(rooms: rooms, files: files, diagnostics: diagnostics)
     }
 
-    /// One file: bytes, YAML tree, rooms.
-    static func readFile(_ file: String, limits: YAMLLimits, diagnostics: inout [Diagnostic]) -> [ManifestDecoder.Entry] {
-        let bytes: [UInt8]
-        switch ManifestSource.contents(of: file) {
-        case .success(let contents): bytes = contents
-        case .failure(let diagnostic):
-            diagnostics.append(diagnostic)
-            return []
+    /// Reads one manifest held in memory, named `name` in its diagnostics, exactly as `read(paths:)` reads a
+    /// file with those bytes: the file path goes through the same decoding. For callers that have no file
+    /// (stdin, fuzzing, tests of the format itself).
+    public static func read(bytes: [UInt8], name: String, limits: YAMLLimits = .default) -> ManifestReadResult {
+        var rooms: [DesiredRoom] = []
+        var firstDefinition: [String: SourceLocation] = [:]
+        var diagnostics: [Diagnostic] = []
+        let entries = decode(bytes, file: name, limits: limits, diagnostics: &diagnostics)
+        collect(entries, into: &rooms, firstDefinition: &firstDefinition, diagnostics: &diagnostics)
+        rooms.sort { $0.key < $1.key }
+        return ManifestReadResult(rooms: rooms, files: [name], diagnostics: sortedByPosition(diagnostics))
+    }
+
+    /// Keeps the rooms of one file's entries, reporting keys already defined (in this file or an earlier one).
+    private static func collect(
+        _ entries: [ManifestDecoder.Entry], into rooms: inout [DesiredRoom],
+        firstDefinition: inout [String: SourceLocation], diagnostics: inout [Diagnostic]
+    ) {
+        for entry in entries {
+            if let first = firstDefinition[entry.key] {
+                diagnostics.append(.error(
+                    at: entry.origin, "duplicate room key '\(DiagnosticText.shown(entry.key))'; first defined at \(first)"))
+                continue
+            }
+            firstDefinition[entry.key] = entry.origin
+            if let room = entry.room { rooms.append(room) }
         }
+    }
+
+    /// One file's bytes: YAML tree, rooms.
+    static func decode(_ bytes: [UInt8], file: String, limits: YAMLLimits, diagnostics: inout [Diagnostic]) -> [ManifestDecoder.Entry] {
         guard !bytes.isEmpty else {
             diagnostics.append(.error(at: ManifestSource.start(of: file), "file is empty; a manifest starts with 'version: 1'"))
             return []

@@ -105,8 +105,13 @@ public struct YAMLDocument: Sendable {
 public struct YAMLLimits: Sendable, Hashable {
     /// Deepest nesting of sequences and mappings accepted.
     public var maxDepth: Int
-    /// Nodes that alias expansion may add in total; a "billion laughs" document hits this almost at once.
+    /// Nodes that alias expansion may add in total; a "billion laughs" document hits this almost at once. A
+    /// scalar counts as one node per `bytesPerNode` bytes of its text (at least one), so aliases can copy at
+    /// most about 16 MB of text in all.
     public var maxAliasExpansion: Int
+
+    /// How many bytes of a scalar count as one node towards `maxAliasExpansion`.
+    public static let bytesPerNode = 16
 
     public init(maxDepth: Int = 512, maxAliasExpansion: Int = 1_000_000) {
         self.maxDepth = maxDepth

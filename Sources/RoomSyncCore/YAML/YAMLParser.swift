@@ -53,6 +53,8 @@ public final class YAMLParser {
         var children: [YAMLNode] = []
         /// Nodes in this subtree with aliases counted as expanded: what an alias of it costs.
         var size = 1
+        /// Levels of sequences and mappings in this subtree, this one included, aliases expanded.
+        var height = 1
     }
 
     private struct Fatal: Error {
@@ -85,8 +87,12 @@ public final class YAMLParser {
                     let node = YAMLNode(
                         .scalar(YAMLScalar(value: value, tag: Self.string(data.tag), style: Self.style(data.style))),
                         mark: Self.mark(event.start_mark))
-                    if let anchor = Self.string(data.anchor) { builder.anchors[anchor] = (node, 1) }
-                    builder.append(node, size: 1)
+                    // What an alias of a scalar costs grows with its length: every use of a value is read at
+                    // least once, so a 300 KB number aliased as the capacity of 20,000 rooms (one 1 MB file)
+                    // took minutes while counting as only 20,000 nodes.
+                    let size = 1 + data.length / YAMLLimits.bytesPerNode
+                    if let anchor = Self.string(data.anchor) { builder.anchors[anchor] = (node, size, 0) }
+                    builder.append(node, size: size, height: 0)
                 case YAML_SEQUENCE_START_EVENT:
                     try builder.push(Frame(isMapping: false, mark: Self.mark(event.start_mark),
                                            anchor: Self.string(event.data.sequence_start.anchor)))
@@ -113,7 +119,7 @@ public final class YAMLParser {
         let limits: YAMLLimits
         var stack: [Frame] = []
         var root: YAMLNode?
-        var anchors: [String: (node: YAMLNode, size: Int)] = [:]
+        var anchors: [String: (node: YAMLNode, size: Int, height: Int)] = [:]
         var expanded = 0
         var documents = 0
         var errors: [YAMLError] = []
@@ -131,12 +137,13 @@ public final class YAMLParser {
             stack.append(frame)
         }
 
-        mutating func append(_ node: YAMLNode, size: Int) {
+        mutating func append(_ node: YAMLNode, size: Int, height: Int) {
             if stack.isEmpty {
                 root = node
             } else {
                 stack[stack.count - 1].children.append(node)
                 stack[stack.count - 1].size += size
+                stack[stack.count - 1].height = max(stack[stack.count - 1].height, height + 1)
             }
         }
 
@@ -148,13 +155,13 @@ public final class YAMLParser {
             } else {
                 node = YAMLNode(.sequence(frame.children), mark: frame.mark)
             }
-            if let anchor = frame.anchor { anchors[anchor] = (node, frame.size) }
-            append(node, size: frame.size)
+            if let anchor = frame.anchor { anchors[anchor] = (node, frame.size, frame.height) }
+            append(node, size: frame.size, height: frame.height)
         }
 
         mutating func alias(_ name: String, at mark: YAMLMark) throws {
-            guard let (node, size) = anchors[name] else {
-                throw Fatal(error: YAMLError(at: mark, "alias '*\(name)' refers to no anchor defined before it"))
+            guard let (node, size, height) = anchors[name] else {
+                throw Fatal(error: YAMLError(at: mark, "alias '*\(DiagnosticText.shown(name))' refers to no anchor defined before it"))
             }
             // Copies share storage, so memory stays flat; what grows is the work of whoever walks the tree.
             expanded += size
@@ -162,7 +169,14 @@ public final class YAMLParser {
                 throw Fatal(error: YAMLError(
                     at: mark, "aliases expand to more than \(limits.maxAliasExpansion) nodes (an alias bomb?)"))
             }
-            append(node, size: size)
+            // An alias puts its whole subtree where it stands, so `&a [[…]]` aliased inside `&b [[… *a]]`, and so
+            // on, would nest far deeper than `push` allows (tens of thousands of levels within the expansion
+            // bound) and overflow the stack of whoever walks or frees the tree.
+            guard stack.count + height <= limits.maxDepth else {
+                throw Fatal(error: YAMLError(
+                    at: mark, "nesting is deeper than \(limits.maxDepth) levels (counting what aliases bring in)"))
+            }
+            append(node, size: size, height: height)
         }
 
         /// Pairs keys with values, reports duplicate keys and applies `<<` merges: explicit keys win over merged
@@ -172,7 +186,7 @@ public final class YAMLParser {
             pairs.reserveCapacity(children.count / 2)
             var index: [String: Int] = [:]
             // Small mappings (a room's fields) are checked by scanning; only big ones (the rooms) pay for hashing.
-            let hashed = children.count > 32
+            var hashed = children.count > 32
             var merges: [YAMLNode] = []
             var mergeKeyMark: YAMLMark?
 
@@ -207,12 +221,20 @@ public final class YAMLParser {
                 }
                 if let name = key.scalar?.value {
                     if let first = find(name, pairs, index) {
-                        errors.append(YAMLError(at: key.mark, "duplicate key '\(name)'", related: pairs[first].key.mark))
+                        errors.append(YAMLError(at: key.mark, "duplicate key '\(DiagnosticText.shown(name))'", related: pairs[first].key.mark))
                         continue
                     }
                     if hashed { index[name] = pairs.count }
                 }
                 pairs.append(YAMLPair(key: key, value: value))
+            }
+            // A small mapping can merge a big one (`x: {<<: *all}`): count what the merges bring before choosing to
+            // scan, or each merged key scans all before it and a 300 KB file takes half a minute.
+            if !hashed, pairs.count + merges.reduce(0, { $0 + ($1.mapping?.count ?? 0) }) > 32 {
+                hashed = true
+                for (position, pair) in pairs.enumerated() {
+                    if let name = pair.key.scalar?.value { index[name] = position }
+                }
             }
             for source in merges {
                 for pair in source.mapping ?? [] {
