@@ -134,15 +134,20 @@ extension WeComClient {
                 message: "expected HTTP 200 with a JSON body, got HTTP \(status.code) (Content-Type: \(contentType))"
             ))
         }
-        guard let object = try? JSONSerialization.jsonObject(with: LenientJSON.removingTrailingCommas(data)),
-              let fields = object as? [String: Any]
-        else {
-            return .final(.badResponse(operation: operation, message: Self.describeBadBody(data, contentType)))
+        let lenient = LenientJSON.removingTrailingCommas(data)
+        let errcode: Int?, rawErrmsg: String?
+        if let envelope = try? Self.readEnvelope(lenient) {
+            (errcode, rawErrmsg) = envelope
+        } else {
+            guard let object = try? JSONSerialization.jsonObject(with: lenient), let fields = object as? [String: Any] else {
+                return .final(.badResponse(operation: operation, message: Self.describeBadBody(data, contentType)))
+            }
+            (errcode, rawErrmsg) = (fields["errcode"] as? Int, fields["errmsg"] as? String)
         }
-        guard let errcode = fields["errcode"] as? Int else {
+        guard let errcode else {
             return .final(.badResponse(operation: operation, message: "the JSON answer has no integer errcode"))
         }
-        let errmsg = redact((fields["errmsg"] as? String) ?? "")
+        let errmsg = redact(rawErrmsg ?? "")
         let error = MeetingRoomAPIError.wecom(errcode: errcode, errmsg: errmsg, operation: operation)
         switch errcode {
         case 0:
@@ -153,6 +158,23 @@ extension WeComClient {
             return .rateLimited(error)
         default:
             return .final(error)
+        }
+    }
+
+    /// `errcode` and `errmsg` of a JSON object, read in one pass that checks the whole body's syntax without
+    /// building it: a `list` answer is megabytes, and its rooms are decoded once, later. Throws on anything
+    /// unusual (an errcode written as 0.0, say), and the caller then asks JSONSerialization, as it always did.
+    static func readEnvelope(_ data: Data) throws -> (errcode: Int?, errmsg: String?) {
+        try JSONReader.read(data) { reader in
+            var errcode: Int?, errmsg: String?
+            try reader.readObject { key, reader in
+                switch key {
+                case "errcode": errcode = try reader.readInt()
+                case "errmsg": errmsg = try reader.readString()
+                default: try reader.skipValue()
+                }
+            }
+            return (errcode, errmsg)
         }
     }
 

@@ -44,7 +44,7 @@ public enum Planner {
                 }
                 continue
             }
-            let candidates = index.rooms.filter {
+            let candidates = index.byName[room.name, default: []].filter {
                 !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) && matchesIdentity(room, $0)
             }
             switch candidates.count {
@@ -218,6 +218,9 @@ extension RoomLocation {
 struct LiveIndex {
     let rooms: [MeetingRoom]
     let byID: [Int: MeetingRoom]
+    /// Rooms by name, each list in id order: adoption looks for a room of the same name, and scanning every live
+    /// room for each new key would make a plan of many adds quadratic.
+    let byName: [String: [MeetingRoom]]
     private let coordinates: [BuildingKey: Coordinate]
 
     private struct BuildingKey: Hashable {
@@ -229,15 +232,18 @@ struct LiveIndex {
         self.rooms = rooms.sorted { $0.meetingroomID < $1.meetingroomID }
         var byID: [Int: MeetingRoom] = [:]
         byID.reserveCapacity(rooms.count)
+        var byName: [String: [MeetingRoom]] = [:]
         var coordinates: [BuildingKey: Coordinate] = [:]
         for room in self.rooms {
             byID[room.meetingroomID] = room
+            byName[room.name, default: []].append(room)
             if let city = room.city, let building = room.building, let coordinate = room.coordinate {
                 let key = BuildingKey(city: city, building: building)
                 if coordinates[key] == nil { coordinates[key] = coordinate }
             }
         }
         self.byID = byID
+        self.byName = byName
         self.coordinates = coordinates
     }
 
