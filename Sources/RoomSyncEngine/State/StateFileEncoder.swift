@@ -13,7 +13,14 @@ final class StateFileEncoder: Sendable {
         var bytes: [UInt8]
     }
 
-    private let fragments = Mutex<[String: Fragment]>([:])
+    private struct Cache {
+        var fragments: [String: Fragment] = [:]
+        /// The keys of `fragments` in file order, kept between calls: sorting every key on every write was most
+        /// of the work once the rooms themselves were cached.
+        var order: [String] = []
+    }
+
+    private let cache = Mutex(Cache())
 
     /// What JSONEncoder writes for an empty `rooms`, where the cached rooms are spliced in.
     private static let emptyRooms = Array("\"rooms\" : {\n\n  }".utf8)
@@ -29,31 +36,52 @@ final class StateFileEncoder: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var output: [UInt8] = []
-        try fragments.withLock { fragments in
-            // Rooms no longer in the state are dropped from the cache, so it never outgrows the state.
-            if fragments.count > state.rooms.count { fragments = fragments.filter { state.rooms[$0.key] != nil } }
-            var size = outer.count
-            var body: [[UInt8]] = []
-            body.reserveCapacity(state.rooms.count)
-            // JSONEncoder's `.sortedKeys` orders keys by their UTF-8 bytes.
-            for key in state.rooms.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                let room = state.rooms[key]!
-                if let cached = fragments[key], cached.room == room {
-                    body.append(cached.bytes)
-                } else {
-                    let bytes = try Self.fragment(key: key, room: room, encoder: encoder)
-                    fragments[key] = Fragment(room: room, bytes: bytes)
-                    body.append(bytes)
+        try cache.withLock { cache in
+            // Keys new since the last call are sorted among themselves and merged into the kept order; keys no
+            // longer in the state leave it, so the cache never outgrows the state.
+            let added = state.rooms.keys.filter { cache.fragments[$0] == nil }.sorted(by: Self.precedes)
+            var order: [String] = []
+            order.reserveCapacity(state.rooms.count)
+            var next = added.makeIterator()
+            var pending = next.next()
+            for key in cache.order {
+                guard state.rooms[key] != nil else {
+                    cache.fragments[key] = nil
+                    continue
                 }
-                size += body[body.count - 1].count + 2
+                while let new = pending, Self.precedes(new, key) {
+                    order.append(new)
+                    pending = next.next()
+                }
+                order.append(key)
             }
-            output.reserveCapacity(size + 32)
+            while let new = pending {
+                order.append(new)
+                pending = next.next()
+            }
+
+            output.reserveCapacity(outer.count + state.rooms.count * (cache.fragments.first?.value.bytes.count ?? 512) + 64)
             output.append(contentsOf: outer[..<splice.lowerBound])
             output.append(contentsOf: "\"rooms\" : {\n".utf8)
-            for (index, bytes) in body.enumerated() {
+            for (index, key) in order.enumerated() {
                 if index > 0 { output.append(contentsOf: ",\n".utf8) }
-                output.append(contentsOf: bytes)
+                let room = state.rooms[key]!
+                if let cached = cache.fragments[key], cached.room == room {
+                    output.append(contentsOf: cached.bytes)
+                } else {
+                    let bytes: [UInt8]
+                    do {
+                        bytes = try Self.fragment(key: key, room: room, encoder: encoder)
+                    } catch {
+                        // Half-updated, the cache could leave rooms out of the next file: start over next time.
+                        cache = Cache()
+                        throw error
+                    }
+                    cache.fragments[key] = Fragment(room: room, bytes: bytes)
+                    output.append(contentsOf: bytes)
+                }
             }
+            cache.order = order
             output.append(contentsOf: "\n  }".utf8)
             output.append(contentsOf: outer[splice.upperBound...])
         }
@@ -75,6 +103,18 @@ final class StateFileEncoder: Sendable {
             }
         }
         return bytes
+    }
+
+    /// JSONEncoder's `.sortedKeys` order: by UTF-8 bytes.
+    private static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { a in
+            b.withUTF8 { b in
+                let common = min(a.count, b.count)
+                let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+                return order < 0 || (order == 0 && a.count < b.count)
+            }
+        }
     }
 
     private static func range(of needle: [UInt8], in haystack: [UInt8]) -> Range<Int>? {
