@@ -68,7 +68,8 @@ public enum Planner {
         }
 
         var forgottenKeys: [String] = []
-        for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) where !desiredKeys.contains(key) {
+        // Only the keys no manifest has are sorted: usually few of many.
+        for (key, entry) in state.rooms.filter({ !desiredKeys.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
             guard let current = index.byID[entry.meetingroomID] else {
                 forgottenKeys.append(key)
                 continue
@@ -177,7 +178,8 @@ public enum Planner {
         }
         if let range = room.range {
             let known = live.range ?? applied?.range
-            if known?.normalized != range.normalized {
+            // Identical lists need no normalizing; only lists that differ may still be the same sets.
+            if known != range, known?.normalized != range.normalized {
                 fields.append(FieldChange(field: "range", before: known.map(FieldValue.range) ?? .none, after: .range(range)))
             }
         }

@@ -10,12 +10,17 @@ struct PlanningContext {
     /// Whether settling journaled adds changed the state, which apply must then save even with no changes.
     var stateSettled: Bool
 
+    /// `desired` is asked for while the live rooms are being listed, so manifests can still be parsing; its errors
+    /// come before any of the state's or the list's.
     static func make(
-        desired: [DesiredRoom], statePath: String, api: any MeetingRoomAPI, target: StateTarget, options: PlanOptions
+        desired: () async throws -> [DesiredRoom], statePath: String, api: any MeetingRoomAPI, target: StateTarget,
+        options: PlanOptions
     ) async throws -> PlanningContext {
+        async let listed = listAllRooms(api)
+        let desired = try await desired()
         var state = try StateFile.load(statePath)
         try StateFile.bind(&state, to: target, path: statePath)
-        let live = try await listAllRooms(api)
+        let live = try await listed
         let hadPending = !state.pendingAdds.isEmpty
         for note in PendingAddResolver.resolve(&state, live: live) { Console.err("note: \(note)") }
         let plan = try Planner.plan(desired: desired, live: live, state: state, options: options)
