@@ -25,6 +25,7 @@ scratch="${SCRATCH:-.build}"
 results="${RESULTS:-bench/RESULTS.md}"
 out=bench/out
 mkdir -p "$out"
+rm -f "$out/sandbox-load.txt"
 
 servers=()
 cleanup() {
@@ -108,6 +109,13 @@ for n in "${sizes[@]}"; do
     plan_mb[$n]=$(peak_mb $plan_cmd)
     printf '%8s rooms: libyaml %8s ms  validate %8s ms (%s MB)  plan %8s ms (%s MB)\n' "$n" "${c_ms[$n]}" \
         "${validate_ms[$n]}" "${validate_mb[$n]}" "${plan_ms[$n]}" "${plan_mb[$n]}" >&2
+    if [ "$n" = "${sizes[-1]}" ]; then
+        # The sandbox keeps up: every room in one list, then 1,000 calls at once, each on its own connection.
+        python3 bench/sandbox-load.py "$endpoint" 1000 > "$out/sandbox-load.txt" \
+            || { cat "$out/sandbox-load.txt" >&2; exit 1; }
+        sed 's/^/sandbox, '"$n"' rooms: /' "$out/sandbox-load.txt" >&2
+        commands+=("python3 bench/sandbox-load.py http://127.0.0.1:PORT 1000   (against the $n-room sandbox)")
+    fi
     commands+=("python3 bench/gen-world.py $n $world" "roomsync sandbox serve --port 0 --data $world/served.json"
         "$out/libyaml-events $manifest" "roomsync validate $manifest"
         "roomsync plan --endpoint http://127.0.0.1:PORT --state $world/state.json --no-color $manifest")
@@ -183,6 +191,12 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "<=") ? v <=
         v=$(ratio "${apply_s[1]}" "${apply_s[8]}")
         echo "| apply at --parallelism 8 ≥ 6× faster than at 1 | ${v}× | $(verdict "$v" 6 ">=") |"
         echo "| plan of 10,000 rooms peak memory < 150 MB | ${plan_mb[10000]} MB | $(verdict "${plan_mb[10000]}" 150 "<=") |"
+        echo
+    fi
+    if [ -f "$out/sandbox-load.txt" ]; then
+        echo "## Sandbox under load (${sizes[-1]} rooms, \`bench/sandbox-load.py\`)"
+        echo
+        sed 's/^/- /' "$out/sandbox-load.txt"
         echo
     fi
     echo "## Commands"
