@@ -31,6 +31,9 @@ servers=()
 cleanup() {
     for pid in "${servers[@]}"; do
         kill "$pid" 2> /dev/null || true
+        # A server signalled while it is still starting may miss the graceful shutdown: give it 5 s, then KILL.
+        for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2> /dev/null || true
         wait "$pid" 2> /dev/null || true
     done
     servers=()
@@ -53,6 +56,7 @@ gcc -O2 -o "$out/libyaml-events" bench/libyaml-events.c $(pkg-config --cflags --
 start_sandbox() {
     local log="$1"
     shift
+    : > "$log"
     "$roomsync" sandbox serve --host 127.0.0.1 --port 0 "$@" > "$log" 2>&1 &
     servers+=($!)
     for _ in $(seq 600); do
