@@ -93,7 +93,8 @@ for n in "${sizes[@]}"; do
     cp "$world/sandbox.json" "$world/served.json"
     start_sandbox "$world/server.log" --data "$world/served.json"
     sed "s|@ENDPOINT@|$endpoint|" "$world/state.template.json" > "$world/state.json"
-    manifest="$world/rooms.yaml"
+    manifest="$world/rooms"
+    manifest_files=$(echo "$manifest"/*.yaml)
     plan_cmd="$roomsync plan --endpoint $endpoint --state $world/state.json --no-color $manifest"
     # The plan must see exactly the 1% of rooms the world changed, or the benchmark measures something else.
     expected=$(( (n + 49) / 100 ))
@@ -103,7 +104,7 @@ for n in "${sizes[@]}"; do
 
     n_runs="$runs"
     [ "$n" -ge 100000 ] && n_runs=$(( runs < 3 ? runs : 3 ))
-    hyperfine -N --warmup 1 --runs "$n_runs" --export-json "$out/c-$n.json" "$out/libyaml-events $manifest" > /dev/null
+    hyperfine -N --warmup 1 --runs "$n_runs" --export-json "$out/c-$n.json" "$out/libyaml-events $manifest_files" > /dev/null
     hyperfine -N --warmup 1 --runs "$n_runs" --export-json "$out/validate-$n.json" "$roomsync validate $manifest" > /dev/null
     hyperfine -N --warmup 1 --runs "$n_runs" --export-json "$out/plan-$n.json" "$plan_cmd" > /dev/null
     c_ms[$n]=$(median_ms "$out/c-$n.json")
@@ -121,7 +122,7 @@ for n in "${sizes[@]}"; do
         commands+=("python3 bench/sandbox-load.py http://127.0.0.1:PORT 1000   (against the $n-room sandbox)")
     fi
     commands+=("python3 bench/gen-world.py $n $world" "roomsync sandbox serve --port 0 --data $world/served.json"
-        "$out/libyaml-events $manifest" "roomsync validate $manifest"
+        "$out/libyaml-events $manifest/*.yaml" "roomsync validate $manifest"
         "roomsync plan --endpoint http://127.0.0.1:PORT --state $world/state.json --no-color $manifest")
     stop_sandboxes
 done
@@ -167,7 +168,7 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "<=") ? v <=
     echo "| rooms | manifest | libyaml events (C) | validate | validate / C | plan | plan / C | validate RSS | plan RSS |"
     echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for n in "${sizes[@]}"; do
-        bytes=$(wc -c < "$out/world-$n/rooms.yaml")
+        bytes=$(cat "$out/world-$n"/rooms/*.yaml | wc -c)
         echo "| $n | $(awk -v b="$bytes" 'BEGIN { printf "%.1f MB", b / 1048576 }') | ${c_ms[$n]} ms | ${validate_ms[$n]} ms" \
             "| $(ratio "${validate_ms[$n]}" "${c_ms[$n]}")× | ${plan_ms[$n]} ms | $(ratio "${plan_ms[$n]}" "${c_ms[$n]}")×" \
             "| ${validate_mb[$n]} MB | ${plan_mb[$n]} MB |"
