@@ -36,6 +36,10 @@ extension WeComClient {
         }
     }
 
+    /// The largest answer read. `list` returns every room in one answer, about 210 bytes a room (more with
+    /// ranges): 100,000 rooms are over 20 MB. The bound only keeps a misbehaving server from exhausting memory.
+    static let maxResponseBytes = 256 * 1024 * 1024
+
     /// Characters a query value may hold unescaped: the query set without the separators `&`, `=`, `+`, `#`.
     static let queryValueAllowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))
 
@@ -109,7 +113,7 @@ extension WeComClient {
             let response = try await http.execute(request, timeout: configuration.requestTimeout.timeAmount)
             status = response.status
             contentType = response.headers.first(name: "Content-Type") ?? "none"
-            let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
+            let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
             data = Data(buffer.readableBytesView)
         } catch {
             return classify(error, operation: operation, resendable: resendable)
