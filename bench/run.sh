@@ -81,6 +81,7 @@ peak_mb() {
     awk -F: '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$out/time.txt"
 }
 
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 export WECOM_CORP_ID=ww-sandbox WECOM_CORP_SECRET=sandbox-secret
 unset CI
 
@@ -204,6 +205,15 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "<=") ? v <=
         sed 's/^/- /' "$out/sandbox-load.txt"
         echo
     fi
+    echo "## Notes"
+    echo
+    echo "- The machine is shared with other work (builds, tests, fuzzing), which moves these figures from run to run;"
+    echo "  plan, which keeps two processes busy (roomsync and the served sandbox), moves most. Load average when this"
+    echo "  run started: $load."
+    echo "- Worlds of more than 10,000 rooms are split into manifests of 10,000 rooms (\`bench/gen-world.py\`): a single"
+    echo "  100,000-room file that merges its building anchors into every room exceeds the YAML layer's bound on alias"
+    echo "  expansion (1,000,000 nodes) and is refused as a possible alias bomb."
+    echo
     echo "## Commands"
     echo
     echo "Timed with \`hyperfine -N --warmup 1 --runs R COMMAND\`; memory with \`/usr/bin/time -v COMMAND\`;"
