@@ -87,7 +87,7 @@ extension SandboxServer {
             let rooms = try await store.list(
                 try Self.decode(ListMeetingRoomsRequest.self, body, emptyIsObject: true), showRange: options.showRange
             )
-            return Self.encoded(ListAnswer(meetingroomList: rooms))
+            return Self.respond(ListAnswerWriter.write(rooms))
         case "edit":
             try await store.edit(try Self.decode(EditMeetingRoomRequest.self, body))
             return Self.answer(.init(errcode: 0, errmsg: "ok"))
@@ -98,17 +98,6 @@ extension SandboxServer {
     }
 
     struct DroppedResponse: Error {}
-
-    private struct ListAnswer: Encodable {
-        var errcode = 0
-        var errmsg = "ok"
-        var meetingroomList: [MeetingRoom]
-
-        enum CodingKeys: String, CodingKey {
-            case errcode, errmsg
-            case meetingroomList = "meetingroom_list"
-        }
-    }
 
     static func bytes(of request: inout Request) async throws -> [UInt8] {
         let buffer = try await request.collectBody(upTo: 4 * 1024 * 1024)
@@ -148,11 +137,11 @@ extension SandboxServer {
         return respond((try? encoder.encode(value)) ?? Data())
     }
 
-    private static func respond(_ data: Data) -> Response {
+    private static func respond(_ bytes: some Collection<UInt8>) -> Response {
         Response(
             status: .ok,
             headers: [.contentType: "application/json; charset=UTF-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes))
         )
     }
 }

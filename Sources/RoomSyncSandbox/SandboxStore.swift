@@ -220,25 +220,31 @@ public actor SandboxStore {
             throw SandboxError.invalid("floor", "filtering by floor needs building")
         }
         let wanted = Set(try Self.validateEquipment(request.equipment ?? []))
-        return rooms.values.sorted { $0.id < $1.id }.filter { room in
+        // Filter before sorting, and look buildings up in a dictionary: a filtered list of a big store sorts only
+        // what it returns, and every room needs its building's coordinates.
+        let coordinates = Dictionary(
+            buildings.map { (BuildingKey(city: $0.city, building: $0.building), $0.coordinate) },
+            uniquingKeysWith: { first, _ in first })
+        return rooms.values.filter { room in
             if let city = request.city, room.location?.city != city { return false }
             if let building = request.building, room.location?.building != building { return false }
             if let floor = request.floor, room.location?.floor != floor { return false }
-            return wanted.isSubset(of: room.equipment)
-        }.map { room in
+            return wanted.isEmpty || wanted.isSubset(of: room.equipment)
+        }.sorted { $0.id < $1.id }.map { room in
             MeetingRoom(
                 meetingroomID: room.id, name: room.name, capacity: room.capacity, city: room.location?.city,
                 building: room.location?.building, floor: room.location?.floor, equipment: room.equipment,
-                coordinate: room.location.flatMap { coordinate(of: $0) }, needApproval: 0,
-                range: showRange ? room.range : nil
+                coordinate: room.location.flatMap { coordinates[BuildingKey(city: $0.city, building: $0.building)] ?? nil },
+                needApproval: 0, range: showRange ? room.range : nil
             )
         }
     }
 
     // MARK: Rules
 
-    private func coordinate(of location: RoomLocation) -> Coordinate? {
-        buildings.first { $0.city == location.city && $0.building == location.building }?.coordinate
+    private struct BuildingKey: Hashable {
+        var city: String
+        var building: String
     }
 
     /// Buildings keep the first coordinates they were given: WeCom does not change an existing building's.

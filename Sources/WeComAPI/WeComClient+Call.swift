@@ -36,6 +36,10 @@ extension WeComClient {
         }
     }
 
+    /// The largest answer read. `list` returns every room in one answer, about 210 bytes a room (more with
+    /// ranges): 100,000 rooms are over 20 MB. The bound only keeps a misbehaving server from exhausting memory.
+    static let maxResponseBytes = 256 * 1024 * 1024
+
     /// Characters a query value may hold unescaped: the query set without the separators `&`, `=`, `+`, `#`.
     static let queryValueAllowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+#"))
 
@@ -111,7 +115,7 @@ extension WeComClient {
             let response = try await http.execute(request, timeout: configuration.requestTimeout.timeAmount)
             status = response.status
             contentType = response.headers.first(name: "Content-Type") ?? "none"
-            let buffer = try await response.body.collect(upTo: 16 * 1024 * 1024)
+            let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
             data = Data(buffer.readableBytesView)
         } catch {
             return classify(error, operation: operation, resendable: resendable)
@@ -136,15 +140,20 @@ extension WeComClient {
                 message: "expected HTTP 200 with a JSON body, got HTTP \(status.code) (Content-Type: \(contentType))"
             ))
         }
-        guard let object = try? JSONSerialization.jsonObject(with: LenientJSON.removingTrailingCommas(data)),
-              let fields = object as? [String: Any]
-        else {
-            return .final(.badResponse(operation: operation, message: Self.describeBadBody(data, contentType)))
+        let lenient = LenientJSON.removingTrailingCommas(data)
+        let errcode: Int?, rawErrmsg: String?
+        if let envelope = try? Self.readEnvelope(lenient) {
+            (errcode, rawErrmsg) = envelope
+        } else {
+            guard let object = try? JSONSerialization.jsonObject(with: lenient), let fields = object as? [String: Any] else {
+                return .final(.badResponse(operation: operation, message: Self.describeBadBody(data, contentType)))
+            }
+            (errcode, rawErrmsg) = (fields["errcode"] as? Int, fields["errmsg"] as? String)
         }
-        guard let errcode = fields["errcode"] as? Int else {
+        guard let errcode else {
             return .final(.badResponse(operation: operation, message: "the JSON answer has no integer errcode"))
         }
-        let errmsg = redact((fields["errmsg"] as? String) ?? "")
+        let errmsg = redact(rawErrmsg ?? "")
         let error = MeetingRoomAPIError.wecom(errcode: errcode, errmsg: errmsg, operation: operation)
         switch errcode {
         case 0:
@@ -155,6 +164,23 @@ extension WeComClient {
             return .rateLimited(error)
         default:
             return .final(error)
+        }
+    }
+
+    /// `errcode` and `errmsg` of a JSON object, read in one pass that checks the whole body's syntax without
+    /// building it: a `list` answer is megabytes, and its rooms are decoded once, later. Throws on anything
+    /// unusual (an errcode written as 0.0, say), and the caller then asks JSONSerialization, as it always did.
+    static func readEnvelope(_ data: Data) throws -> (errcode: Int?, errmsg: String?) {
+        try JSONReader.read(data) { reader in
+            var errcode: Int?, errmsg: String?
+            try reader.readObject { key, reader in
+                switch key {
+                case "errcode": errcode = try reader.readInt()
+                case "errmsg": errmsg = try reader.readString()
+                default: try reader.skipValue()
+                }
+            }
+            return (errcode, errmsg)
         }
     }
 

@@ -136,6 +136,19 @@ public final class WeComClient: MeetingRoomAPI {
     public func listMeetingRooms(_ request: ListMeetingRoomsRequest) async throws -> [MeetingRoom] {
         let operation = "oa/meetingroom/list"
         let data = try await call(operation, body: request, resendable: true)
+        // The answer holds every room: read it straight into the model, and leave anything unusual to
+        // JSONDecoder, whose errors name the field.
+        let fast = try? JSONReader.read(LenientJSON.removingTrailingCommas(data)) { reader in
+            var rooms: [MeetingRoom] = []
+            try reader.readObject { key, reader in
+                guard key == "meetingroom_list" else { return try reader.skipValue() }
+                rooms = []
+                if try reader.readNull() { return }
+                try reader.readArray { rooms.append(try MeetingRoom(reading: &$0)) }
+            }
+            return rooms
+        }
+        if let fast { return fast }
         struct Answer: Decodable { var meetingroom_list: [MeetingRoom]? }
         return try decode(Answer.self, data, operation: operation).meetingroom_list ?? []
     }

@@ -62,7 +62,7 @@ extension RoomSyncCommand {
                 let palette = Console.palette(noColor: noColor)
                 try await target.withAPI(verbose: verbose) { api, stateTarget in
                     let context = try await PlanningContext.make(
-                        desired: desired, statePath: stateOptions.state, api: api, target: stateTarget,
+                        desired: { desired }, statePath: stateOptions.state, api: api, target: stateTarget,
                         options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
                     let plan = try planFile.map { try savedPlan($0, target: stateTarget, context: context) } ?? context.plan
                     Console.out(PlanRenderer.render(plan, format: .text, palette: palette))

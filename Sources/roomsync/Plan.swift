@@ -37,16 +37,18 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let manifests = try readManifests(paths)
+                let manifests = BackgroundManifests(paths: paths)
                 let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete)
-                let context = try await target.withAPI(verbose: output.verbose) { api, stateTarget in
-                    let context = try await PlanningContext.make(
-                        desired: manifests.rooms, statePath: stateOptions.state, api: api, target: stateTarget,
-                        options: options)
-                    if let out {
-                        try SavedPlan(target: stateTarget, plan: context.plan).write(to: out)
+                let context = try await manifests.precedingErrors {
+                    try await target.withAPI(verbose: output.verbose) { api, stateTarget in
+                        let context = try await PlanningContext.make(
+                            desired: { try await manifests.result().rooms }, statePath: stateOptions.state, api: api,
+                            target: stateTarget, options: options)
+                        if let out {
+                            try SavedPlan(target: stateTarget, plan: context.plan).write(to: out)
+                        }
+                        return context
                     }
-                    return context
                 }
                 Console.out(PlanRenderer.render(context.plan, format: output.format, palette: Console.palette(noColor: output.noColor)))
                 if let out, output.format == .text {

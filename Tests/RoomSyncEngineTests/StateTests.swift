@@ -93,4 +93,26 @@ import Testing
         try StateEdits.remove("y", from: &state)
         #expect(state.rooms.isEmpty)
     }
+
+    /// Apply writes the state through `StateFileEncoder`, which reuses each room's encoded text; the file must be
+    /// exactly what `StateFile.encode` (JSONEncoder) writes, through additions, edits and removals.
+    @Test func cachedEncoderWritesExactlyWhatJSONEncoderWrites() throws {
+        var state = Fixture.state(
+            [
+                ("b-room", Fixture.live(2, name: "B \"quoted\" / slash", equipment: [1, 3])),
+                ("a10", Fixture.live(10, name: "十楼", range: RoomRange(userList: ["zhangsan"], departmentList: []))),
+                ("a9", Fixture.live(9, name: "nine", location: nil)),
+            ], protect: ["a9"])
+        state.pendingAdds = [PendingAdd(key: "c", request: AddMeetingRoomRequest(name: "c\nline", capacity: 3), protect: false)]
+        let encoder = StateFileEncoder()
+        #expect(try encoder.encode(state) == StateFile.encode(state))
+        state.rooms["a10"]?.applied.capacity = 11
+        state.rooms["Z"] = ManagedRoom(meetingroomID: 12, protect: false, applied: Fixture.live(12, name: "Z"))
+        state.rooms["b-room"] = nil
+        state.pendingAdds = []
+        #expect(try encoder.encode(state) == StateFile.encode(state))
+        state.target = nil
+        #expect(try encoder.encode(state) == StateFile.encode(state))
+        #expect(try encoder.encode(RoomSyncState()) == StateFile.encode(RoomSyncState()))
+    }
 }

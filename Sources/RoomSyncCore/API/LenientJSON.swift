@@ -7,16 +7,32 @@ public enum LenientJSON {
     /// `data` with every comma that is followed only by whitespace and then `}` or `]` removed. Commas inside
     /// strings are left alone, so string values are never changed.
     public static func removingTrailingCommas(_ data: Data) -> Data {
-        let bytes = [UInt8](data)
+        // Bodies almost never have one, and `list` answers are megabytes: find them first, copy only if any.
+        let trailing = data.withUnsafeBytes { trailingCommas(in: $0) }
+        guard !trailing.isEmpty else { return data }
         var output = [UInt8]()
-        output.reserveCapacity(bytes.count)
+        output.reserveCapacity(data.count)
+        var next = trailing.makeIterator()
+        var skip = next.next()
+        for (index, byte) in data.enumerated() {
+            if index == skip {
+                skip = next.next()
+                continue
+            }
+            output.append(byte)
+        }
+        return Data(output)
+    }
+
+    /// The offsets of the commas that are followed only by whitespace and then `}` or `]`, outside strings.
+    private static func trailingCommas(in bytes: UnsafeRawBufferPointer) -> [Int] {
+        var found: [Int] = []
         var inString = false
         var escaped = false
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
             if inString {
-                output.append(byte)
                 if escaped {
                     escaped = false
                 } else if byte == UInt8(ascii: "\\") {
@@ -24,22 +40,19 @@ public enum LenientJSON {
                 } else if byte == UInt8(ascii: "\"") {
                     inString = false
                 }
-                index += 1
-                continue
-            }
-            if byte == UInt8(ascii: "\"") {
+            } else if byte == UInt8(ascii: "\"") {
                 inString = true
             } else if byte == UInt8(ascii: ",") {
                 var next = index + 1
-                while next < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[next]) { next += 1 }
+                while next < bytes.count, bytes[next] == 0x20 || bytes[next] == 0x09 || bytes[next] == 0x0A || bytes[next] == 0x0D {
+                    next += 1
+                }
                 if next < bytes.count, bytes[next] == UInt8(ascii: "}") || bytes[next] == UInt8(ascii: "]") {
-                    index += 1
-                    continue
+                    found.append(index)
                 }
             }
-            output.append(byte)
             index += 1
         }
-        return Data(output)
+        return found
     }
 }

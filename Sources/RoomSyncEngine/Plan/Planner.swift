@@ -44,7 +44,7 @@ public enum Planner {
                 }
                 continue
             }
-            let candidates = index.rooms.filter {
+            let candidates = index.byName[room.name, default: []].filter {
                 !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) && matchesIdentity(room, $0)
             }
             switch candidates.count {
@@ -68,7 +68,8 @@ public enum Planner {
         }
 
         var forgottenKeys: [String] = []
-        for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) where !desiredKeys.contains(key) {
+        // Only the keys no manifest has are sorted: usually few of many.
+        for (key, entry) in state.rooms.filter({ !desiredKeys.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
             guard let current = index.byID[entry.meetingroomID] else {
                 forgottenKeys.append(key)
                 continue
@@ -177,7 +178,8 @@ public enum Planner {
         }
         if let range = room.range {
             let known = live.range ?? applied?.range
-            if known?.normalized != range.normalized {
+            // Identical lists need no normalizing; only lists that differ may still be the same sets.
+            if known != range, known?.normalized != range.normalized {
                 fields.append(FieldChange(field: "range", before: known.map(FieldValue.range) ?? .none, after: .range(range)))
             }
         }
@@ -218,6 +220,9 @@ extension RoomLocation {
 struct LiveIndex {
     let rooms: [MeetingRoom]
     let byID: [Int: MeetingRoom]
+    /// Rooms by name, each list in id order: adoption looks for a room of the same name, and scanning every live
+    /// room for each new key would make a plan of many adds quadratic.
+    let byName: [String: [MeetingRoom]]
     private let coordinates: [BuildingKey: Coordinate]
 
     private struct BuildingKey: Hashable {
@@ -229,15 +234,18 @@ struct LiveIndex {
         self.rooms = rooms.sorted { $0.meetingroomID < $1.meetingroomID }
         var byID: [Int: MeetingRoom] = [:]
         byID.reserveCapacity(rooms.count)
+        var byName: [String: [MeetingRoom]] = [:]
         var coordinates: [BuildingKey: Coordinate] = [:]
         for room in self.rooms {
             byID[room.meetingroomID] = room
+            byName[room.name, default: []].append(room)
             if let city = room.city, let building = room.building, let coordinate = room.coordinate {
                 let key = BuildingKey(city: city, building: building)
                 if coordinates[key] == nil { coordinates[key] = coordinate }
             }
         }
         self.byID = byID
+        self.byName = byName
         self.coordinates = coordinates
     }
 

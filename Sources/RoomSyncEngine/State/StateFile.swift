@@ -13,7 +13,10 @@ public enum StateFile {
         }
         let state: RoomSyncState
         do {
-            state = try JSONDecoder().decode(RoomSyncState.self, from: data)
+            // The fast reader accepts only what JSONDecoder accepts; anything else goes to JSONDecoder, which
+            // either reads it or says precisely what is wrong.
+            state = try (try? JSONReader.read(data) { try RoomSyncState(reading: &$0) })
+                ?? JSONDecoder().decode(RoomSyncState.self, from: data)
         } catch {
             throw EngineError(
                 "state file \(path) is not a valid roomsync state (\(describe(error))); restore it from git or "
@@ -27,6 +30,11 @@ public enum StateFile {
 
     public static func save(_ state: RoomSyncState, to path: String) throws {
         try AtomicFile.write(encode(state), to: path)
+    }
+
+    /// `save`, re-encoding only the rooms that changed since the last save through `encoder`.
+    static func save(_ state: RoomSyncState, to path: String, encoder: StateFileEncoder) throws {
+        try AtomicFile.write(encoder.encode(state), to: path)
     }
 
     static func encode(_ state: RoomSyncState) throws -> Data {

@@ -11,12 +11,20 @@ struct PlanningContext {
     /// Whether settling journaled adds changed the state, which apply must then save even with no changes.
     var stateSettled: Bool
 
+    /// `desired` is asked for while the live rooms are being listed and the state read, so manifests can still be
+    /// parsing; its errors come before any of the state's or the list's.
     static func make(
-        desired: [DesiredRoom]?, statePath: String, api: any MeetingRoomAPI, target: StateTarget, options: PlanOptions
+        desired: () async throws -> [DesiredRoom]?, statePath: String, api: any MeetingRoomAPI, target: StateTarget,
+        options: PlanOptions
     ) async throws -> PlanningContext {
-        var state = try StateFile.load(statePath)
+        async let listed = listAllRooms(api)
+        // Reading the state (tens of megabytes at 100,000 rooms) overlaps the manifests too; its errors still come
+        // after theirs, when it is awaited.
+        async let loaded = StateFile.load(statePath)
+        let desired = try await desired()
+        var state = try await loaded
         try StateFile.bind(&state, to: target, path: statePath)
-        let live = try await listAllRooms(api)
+        let live = try await listed
         let hadPending = !state.pendingAdds.isEmpty
         for note in PendingAddResolver.resolve(&state, live: live) { Console.err("note: \(note)") }
         let plan = try desired.map { try Planner.plan(desired: $0, live: live, state: state, options: options) }

@@ -1,0 +1,260 @@
+import Foundation
+
+/// A pull reader over JSON bytes, for the few large documents roomsync reads on every run: the state file and
+/// `list`'s answer (tens of megabytes at 100,000 rooms). Foundation's decoders build a whole tree of the document
+/// before any value is decoded; this reads values straight into the model, several times faster.
+///
+/// It is strict and says nothing about why it stopped: anything it does not expect (a float where an integer is
+/// wanted, a missing field, invalid UTF-8, a trailing comma) throws `JSONReader.Unexpected`, and callers then
+/// decode the same bytes with Foundation, which either accepts them or produces the usual, precise error. So this
+/// only ever speeds up what Foundation would accept, and never changes a message.
+public struct JSONReader {
+    /// Thrown on anything the reader does not expect; callers fall back to Foundation.
+    public struct Unexpected: Error {
+        public init() {}
+    }
+
+    private let bytes: UnsafeRawBufferPointer
+    private var index = 0
+
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// Runs `body` with a reader over `data`, and checks that nothing but whitespace follows what it read.
+    public static func read<D: ContiguousBytes, T>(_ data: D, _ body: (inout JSONReader) throws -> T) throws -> T {
+        try data.withUnsafeBytes { buffer in
+            var reader = JSONReader(buffer)
+            let value = try body(&reader)
+            reader.skipWhitespace()
+            guard reader.index == buffer.count else { throw Unexpected() }
+            return value
+        }
+    }
+
+    // MARK: Structure
+
+    /// Reads an object, calling `field` with each key; `field` must read or skip the value.
+    public mutating func readObject(_ field: (String, inout JSONReader) throws -> Void) throws {
+        try expect(UInt8(ascii: "{"))
+        if try consumeIf(UInt8(ascii: "}")) { return }
+        repeat {
+            let key = try readString()
+            try expect(UInt8(ascii: ":"))
+            try field(key, &self)
+        } while try consumeIf(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "}"))
+    }
+
+    /// Reads an array, calling `element` for each element; `element` must read the value.
+    public mutating func readArray(_ element: (inout JSONReader) throws -> Void) throws {
+        try expect(UInt8(ascii: "["))
+        if try consumeIf(UInt8(ascii: "]")) { return }
+        repeat {
+            try element(&self)
+        } while try consumeIf(UInt8(ascii: ","))
+        try expect(UInt8(ascii: "]"))
+    }
+
+    /// `true` (and the `null` consumed) when the next value is `null`: an optional field that is absent.
+    public mutating func readNull() throws -> Bool {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "n") else { return false }
+        try expectLiteral("null")
+        return true
+    }
+
+    /// Skips any value, checking its syntax.
+    public mutating func skipValue() throws {
+        skipWhitespace()
+        guard index < bytes.count else { throw Unexpected() }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): try readObject { _, reader in try reader.skipValue() }
+        case UInt8(ascii: "["): try readArray { reader in try reader.skipValue() }
+        case UInt8(ascii: "\""): _ = try readString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        default: try skipNumber()
+        }
+    }
+
+    // MARK: Values
+
+    public mutating func readBool() throws -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw Unexpected() }
+        if bytes[index] == UInt8(ascii: "t") {
+            try expectLiteral("true")
+            return true
+        }
+        try expectLiteral("false")
+        return false
+    }
+
+    /// An integer written as one: `-?[0-9]+`. Anything else (a fraction, an exponent, a string) is unexpected.
+    public mutating func readInt() throws -> Int {
+        skipWhitespace()
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        let start = index
+        var value = 0
+        while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+            let digit = Int(bytes[index] - 48)
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = negative ? times.subtractingReportingOverflow(digit) : times.addingReportingOverflow(digit)
+            guard !o1, !o2 else { throw Unexpected() }
+            value = sum
+            index += 1
+        }
+        let digits = index - start
+        // JSON allows no leading zeros; a fraction or exponent means the number is not an integer as written.
+        guard digits > 0, digits == 1 || bytes[start] != 48 else { throw Unexpected() }
+        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) {
+            throw Unexpected()
+        }
+        return value
+    }
+
+    public mutating func readString() throws -> String {
+        skipWhitespace()
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        // Fast path: no escapes, so the bytes between the quotes are the string.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let string = try Self.string(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+                index += 1
+                return string
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { throw Unexpected() }
+            index += 1
+        }
+        var unescaped = Array(bytes[start..<index])
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return try unescaped.withUnsafeBytes { try Self.string($0) }
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { throw Unexpected() }
+                let escape = bytes[index]
+                index += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped.append(escape)
+                case UInt8(ascii: "b"): unescaped.append(0x08)
+                case UInt8(ascii: "f"): unescaped.append(0x0C)
+                case UInt8(ascii: "n"): unescaped.append(0x0A)
+                case UInt8(ascii: "r"): unescaped.append(0x0D)
+                case UInt8(ascii: "t"): unescaped.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try readHex4()
+                    if (0xD800...0xDBFF).contains(scalar) {
+                        // A high surrogate must be followed by an escaped low one.
+                        guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                        else { throw Unexpected() }
+                        index += 2
+                        let low = try readHex4()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw Unexpected() }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let unicode = Unicode.Scalar(scalar) else { throw Unexpected() }
+                    unescaped.append(contentsOf: Array(String(unicode).utf8))
+                default:
+                    throw Unexpected()
+                }
+            default:
+                guard byte >= 0x20 else { throw Unexpected() }
+                unescaped.append(byte)
+            }
+        }
+        throw Unexpected()
+    }
+
+    // MARK: Bytes
+
+    private static func string(_ utf8: UnsafeRawBufferPointer) throws -> String {
+        guard let string = String(validating: utf8.bindMemory(to: UInt8.self), as: UTF8.self) else { throw Unexpected() }
+        return string
+    }
+
+    private mutating func readHex4() throws -> UInt32 {
+        guard index + 4 <= bytes.count else { throw Unexpected() }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case 48...57: digit = byte - 48
+            case 97...102: digit = byte - 87
+            case 65...70: digit = byte - 55
+            default: throw Unexpected()
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, as JSON writes numbers.
+    private mutating func skipNumber() throws {
+        func digits(_ reader: inout JSONReader) throws {
+            let start = reader.index
+            while reader.index < reader.bytes.count, reader.bytes[reader.index] >= 48, reader.bytes[reader.index] <= 57 {
+                reader.index += 1
+            }
+            guard reader.index > start else { throw Unexpected() }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        let start = index
+        try digits(&self)
+        guard index - start == 1 || bytes[start] != 48 else { throw Unexpected() }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            try digits(&self)
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            try digits(&self)
+        }
+    }
+
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8) throws {
+        skipWhitespace()
+        guard index < bytes.count, bytes[index] == byte else { throw Unexpected() }
+        index += 1
+    }
+
+    private mutating func consumeIf(_ byte: UInt8) throws -> Bool {
+        skipWhitespace()
+        guard index < bytes.count else { throw Unexpected() }
+        guard bytes[index] == byte else { return false }
+        index += 1
+        return true
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { throw Unexpected() }
+        for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] {
+            throw Unexpected()
+        }
+        index += count
+    }
+}

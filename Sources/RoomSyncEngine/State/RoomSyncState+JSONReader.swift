@@ -1,0 +1,79 @@
+import RoomSyncCore
+
+// The state file is read on every plan and apply, and at 100,000 rooms it is tens of megabytes: read it with
+// `JSONReader` (same fields and rules as the `Decodable` conformances). `StateFile.load` falls back to
+// `JSONDecoder` whenever this throws, so a damaged file still gets the precise message.
+
+extension RoomSyncState {
+    init(reading reader: inout JSONReader) throws {
+        var formatVersion: Int?
+        var target: StateTarget?
+        var rooms: [String: ManagedRoom]?
+        var pendingAdds: [PendingAdd]?
+        try reader.readObject { key, reader in
+            switch key {
+            case "format_version": formatVersion = try reader.readInt()
+            case "target": target = try reader.readNull() ? nil : StateTarget(reading: &reader)
+            case "rooms":
+                var read: [String: ManagedRoom] = [:]
+                try reader.readObject { key, reader in read[key] = try ManagedRoom(reading: &reader) }
+                rooms = read
+            case "pending_adds":
+                var read: [PendingAdd] = []
+                try reader.readArray { read.append(try PendingAdd(reading: &$0)) }
+                pendingAdds = read
+            default: try reader.skipValue()
+            }
+        }
+        guard let formatVersion, let rooms, let pendingAdds else { throw JSONReader.Unexpected() }
+        self.init(target: target, rooms: rooms, pendingAdds: pendingAdds)
+        self.formatVersion = formatVersion
+    }
+}
+
+extension StateTarget {
+    init(reading reader: inout JSONReader) throws {
+        var endpoint: String?, corpID: String?
+        try reader.readObject { key, reader in
+            switch key {
+            case "endpoint": endpoint = try reader.readString()
+            case "corp_id": corpID = try reader.readNull() ? nil : reader.readString()
+            default: try reader.skipValue()
+            }
+        }
+        guard let endpoint else { throw JSONReader.Unexpected() }
+        self.init(endpoint: endpoint, corpID: corpID)
+    }
+}
+
+extension ManagedRoom {
+    init(reading reader: inout JSONReader) throws {
+        var id: Int?, protect: Bool?, applied: MeetingRoom?
+        try reader.readObject { key, reader in
+            switch key {
+            case "meetingroom_id": id = try reader.readInt()
+            case "protect": protect = try reader.readBool()
+            case "applied": applied = try MeetingRoom(reading: &reader)
+            default: try reader.skipValue()
+            }
+        }
+        guard let id, let protect, let applied else { throw JSONReader.Unexpected() }
+        self.init(meetingroomID: id, protect: protect, applied: applied)
+    }
+}
+
+extension PendingAdd {
+    init(reading reader: inout JSONReader) throws {
+        var key: String?, request: AddMeetingRoomRequest?, protect: Bool?
+        try reader.readObject { field, reader in
+            switch field {
+            case "key": key = try reader.readString()
+            case "request": request = try AddMeetingRoomRequest(reading: &reader)
+            case "protect": protect = try reader.readBool()
+            default: try reader.skipValue()
+            }
+        }
+        guard let key, let request, let protect else { throw JSONReader.Unexpected() }
+        self.init(key: key, request: request, protect: protect)
+    }
+}
