@@ -81,9 +81,6 @@ public final class RunningRoomSync: @unchecked Sendable {
         self.stderrFile = stderrFile
     }
 
-    /// What it has printed so far.
-    public var stdoutSoFar: String { (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "" }
-
     public func kill() {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }

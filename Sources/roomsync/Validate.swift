@@ -20,11 +20,7 @@ extension RoomSyncCommand {
 
         func run() async throws {
             let result = ManifestReader.read(paths: paths)
-            if !result.diagnostics.isEmpty {
-                // One write: thousands of diagnostics should not mean thousands of syscalls.
-                let text = result.diagnostics.map(\.description).joined(separator: "\n") + "\n"
-                FileHandle.standardError.write(Data(text.utf8))
-            }
+            Console.printDiagnostics(result.diagnostics)
             if result.hasErrors { throw ExitCode(1) }
             let rooms = result.rooms.count, files = result.files.count
             print("Valid: \(rooms) \(rooms == 1 ? "room" : "rooms") in \(files) \(files == 1 ? "file" : "files").")

@@ -28,7 +28,7 @@ func readManifests(_ paths: [String]) throws -> ManifestReadResult {
 
 /// Prints the diagnostics of manifests already read and ends the command if any is an error.
 func reportManifests(_ result: ManifestReadResult) throws -> ManifestReadResult {
-    for diagnostic in result.diagnostics { Console.err(diagnostic.description) }
+    Console.printDiagnostics(result.diagnostics)
     if result.hasErrors {
         let count = result.diagnostics.filter { $0.severity == .error }.count
         Console.err("error: \(count) error(s) in the manifests; nothing was planned")

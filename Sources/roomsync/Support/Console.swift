@@ -5,6 +5,7 @@ import Darwin
 #endif
 import ArgumentParser
 import Foundation
+import RoomSyncCore
 import RoomSyncEngine
 
 /// Where the command writes: results to stdout, messages to stderr.
@@ -15,6 +16,12 @@ enum Console {
 
     static func err(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    /// Every diagnostic on stderr, in one write: thousands of diagnostics should not mean thousands of syscalls.
+    static func printDiagnostics(_ diagnostics: [Diagnostic]) {
+        guard !diagnostics.isEmpty else { return }
+        FileHandle.standardError.write(Data((diagnostics.map(\.description).joined(separator: "\n") + "\n").utf8))
     }
 
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
