@@ -13,12 +13,16 @@ final class InstrumentedAPI: MeetingRoomAPI {
     let base: EmbeddedSandbox
     let failNames: Set<String>
     let delay: Duration
-    private let counters = Mutex((inFlight: 0, maxInFlight: 0, adds: 0))
+    /// When set, the first calls wait until this many are in flight at once (or a generous deadline passes), so
+    /// that reaching the parallelism bound does not depend on how quickly a loaded machine schedules tasks.
+    let gatherFirst: Int?
+    private let counters = Mutex((inFlight: 0, maxInFlight: 0, adds: 0, gathered: false))
 
-    init(base: EmbeddedSandbox, failNames: Set<String> = [], delay: Duration = .milliseconds(5)) {
+    init(base: EmbeddedSandbox, failNames: Set<String> = [], delay: Duration = .milliseconds(5), gatherFirst: Int? = nil) {
         self.base = base
         self.failNames = failNames
         self.delay = delay
+        self.gatherFirst = gatherFirst
     }
 
     var targetDescription: String { base.targetDescription }
@@ -31,6 +35,17 @@ final class InstrumentedAPI: MeetingRoomAPI {
             $0.maxInFlight = max($0.maxInFlight, $0.inFlight)
         }
         defer { counters.withLock { $0.inFlight -= 1 } }
+        if let gatherFirst {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ContinuousClock.now < deadline {
+                let gathered = counters.withLock {
+                    if $0.inFlight >= gatherFirst { $0.gathered = true }
+                    return $0.gathered
+                }
+                if gathered { break }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+        }
         try await Task.sleep(for: delay)
         return try await body()
     }
@@ -73,7 +88,7 @@ final class InstrumentedAPI: MeetingRoomAPI {
 
     @Test func parallelismBoundsTheOperationsInFlight() async throws {
         try await withTemporaryDirectory { directory in
-            let api = InstrumentedAPI(base: try EmbeddedSandbox(dataFile: nil))
+            let api = InstrumentedAPI(base: try EmbeddedSandbox(dataFile: nil), gatherFirst: 3)
             let desired = (1...30).map { Fixture.desired("k\($0)") }
             let (result, state) = try await applyManifest(desired, api: api, statePath: directory.appendingPathComponent("s.json").path, parallelism: 3)
             #expect(result.isSuccess)
