@@ -6,6 +6,7 @@ import RoomSyncEngine
 extension RoomSyncCommand {
     struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "apply",
             abstract: "Plan, confirm and apply.",
             discussion: """
                 Deletes run first, then edits, then adds, up to --parallelism at a time. The state is saved after \

@@ -5,6 +5,7 @@ import RoomSyncEngine
 extension RoomSyncCommand {
     struct Drift: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "drift",
             abstract: "Compare the live rooms with what roomsync last applied.",
             discussion: """
                 Reports rooms changed or deleted outside roomsync and live rooms nothing manages. Exit status 0 \

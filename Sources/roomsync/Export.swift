@@ -6,6 +6,7 @@ import RoomSyncEngine
 extension RoomSyncCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "export",
             abstract: "Write a manifest and a state from the live rooms.",
             discussion: """
                 The way to onboard an organisation that already has rooms: a plan right after shows no changes. \

@@ -5,6 +5,7 @@ import RoomSyncEngine
 extension RoomSyncCommand {
     struct Plan: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "plan",
             abstract: "List the live rooms, diff them with the manifests and print the plan.",
             discussion: """
                 Nothing is changed. Exit status 0 on success and 1 on error; with --detailed-exitcode, 0 means \

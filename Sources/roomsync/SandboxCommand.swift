@@ -6,6 +6,7 @@ import RoomSyncSandbox
 extension RoomSyncCommand {
     struct Sandbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "sandbox",
             abstract: "Run the WeCom meeting-room sandbox.",
             subcommands: [Serve.self]
         )
@@ -15,6 +16,7 @@ extension RoomSyncCommand {
 extension RoomSyncCommand.Sandbox {
     struct Serve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "serve",
             abstract: "Serve the sandbox over HTTP until killed.",
             discussion: """
                 Implements WeCom's gettoken and oa/meetingroom/{add,list,edit,del}. The first line on stdout is \

@@ -6,6 +6,7 @@ import RoomSyncEngine
 extension RoomSyncCommand {
     struct State: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "state",
             abstract: "Inspect and edit the state file.",
             discussion: """
                 Examples:
@@ -17,7 +18,7 @@ extension RoomSyncCommand {
             subcommands: [List.self, Show.self, Move.self, Remove.self])
 
         struct List: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List managed keys, ids and names.")
+            static let configuration = CommandConfiguration(commandName: "list", abstract: "List managed keys, ids and names.")
             @OptionGroup var stateOptions: StateOptions
 
             func run() async throws {
@@ -34,7 +35,7 @@ extension RoomSyncCommand {
         }
 
         struct Show: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Show one managed room as JSON.")
+            static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one managed room as JSON.")
             @Argument var key: String
             @OptionGroup var stateOptions: StateOptions
 

@@ -5,6 +5,7 @@ import RoomSyncCore
 extension RoomSyncCommand {
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Parse and check manifests offline.",
             discussion: """
                 Prints every problem as FILE:LINE:COLUMN: error: MESSAGE on stderr. Exits 0 when valid, 1 otherwise. \

@@ -90,6 +90,46 @@ import Testing
         #expect(run.result.rooms.first?.equipment == expected)
     }
 
+    @Test func aBigFileDecodedInSlicesGivesWhatOneDecoderWould() async throws {
+        // 2,500 rooms are decoded in three slices at once. Keys are written out of order, and errors sit in the
+        // first and last slices and on a slice boundary: diagnostics must come out in position order, every
+        // valid room exactly once, sorted by key.
+        let count = 2500
+        let broken: Set<Int> = [3, 999, 1000, 2499]
+        var text = "version: 1\ndefaults: {capacity: 4}\nrooms:\n"
+        for index in 0..<count {
+            let number = (index * 7919) % count  // a permutation of 0..<count, as 7919 is prime
+            text += "  room-\(String(format: "%05d", number)): {name: R\(number)\(broken.contains(index) ? ", capacity: 0" : "")}\n"
+        }
+        let run = await readManifests(["m.yaml": text])
+        // `  room-NNNNN: {name: RN, capacity: 0}`: the 0 is at column 35 plus the digits of N.
+        #expect(run.lines == broken.sorted().map { index in
+            let number = (index * 7919) % count
+            return "m.yaml:\(index + 4):\(35 + String(number).count): error: capacity must be between 1 and 100000, found 0"
+        })
+        let keys = run.result.rooms.map(\.key)
+        #expect(keys.count == count - broken.count)
+        #expect(keys == keys.sorted())
+        #expect(Set(keys).count == keys.count)
+        let room = try #require(run.result.rooms.first { $0.key == "room-00042" })
+        #expect(room.name == "R42" && room.capacity == 4)
+    }
+
+    @Test func filesReadAtOnceReportInTheOrderGivenAndClashAcrossFiles() async {
+        // Many small files are read concurrently; the clash is reported against the file named first.
+        var files: [String: String] = [:]
+        for index in 0..<12 {
+            files[String(format: "f%02d.yaml", index)] = "version: 1\nrooms:\n  k\(index): {name: N, capacity: 1}\n  shared: {name: S, capacity: 1}\n"
+        }
+        let names = files.keys.sorted().reversed().map { $0 }
+        let run = await readManifests(files, paths: names)
+        #expect(run.lines == names.dropFirst().map {
+            "\($0):4:3: error: duplicate room key 'shared'; first defined at \(names[0]):4:3"
+        })
+        #expect(run.result.files.map { URL(fileURLWithPath: $0).lastPathComponent } == names)
+        #expect(run.result.rooms.map(\.key) == (0..<12).map { "k\($0)" }.sorted() + ["shared"])
+    }
+
     @Test func severalFilesAreReadInOrderWithDefaultsPerFile() async {
         let run = await readManifests([
             "b.yaml": "version: 1\ndefaults: {capacity: 5}\nrooms:\n  b1: {name: B}\n",

@@ -60,7 +60,7 @@ import Testing
         #expect(document.errors.isEmpty)
         let pairs = try #require(document.root?.mapping)
         func fields(_ node: YAMLNode) -> [String: String] {
-            Dictionary(uniqueKeysWithValues: (node.mapping ?? []).map { ($0.key.scalar!.value, $0.value.scalar!.value) })
+            Dictionary(uniqueKeysWithValues: Array(node.mapping!).map { ($0.key.scalar!.value, $0.value.scalar!.value) })
         }
         #expect(fields(pairs[2].value) == ["city": "A", "floor": "9F"])
         #expect(fields(pairs[3].value) == ["city": "A", "floor": "1F", "building": "X"])

@@ -23,10 +23,22 @@ struct ManifestDecoder {
     static let maxRangeEntries = 1000
     static let departmentRange = 1...4_294_967_295
 
+    /// What the top of a file holds: the defaults and the rooms to decode under them.
+    struct Header {
+        var defaults: RoomFields
+        var rooms: YAMLMapping
+    }
+
     mutating func decode(_ root: YAMLNode) -> [Entry] {
+        guard let header = decodeHeader(root) else { return [] }
+        return decodeRooms(header.rooms, header.rooms.indices, defaults: header.defaults)
+    }
+
+    /// Checks `version`, `defaults` and the shape of `rooms`; `nil` when there are no rooms to decode.
+    mutating func decodeHeader(_ root: YAMLNode) -> Header? {
         guard let top = root.mapping else {
             error(at: root.mark, "expected a mapping at the top of the manifest, found \(Self.describe(root))")
-            return []
+            return nil
         }
         var version: YAMLNode?
         var defaultsNode: YAMLNode?
@@ -48,18 +60,25 @@ struct ManifestDecoder {
             error(at: root.mark, "missing required field 'version' (add 'version: 1')")
         }
         var defaults = RoomFields()
-        if let defaultsNode { defaults = fields(defaultsNode, known: RoomField.defaultNames) ?? RoomFields() }
+        if let defaultsNode { defaults = fields(defaultsNode, inDefaults: true) ?? RoomFields() }
         guard let roomsNode else {
             error(at: root.mark, "missing required field 'rooms'")
-            return []
+            return nil
         }
         guard let rooms = roomsNode.mapping else {
             error(at: roomsNode.mark, "expected a mapping of room keys to rooms, found \(Self.describe(roomsNode))")
-            return []
+            return nil
         }
+        return Header(defaults: defaults, rooms: rooms)
+    }
+
+    /// The rooms at `positions` of the `rooms` mapping. Each room is decoded on its own, so a file's rooms can
+    /// be split among several decoders and their entries and diagnostics concatenated in order.
+    mutating func decodeRooms(_ rooms: YAMLMapping, _ positions: Range<Int>, defaults: RoomFields) -> [Entry] {
         var entries: [Entry] = []
-        entries.reserveCapacity(rooms.count)
-        for pair in rooms {
+        entries.reserveCapacity(positions.count)
+        for position in positions {
+            let pair = rooms[position]
             guard let key = fieldName(pair.key) else { continue }
             let errorsBefore = diagnostics.count
             if !Self.isValidKey(key) {
@@ -67,7 +86,7 @@ struct ManifestDecoder {
             }
             let origin = location(pair.key.mark)
             // A room that is not even a mapping gets that one error, not a "missing field" for each field.
-            let room = fields(pair.value, known: RoomField.roomNames).flatMap {
+            let room = fields(pair.value, inDefaults: false).flatMap {
                 finish(key: key, fields: $0.merged(under: defaults), origin: origin)
             }
             entries.append(Entry(key: key, origin: origin, room: diagnostics.count == errorsBefore ? room : nil))
@@ -77,12 +96,17 @@ struct ManifestDecoder {
 
     /// The whole-room rules, checked after defaults are merged in.
     private mutating func finish(key: String, fields: RoomFields, origin: SourceLocation) -> DesiredRoom? {
-        for field in [RoomField.name, .capacity] where !fields.has(field) {
-            diagnostics.append(.error(at: origin, "room '\(DiagnosticText.shown(key))' is missing required field '\(field.rawValue)'"))
+        // Checked on the bits first: this runs for every room, and the arrays below only for broken ones.
+        let required = RoomField.name.bit | RoomField.capacity.bit
+        let locationBits = RoomField.city.bit | RoomField.building.bit | RoomField.floor.bit
+        if fields.written & required != required {
+            for field in [RoomField.name, .capacity] where !fields.has(field) {
+                diagnostics.append(.error(at: origin, "room '\(DiagnosticText.shown(key))' is missing required field '\(field.rawValue)'"))
+            }
         }
-        let parts: [RoomField] = [.city, .building, .floor]
-        let missing = parts.filter { !fields.has($0) }
-        if missing.count == 1 || missing.count == 2 {
+        let locationWritten = fields.written & locationBits
+        if locationWritten != 0 && locationWritten != locationBits {
+            let missing = [RoomField.city, .building, .floor].filter { !fields.has($0) }
             let names = missing.map { "'\($0.rawValue)'" }.joined(separator: " and ")
             diagnostics.append(.error(
                 at: origin, "room '\(DiagnosticText.shown(key))' has an incomplete location: missing \(names) (city, building and floor go together)"))
@@ -98,7 +122,7 @@ struct ManifestDecoder {
     }
 
     /// The fields of a room or of `defaults`, each checked on its own.
-    private mutating func fields(_ node: YAMLNode, known: [String]) -> RoomFields? {
+    private mutating func fields(_ node: YAMLNode, inDefaults: Bool) -> RoomFields? {
         var result = RoomFields()
         guard let pairs = node.mapping else {
             error(at: node.mark, "expected a mapping, found \(Self.describe(node))")
@@ -106,7 +130,8 @@ struct ManifestDecoder {
         }
         for pair in pairs {
             guard let key = fieldName(pair.key) else { continue }
-            guard let field = RoomField(rawValue: key), known.contains(key) else {
+            guard let field = RoomField(rawValue: key), !(inDefaults && field == .name) else {
+                let known = inDefaults ? RoomField.defaultNames : RoomField.roomNames
                 if key == "name" {
                     error(at: pair.key.mark, "'name' cannot be set in defaults; give each room its own name")
                 } else {
@@ -278,11 +303,11 @@ struct ManifestDecoder {
 
     /// A mapping key as a field name; non-scalar keys are reported.
     private mutating func fieldName(_ key: YAMLNode) -> String? {
-        guard let scalar = key.scalar else {
+        guard let name = key.text else {
             error(at: key.mark, "expected a field name, found \(Self.describe(key))")
             return nil
         }
-        return scalar.value
+        return name
     }
 
     /// Text for a string field. Plain numbers are taken as the text written (`floor: 18`), but booleans and null
@@ -333,11 +358,11 @@ struct ManifestDecoder {
 
     /// What a node is, for "expected X, found Y" messages.
     static func describe(_ node: YAMLNode) -> String {
-        switch node.content {
+        switch node.kind {
         case .mapping: return "a mapping"
         case .sequence: return "a sequence"
-        case .scalar(let scalar):
-            switch scalar.kind {
+        case .scalar:
+            switch node.scalar!.kind {
             case .null: return "null"
             case .bool: return "a boolean"
             case .int: return "an integer"
@@ -360,8 +385,17 @@ struct ManifestDecoder {
     static func isDecimal(_ text: String) -> Bool {
         var utf8 = text.utf8[...]
         if utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
-        let parts = utf8.split(separator: UInt8(ascii: "."), maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count <= 2 else { return false }
-        return parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0 >= 48 && $0 <= 57 } }
+        var digits = 0, dots = 0
+        for byte in utf8 {
+            if byte >= 48 && byte <= 57 {
+                digits += 1
+            } else if byte == UInt8(ascii: ".") && digits > 0 && dots == 0 {
+                dots = 1
+                digits = 0
+            } else {
+                return false
+            }
+        }
+        return digits > 0
     }
 }

@@ -31,37 +31,55 @@ public enum ManifestReader {
         guard !paths.isEmpty else {
             return ManifestReadResult(rooms: [], files: [], diagnostics: [.error(at: nil, "no manifest given")])
         }
-        var files: [String] = []
+        // First the paths become files (or a diagnostic each), in the order given.
+        enum Source {
+            case file(String)
+            case unusable(Diagnostic)
+        }
+        var sources: [Source] = []
+        var readSoFar = Set<String>()
+        for path in paths {
+            switch ManifestSource.files(for: path) {
+            case .success(let list):
+                // The same file named twice (`rooms.yaml rooms/`) is read once rather than clashing with itself.
+                sources += list.filter { readSoFar.insert($0).inserted }.map(Source.file)
+            case .failure(let diagnostic):
+                sources.append(.unusable(diagnostic))
+            }
+        }
+        let files = sources.compactMap { source -> String? in
+            if case .file(let file) = source { return file }
+            return nil
+        }
+
+        // Then every file is read and decoded on its own, several at once; only keys clashing across files need
+        // them together, and that is checked below in file order.
+        let decoded = Parallel.map(files) { file -> (entries: [[ManifestDecoder.Entry]], diagnostics: [Diagnostic]) in
+            var diagnostics: [Diagnostic] = []
+            switch ManifestSource.contents(of: file) {
+            case .success(let bytes):
+                return (decode(bytes, file: file, limits: limits, diagnostics: &diagnostics), diagnostics)
+            case .failure(let diagnostic):
+                return ([], [diagnostic])
+            }
+        }
+
         var diagnostics: [Diagnostic] = []
         var rooms: [DesiredRoom] = []
         var firstDefinition: [String: SourceLocation] = [:]
-        var readSoFar = Set<String>()
-
-        for path in paths {
-            let expanded: [String]
-            switch ManifestSource.files(for: path) {
-            case .success(let list): expanded = list
-            case .failure(let diagnostic):
+        var next = decoded.makeIterator()
+        for source in sources {
+            switch source {
+            case .unusable(let diagnostic):
                 diagnostics.append(diagnostic)
-                continue
-            }
-            // The same file named twice (`rooms.yaml rooms/`) is read once rather than clashing with itself.
-            for file in expanded where readSoFar.insert(file).inserted {
-                files.append(file)
-                var fileDiagnostics: [Diagnostic] = []
-                let entries: [ManifestDecoder.Entry]
-                switch ManifestSource.contents(of: file) {
-                case .success(let bytes): entries = decode(bytes, file: file, limits: limits, diagnostics: &fileDiagnostics)
-                case .failure(let diagnostic):
-                    fileDiagnostics.append(diagnostic)
-                    entries = []
-                }
+            case .file:
+                let (entries, decodedDiagnostics) = next.next()!
+                var fileDiagnostics = decodedDiagnostics
                 collect(entries, into: &rooms, firstDefinition: &firstDefinition, diagnostics: &fileDiagnostics)
                 diagnostics += sortedByPosition(fileDiagnostics)
             }
         }
-        rooms.sort { $0.key < $1.key }
-        return ManifestReadResult(rooms: rooms, files: files, diagnostics: diagnostics)
+        return ManifestReadResult(rooms: sortedByKey(consume rooms), files: files, diagnostics: diagnostics)
     }
 
     /// Reads one manifest held in memory, named `name` in its diagnostics, exactly as `read(paths:)` reads a
@@ -73,16 +91,18 @@ public enum ManifestReader {
         var diagnostics: [Diagnostic] = []
         let entries = decode(bytes, file: name, limits: limits, diagnostics: &diagnostics)
         collect(entries, into: &rooms, firstDefinition: &firstDefinition, diagnostics: &diagnostics)
-        rooms.sort { $0.key < $1.key }
-        return ManifestReadResult(rooms: rooms, files: [name], diagnostics: sortedByPosition(diagnostics))
+        return ManifestReadResult(rooms: sortedByKey(consume rooms), files: [name], diagnostics: sortedByPosition(diagnostics))
     }
 
     /// Keeps the rooms of one file's entries, reporting keys already defined (in this file or an earlier one).
     private static func collect(
-        _ entries: [ManifestDecoder.Entry], into rooms: inout [DesiredRoom],
+        _ slices: [[ManifestDecoder.Entry]], into rooms: inout [DesiredRoom],
         firstDefinition: inout [String: SourceLocation], diagnostics: inout [Diagnostic]
     ) {
-        for entry in entries {
+        let count = slices.reduce(0) { $0 + $1.count }
+        firstDefinition.reserveCapacity(firstDefinition.count + count)
+        rooms.reserveCapacity(rooms.count + count)
+        for entry in slices.joined() {
             if let first = firstDefinition[entry.key] {
                 diagnostics.append(.error(
                     at: entry.origin, "duplicate room key '\(DiagnosticText.shown(entry.key))'; first defined at \(first)"))
@@ -93,8 +113,9 @@ public enum ManifestReader {
         }
     }
 
-    /// One file's bytes: YAML tree, rooms.
-    static func decode(_ bytes: [UInt8], file: String, limits: YAMLLimits, diagnostics: inout [Diagnostic]) -> [ManifestDecoder.Entry] {
+    /// One file's bytes: YAML tree, rooms. The entries come in slices (in order), as they were decoded: joining
+    /// them into one array would copy every room once more.
+    static func decode(_ bytes: [UInt8], file: String, limits: YAMLLimits, diagnostics: inout [Diagnostic]) -> [[ManifestDecoder.Entry]] {
         guard !bytes.isEmpty else {
             diagnostics.append(.error(at: ManifestSource.start(of: file), "file is empty; a manifest starts with 'version: 1'"))
             return []
@@ -113,14 +134,56 @@ public enum ManifestReader {
             return []
         }
         var decoder = ManifestDecoder(file: file)
-        var entries = decoder.decode(root)
+        guard let header = decoder.decodeHeader(root) else {
+            diagnostics += decoder.diagnostics
+            return []
+        }
         diagnostics += decoder.diagnostics
+        // Rooms are independent of each other, so a big file's are decoded in slices on every core and the
+        // slices joined in order: the same entries and diagnostics as one decoder would give.
+        let slices = header.rooms.indices.slices(of: roomsPerSlice)
+        let decoded = Parallel.map(slices) { positions -> (entries: [ManifestDecoder.Entry], diagnostics: [Diagnostic]) in
+            var decoder = ManifestDecoder(file: file)
+            let entries = decoder.decodeRooms(header.rooms, positions, defaults: header.defaults)
+            return (entries, decoder.diagnostics)
+        }
+        for slice in decoded { diagnostics += slice.diagnostics }
+        var entries = decoded.map(\.entries)
         // A file with YAML errors (say a duplicated field) yields no rooms: which value was meant is unknown.
         // Its keys still count, so a clash with another file is still reported.
         if !document.errors.isEmpty {
-            for index in entries.indices { entries[index].room = nil }
+            for slice in entries.indices {
+                for index in entries[slice].indices { entries[slice][index].room = nil }
+            }
         }
         return entries
+    }
+
+    /// Rooms decoded by one task: enough that starting a task is negligible, few enough to keep both cores
+    /// busy on a file of a few thousand rooms.
+    static let roomsPerSlice = 1000
+
+    /// Sorting the rooms themselves moves values of some 200 bytes at every step of the merge sort; sorting
+    /// their positions by key moves integers, and then each room is swapped into place once. Keys are unique.
+    private static func sortedByKey(_ rooms: consuming [DesiredRoom]) -> [DesiredRoom] {
+        var order = Array(rooms.indices)
+        rooms.withUnsafeBufferPointer { rooms in
+            order.sort { rooms[$0].key < rooms[$1].key }
+        }
+        // Apply the permutation in place: position `i` receives the room that started at `order[i]`.
+        var positionOf = Array(rooms.indices)  // where the room that started at an index is now
+        var startedAt = Array(rooms.indices)  // where the room now at a position started
+        for target in rooms.indices {
+            let source = positionOf[order[target]]
+            guard source != target else { continue }
+            rooms.swapAt(target, source)
+            let displaced = startedAt[target]
+            startedAt[source] = displaced
+            positionOf[displaced] = source
+            startedAt[target] = order[target]
+            positionOf[order[target]] = target
+        }
+        return rooms
     }
 
     private static func sortedByPosition(_ diagnostics: [Diagnostic]) -> [Diagnostic] {

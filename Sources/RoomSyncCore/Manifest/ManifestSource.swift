@@ -44,7 +44,25 @@ enum ManifestSource {
         defer { close(fd) }
         var info = stat()
         var bytes: [UInt8] = []
-        if fstat(fd, &info) == 0, info.st_size > 0 { bytes.reserveCapacity(Int(info.st_size)) }
+        // The size fstat gives is read straight into the array; whatever follows (a file that grew, a pipe or a
+        // /proc file that reports 0) comes in chunks.
+        if fstat(fd, &info) == 0, info.st_size > 0 {
+            let expected = Int(info.st_size)
+            var failure: Int32 = 0
+            bytes = [UInt8](unsafeUninitializedCapacity: expected) { buffer, initialized in
+                while initialized < expected {
+                    let n = read(fd, buffer.baseAddress! + initialized, expected - initialized)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = errno
+                        return
+                    }
+                    if n == 0 { return }
+                    initialized += n
+                }
+            }
+            if failure != 0 { return .failure(.error(at: start(of: path), "cannot read file: \(reason(failure))")) }
+        }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

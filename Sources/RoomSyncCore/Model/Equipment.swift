@@ -29,15 +29,28 @@ public enum Equipment: Int, Sendable, Hashable, Codable, CaseIterable, Comparabl
 
     /// Accepts `1`…`5`, `tv`/`phone`/`projector`/`whiteboard`/`video` (any case), or 电视/电话/投影/白板/视频.
     public init?(name: String) {
-        if let id = Int(name), let equipment = Equipment(rawValue: id) {
-            self = equipment
-            return
-        }
-        let lowered = name.lowercased()
-        guard let match = Equipment.allCases.first(where: { $0.englishName == lowered || $0.chineseName == name }) else {
+        // One lookup for the usual spellings; only unusual ones (`TV`, `03`) pay for more.
+        if let match = Self.byName[name] {
+            self = match
+        } else if let id = Int(name), let match = Equipment(rawValue: id) {
+            self = match
+        } else if let match = Self.byName[name.lowercased()] {
+            self = match
+        } else {
             return nil
         }
-        self = match
+    }
+
+    private static let byName: [String: Equipment] = Dictionary(uniqueKeysWithValues: allCases.flatMap { equipment in
+        [(String(equipment.rawValue), equipment), (equipment.englishName, equipment), (equipment.chineseName, equipment)]
+    })
+
+    /// Sorted and without duplicates, as equipment is compared as a set; by a bit per kind, as this runs for
+    /// every room of a manifest.
+    public static func sortedSet(_ equipment: [Equipment]) -> [Equipment] {
+        var present = 0
+        for item in equipment { present |= 1 << item.rawValue }
+        return allCases.filter { present & (1 << $0.rawValue) != 0 }
     }
 
     public static func < (lhs: Equipment, rhs: Equipment) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -80,7 +80,7 @@ public struct DesiredRoom: Sendable, Hashable {
         self.name = name
         self.capacity = capacity
         self.location = location
-        self.equipment = equipment.map { Array(Set($0)).sorted() }
+        self.equipment = equipment.map(Equipment.sortedSet)
         self.coordinate = coordinate
         self.range = range
         self.protect = protect

@@ -1,20 +1,26 @@
 import CLibYAML
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
-/// The one wrapper around libyaml. It pulls libyaml's *events* (not its document loader) and builds a
-/// `YAMLNode` tree itself, iteratively, so that anchors, aliases, `<<` merge keys, duplicate keys and the
-/// limits on depth and alias expansion are all under our control.
+/// The one wrapper around libyaml. It pulls libyaml's *events* (not its document loader) and builds a flat
+/// `YAMLTree` itself, iteratively, so that anchors, aliases, `<<` merge keys, duplicate keys and the limits on
+/// depth and alias expansion are all under our control.
 ///
-/// Owns the `yaml_parser_t` (at a stable address: libyaml keeps a pointer to it) and a private copy of the
-/// input, which libyaml reads lazily; both are freed in `deinit`. Only Sendable values come out.
+/// Owns the `yaml_parser_t` (at a stable address: libyaml keeps a pointer to it) and reads the input in place
+/// or from a private copy; both are freed in `deinit`. Only Sendable values come out.
 public final class YAMLParser {
     private let parser: UnsafeMutablePointer<yaml_parser_t>
-    private let input: UnsafeMutableBufferPointer<UInt8>
+    private let input: UnsafeBufferPointer<UInt8>
+    /// The copy `input` points into, when the parser made one.
+    private let ownedInput: UnsafeMutableBufferPointer<UInt8>?
     private let count: Int
     private let limits: YAMLLimits
 
-    public init(bytes: some Collection<UInt8>, limits: YAMLLimits = .default) {
-        self.limits = limits
-        count = bytes.count
+    /// A parser over a private copy of `bytes`.
+    public convenience init(bytes: some Collection<UInt8>, limits: YAMLLimits = .default) {
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(bytes.count, 1))
         // One copy for contiguous input (the usual [UInt8]) instead of an element-by-element loop.
         let copied: Bool? = bytes.withContiguousStorageIfAvailable { source in
@@ -24,18 +30,26 @@ public final class YAMLParser {
         if copied == nil {
             _ = buffer.initialize(from: bytes)
         }
-        input = buffer
+        self.init(input: UnsafeBufferPointer(rebasing: buffer[..<bytes.count]), owned: buffer, limits: limits)
+    }
+
+    /// A parser reading `input` in place: the caller keeps it alive and unchanged until the parser is gone.
+    private init(input: UnsafeBufferPointer<UInt8>, owned: UnsafeMutableBufferPointer<UInt8>?, limits: YAMLLimits) {
+        self.limits = limits
+        self.input = input
+        ownedInput = owned
+        count = input.count
         parser = .allocate(capacity: 1)
         parser.initialize(to: yaml_parser_t())
         yaml_parser_initialize(parser)
-        yaml_parser_set_input_string(parser, input.baseAddress, bytes.count)
+        yaml_parser_set_input_string(parser, input.baseAddress, input.count)
     }
 
     deinit {
         yaml_parser_delete(parser)
         parser.deinitialize(count: 1)
         parser.deallocate()
-        input.deallocate()
+        ownedInput?.deallocate()
     }
 
     /// Parses the single document of the stream. Errors that leave the tree usable (duplicate keys, bad merge
@@ -44,13 +58,25 @@ public final class YAMLParser {
         YAMLParser(bytes: bytes, limits: limits).parse()
     }
 
+    /// `parse` without copying the input: a manifest is read once into an array and parsed from there.
+    public static func parse(_ bytes: [UInt8], limits: YAMLLimits = .default) -> YAMLDocument {
+        bytes.withUnsafeBufferPointer { buffer in
+            // libyaml wants a non-null pointer even for no input; an empty array may have none.
+            guard buffer.baseAddress != nil else { return YAMLParser(bytes: EmptyCollection(), limits: limits).parse() }
+            return YAMLParser(input: buffer, owned: nil, limits: limits).parse()
+        }
+    }
+
+    /// The tree stores positions and offsets in 32 bits; no manifest comes near this.
+    static let maxInputBytes = Int(Int32.max) / 2
+
     /// A sequence or mapping whose end event has not arrived yet.
     private struct Frame {
         var isMapping: Bool
         var mark: YAMLMark
         var anchor: String?
-        /// Items, or keys and values alternating.
-        var children: [YAMLNode] = []
+        /// Where this collection's children (items, or keys and values alternating) start in `Builder.pending`.
+        var firstPending: Int
         /// Nodes in this subtree with aliases counted as expanded: what an alias of it costs.
         var size = 1
         /// Levels of sequences and mappings in this subtree, this one included, aliases expanded.
@@ -62,7 +88,11 @@ public final class YAMLParser {
     }
 
     public func parse() -> YAMLDocument {
-        var builder = Builder(limits: limits)
+        guard count <= Self.maxInputBytes else {
+            return YAMLDocument(root: nil, errors: [YAMLError(
+                at: YAMLMark(line: 1, column: 1), "file is too large (\(count) bytes); split it into several manifests")])
+        }
+        var builder = Builder(limits: limits, inputBytes: count)
         var event = yaml_event_t()
         do {
             loop: while true {
@@ -83,22 +113,21 @@ public final class YAMLParser {
                     }
                 case YAML_SCALAR_EVENT:
                     let data = event.data.scalar
-                    let value = String(decoding: UnsafeBufferPointer(start: data.value, count: data.length), as: UTF8.self)
-                    let node = YAMLNode(
-                        .scalar(YAMLScalar(value: value, tag: Self.string(data.tag), style: Self.style(data.style))),
-                        mark: Self.mark(event.start_mark))
+                    let index = builder.scalar(
+                        UnsafeBufferPointer(start: data.value, count: data.length), tag: Self.string(data.tag),
+                        style: Self.style(data.style), mark: event.start_mark)
                     // What an alias of a scalar costs grows with its length: every use of a value is read at
                     // least once, so a 300 KB number aliased as the capacity of 20,000 rooms (one 1 MB file)
                     // took minutes while counting as only 20,000 nodes.
                     let size = 1 + data.length / YAMLLimits.bytesPerNode
-                    if let anchor = Self.string(data.anchor) { builder.anchors[anchor] = (node, size, 0) }
-                    builder.append(node, size: size, height: 0)
+                    if let anchor = Self.string(data.anchor) { builder.anchors[anchor] = (index, size, 0) }
+                    builder.append(index, size: size, height: 0)
                 case YAML_SEQUENCE_START_EVENT:
-                    try builder.push(Frame(isMapping: false, mark: Self.mark(event.start_mark),
-                                           anchor: Self.string(event.data.sequence_start.anchor)))
+                    try builder.push(isMapping: false, mark: Self.mark(event.start_mark),
+                                     anchor: Self.string(event.data.sequence_start.anchor))
                 case YAML_MAPPING_START_EVENT:
-                    try builder.push(Frame(isMapping: true, mark: Self.mark(event.start_mark),
-                                           anchor: Self.string(event.data.mapping_start.anchor)))
+                    try builder.push(isMapping: true, mark: Self.mark(event.start_mark),
+                                     anchor: Self.string(event.data.mapping_start.anchor))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                     builder.pop()
                 case YAML_ALIAS_EVENT:
@@ -111,37 +140,67 @@ public final class YAMLParser {
             builder.errors.append((error as! Fatal).error)
             return YAMLDocument(root: nil, errors: builder.errors)
         }
-        return YAMLDocument(root: builder.root, errors: builder.errors)
+        let root = builder.root
+        let errors = builder.errors
+        let tree = builder.finish()
+        return YAMLDocument(root: root.map { YAMLNode(tree: tree, index: $0) }, errors: errors)
     }
 
     /// The tree under construction; separate from the class so the hot loop works on a local value.
     private struct Builder {
+        typealias Record = YAMLTree.Record
+
         let limits: YAMLLimits
+        var records: [Record] = []
+        var text: [UInt8] = []
+        var children: [Int32] = []
+        var tags: [Int32: String] = [:]
+        /// The children of every open collection, innermost last; a collection's are moved to `children` when it
+        /// ends, so each collection's children end up contiguous.
+        var pending: [Int32] = []
         var stack: [Frame] = []
-        var root: YAMLNode?
-        var anchors: [String: (node: YAMLNode, size: Int, height: Int)] = [:]
+        var root: Int32?
+        var anchors: [String: (index: Int32, size: Int, height: Int)] = [:]
         var expanded = 0
         var documents = 0
         var errors: [YAMLError] = []
 
-        init(limits: YAMLLimits) {
+        init(limits: YAMLLimits, inputBytes: Int) {
             self.limits = limits
+            // Scalars' text is never longer than the input, and a node takes at least a few bytes of it.
+            text.reserveCapacity(inputBytes)
+            records.reserveCapacity(inputBytes / 8 + 16)
+            children.reserveCapacity(inputBytes / 8 + 16)
         }
 
-        mutating func push(_ frame: Frame) throws {
-            // Building iteratively already avoids recursion here, but consumers walk the tree recursively and
-            // Swift tears it down recursively, so depth is bounded at the source.
+        func finish() -> YAMLTree {
+            YAMLTree(records: records, text: text, children: children, tags: tags)
+        }
+
+        mutating func scalar(_ bytes: UnsafeBufferPointer<UInt8>, tag: String?, style: YAMLScalar.Style, mark: yaml_mark_t) -> Int32 {
+            let index = Int32(records.count)
+            let start = Int32(text.count)
+            text.append(contentsOf: bytes)
+            records.append(Record(
+                kind: .scalar, style: style, tagged: tag != nil, line: Int32(mark.line + 1), column: Int32(mark.column + 1),
+                start: start, count: Int32(bytes.count)))
+            if let tag { tags[index] = tag }
+            return index
+        }
+
+        mutating func push(isMapping: Bool, mark: YAMLMark, anchor: String?) throws {
+            // Consumers may walk the tree recursively, so depth is bounded at the source.
             guard stack.count < limits.maxDepth else {
-                throw Fatal(error: YAMLError(at: frame.mark, "nesting is deeper than \(limits.maxDepth) levels"))
+                throw Fatal(error: YAMLError(at: mark, "nesting is deeper than \(limits.maxDepth) levels"))
             }
-            stack.append(frame)
+            stack.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor, firstPending: pending.count))
         }
 
-        mutating func append(_ node: YAMLNode, size: Int, height: Int) {
+        mutating func append(_ index: Int32, size: Int, height: Int) {
             if stack.isEmpty {
-                root = node
+                root = index
             } else {
-                stack[stack.count - 1].children.append(node)
+                pending.append(index)
                 stack[stack.count - 1].size += size
                 stack[stack.count - 1].height = max(stack[stack.count - 1].height, height + 1)
             }
@@ -149,21 +208,28 @@ public final class YAMLParser {
 
         mutating func pop() {
             let frame = stack.removeLast()
-            let node: YAMLNode
+            let start = Int32(children.count)
             if frame.isMapping {
-                node = YAMLNode(.mapping(resolveMapping(frame.children)), mark: frame.mark)
+                resolveMapping(from: frame.firstPending)
             } else {
-                node = YAMLNode(.sequence(frame.children), mark: frame.mark)
+                children.append(contentsOf: pending[frame.firstPending...])
             }
-            if let anchor = frame.anchor { anchors[anchor] = (node, frame.size, frame.height) }
-            append(node, size: frame.size, height: frame.height)
+            pending.removeLast(pending.count - frame.firstPending)
+            let index = Int32(records.count)
+            records.append(Record(
+                kind: frame.isMapping ? .mapping : .sequence, style: .plain, tagged: false,
+                line: Int32(frame.mark.line), column: Int32(frame.mark.column),
+                start: start, count: Int32(children.count) - start))
+            if let anchor = frame.anchor { anchors[anchor] = (index, frame.size, frame.height) }
+            append(index, size: frame.size, height: frame.height)
         }
 
         mutating func alias(_ name: String, at mark: YAMLMark) throws {
-            guard let (node, size, height) = anchors[name] else {
+            guard let (index, size, height) = anchors[name] else {
                 throw Fatal(error: YAMLError(at: mark, "alias '*\(DiagnosticText.shown(name))' refers to no anchor defined before it"))
             }
-            // Copies share storage, so memory stays flat; what grows is the work of whoever walks the tree.
+            // The alias shares the anchored node, so memory stays flat; what grows is the work of whoever walks
+            // the tree.
             expanded += size
             guard expanded <= limits.maxAliasExpansion else {
                 throw Fatal(error: YAMLError(
@@ -171,86 +237,158 @@ public final class YAMLParser {
             }
             // An alias puts its whole subtree where it stands, so `&a [[…]]` aliased inside `&b [[… *a]]`, and so
             // on, would nest far deeper than `push` allows (tens of thousands of levels within the expansion
-            // bound) and overflow the stack of whoever walks or frees the tree.
+            // bound) and overflow the stack of whoever walks the tree recursively.
             guard stack.count + height <= limits.maxDepth else {
                 throw Fatal(error: YAMLError(
                     at: mark, "nesting is deeper than \(limits.maxDepth) levels (counting what aliases bring in)"))
             }
-            append(node, size: size, height: height)
+            append(index, size: size, height: height)
         }
 
-        /// Pairs keys with values, reports duplicate keys and applies `<<` merges: explicit keys win over merged
-        /// ones, and among several merged mappings the earlier one wins (YAML merge-key spec).
-        mutating func resolveMapping(_ children: [YAMLNode]) -> [YAMLPair] {
-            var pairs: [YAMLPair] = []
-            pairs.reserveCapacity(children.count / 2)
-            var index: [String: Int] = [:]
-            // Small mappings (a room's fields) are checked by scanning; only big ones (the rooms) pay for hashing.
-            var hashed = children.count > 32
-            var merges: [YAMLNode] = []
+        // MARK: Mappings
+
+        func mark(of index: Int32) -> YAMLMark {
+            let record = records[Int(index)]
+            return YAMLMark(line: Int(record.line), column: Int(record.column))
+        }
+
+        /// Whether two scalars have the same text, byte for byte.
+        func sameText(_ a: Int32, _ b: Int32) -> Bool {
+            let left = records[Int(a)], right = records[Int(b)]
+            guard left.count == right.count else { return false }
+            return text.withUnsafeBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                return memcmp(base + Int(left.start), base + Int(right.start), Int(left.count)) == 0
+            }
+        }
+
+        /// FNV-1a of a scalar's text, for the index of big mappings.
+        func textHash(_ index: Int32) -> UInt64 {
+            let record = records[Int(index)]
+            return text.withUnsafeBufferPointer { buffer in
+                var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+                for byte in buffer[Int(record.start)..<Int(record.start + record.count)] {
+                    hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+                }
+                return hash
+            }
+        }
+
+        func isScalar(_ index: Int32) -> Bool { records[Int(index)].kind == .scalar }
+
+        /// Pairs the pending keys and values of the mapping that just ended and moves them to `children`,
+        /// reporting duplicate keys and applying `<<` merges: explicit keys win over merged ones, and among
+        /// several merged mappings the earlier one wins (YAML merge-key spec). Keys are compared byte for byte.
+        /// The pairs of the mapping being resolved: `children[start...]`, keys and values alternating.
+        /// Small mappings (a room's fields) are checked by scanning; only big ones (the rooms) pay for hashing.
+        /// The index maps a key's hash to its first pair; a collision between different texts falls back to a scan.
+        struct ResolvedPairs {
+            let start: Int
+            var hashed: Bool
+            var index: [UInt64: Int] = [:]
+        }
+
+        func pairCount(_ pairs: ResolvedPairs) -> Int { (children.count - pairs.start) / 2 }
+
+        func key(ofPair pair: Int, in pairs: ResolvedPairs) -> Int32 { children[pairs.start + 2 * pair] }
+
+        /// The pair whose scalar key has the same text as `key`.
+        func find(_ key: Int32, in pairs: ResolvedPairs) -> Int? {
+            if pairs.hashed {
+                guard let candidate = pairs.index[textHash(key)] else { return nil }
+                if sameText(self.key(ofPair: candidate, in: pairs), key) { return candidate }
+            }
+            for pair in 0..<pairCount(pairs) {
+                let other = self.key(ofPair: pair, in: pairs)
+                if isScalar(other) && sameText(other, key) { return pair }
+            }
+            return nil
+        }
+
+        mutating func add(key: Int32, value: Int32, to pairs: inout ResolvedPairs) {
+            if pairs.hashed, isScalar(key) {
+                let hash = textHash(key)
+                if pairs.index[hash] == nil { pairs.index[hash] = pairCount(pairs) }
+            }
+            children.append(key)
+            children.append(value)
+        }
+
+        /// Pairs the pending keys and values of the mapping that just ended and moves them to `children`,
+        /// reporting duplicate keys and applying `<<` merges: explicit keys win over merged ones, and among
+        /// several merged mappings the earlier one wins (YAML merge-key spec). Keys are compared byte for byte.
+        mutating func resolveMapping(from firstPending: Int) {
+            var pairs = ResolvedPairs(start: children.count, hashed: (pending.count - firstPending) / 2 > 32)
+            var merges: [Int32] = []
             var mergeKeyMark: YAMLMark?
 
-            func find(_ key: String, _ pairs: [YAMLPair], _ index: [String: Int]) -> Int? {
-                if hashed { return index[key] }
-                for position in pairs.indices {
-                    if case .scalar(let scalar) = pairs[position].key.content, scalar.value == key { return position }
-                }
-                return nil
-            }
-
-            var i = 0
-            while i + 1 < children.count {
-                let key = children[i], value = children[i + 1]
+            var i = firstPending
+            while i + 1 < pending.count {
+                let key = pending[i], value = pending[i + 1]
                 i += 2
-                if let scalar = key.scalar, Self.isMergeKey(scalar) {
+                if isMergeKey(key) {
                     if let first = mergeKeyMark {
-                        errors.append(YAMLError(at: key.mark, "duplicate key '<<'", related: first))
+                        errors.append(YAMLError(at: mark(of: key), "duplicate key '<<'", related: first))
                         continue
                     }
-                    mergeKeyMark = key.mark
-                    switch value.content {
+                    mergeKeyMark = mark(of: key)
+                    let record = records[Int(value)]
+                    // A collection's start and count are positions in `children`; a scalar's are in `text`.
+                    let items = record.kind == .sequence ? children[Int(record.start)..<Int(record.start + record.count)] : []
+                    switch record.kind {
                     case .mapping:
                         merges.append(value)
-                    case .sequence(let items) where items.allSatisfy({ $0.mapping != nil }):
+                    case .sequence where items.allSatisfy({ records[Int($0)].kind == .mapping }):
                         merges.append(contentsOf: items)
                     default:
                         errors.append(YAMLError(
-                            at: value.mark, "merge key '<<' needs a mapping or a sequence of mappings"))
+                            at: mark(of: value), "merge key '<<' needs a mapping or a sequence of mappings"))
                     }
                     continue
                 }
-                if let name = key.scalar?.value {
-                    if let first = find(name, pairs, index) {
-                        errors.append(YAMLError(at: key.mark, "duplicate key '\(DiagnosticText.shown(name))'", related: pairs[first].key.mark))
-                        continue
-                    }
-                    if hashed { index[name] = pairs.count }
+                if isScalar(key), let first = find(key, in: pairs) {
+                    let name = String(decoding: bytes(of: key), as: UTF8.self)
+                    errors.append(YAMLError(
+                        at: mark(of: key), "duplicate key '\(DiagnosticText.shown(name))'",
+                        related: mark(of: self.key(ofPair: first, in: pairs))))
+                    continue
                 }
-                pairs.append(YAMLPair(key: key, value: value))
+                add(key: key, value: value, to: &pairs)
             }
+            guard !merges.isEmpty else { return }
             // A small mapping can merge a big one (`x: {<<: *all}`): count what the merges bring before choosing to
             // scan, or each merged key scans all before it and a 300 KB file takes half a minute.
-            if !hashed, pairs.count + merges.reduce(0, { $0 + ($1.mapping?.count ?? 0) }) > 32 {
-                hashed = true
-                for (position, pair) in pairs.enumerated() {
-                    if let name = pair.key.scalar?.value { index[name] = position }
+            if !pairs.hashed, pairCount(pairs) + merges.reduce(0, { $0 + Int(records[Int($1)].count) / 2 }) > 32 {
+                pairs.hashed = true
+                for pair in 0..<pairCount(pairs) where isScalar(key(ofPair: pair, in: pairs)) {
+                    let hash = textHash(key(ofPair: pair, in: pairs))
+                    if pairs.index[hash] == nil { pairs.index[hash] = pair }
                 }
             }
             for source in merges {
-                for pair in source.mapping ?? [] {
-                    if let name = pair.key.scalar?.value {
-                        if find(name, pairs, index) != nil { continue }
-                        if hashed { index[name] = pairs.count }
-                    }
-                    pairs.append(pair)
+                let record = records[Int(source)]
+                var at = Int(record.start)
+                while at < Int(record.start + record.count) {
+                    let key = children[at], value = children[at + 1]
+                    at += 2
+                    if isScalar(key), find(key, in: pairs) != nil { continue }
+                    add(key: key, value: value, to: &pairs)
                 }
             }
-            return pairs
         }
 
-        static func isMergeKey(_ scalar: YAMLScalar) -> Bool {
-            guard scalar.value == "<<" else { return false }
-            return scalar.tag == "tag:yaml.org,2002:merge" || (scalar.tag == nil && scalar.style == .plain)
+        func bytes(of index: Int32) -> ArraySlice<UInt8> {
+            let record = records[Int(index)]
+            return text[Int(record.start)..<Int(record.start + record.count)]
+        }
+
+        func isMergeKey(_ index: Int32) -> Bool {
+            let record = records[Int(index)]
+            guard record.kind == .scalar, record.count == 2,
+                  text[Int(record.start)] == UInt8(ascii: "<"), text[Int(record.start) + 1] == UInt8(ascii: "<")
+            else { return false }
+            if record.tagged { return tags[index] == "tag:yaml.org,2002:merge" }
+            return record.style == .plain
         }
     }
 
