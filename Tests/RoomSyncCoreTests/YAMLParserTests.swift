@@ -174,4 +174,20 @@ import Testing
         let document = YAMLParser.parse(bytes)
         #expect(rendered(document) == ["2:5: file is not valid UTF-8 text (invalid leading UTF-8 octet)"])
     }
+
+    @Test func aBigDocumentKeepsEveryNodeAndFindsALateDuplicate() {
+        // 20,000 entries merging one anchor, and a duplicate of an early key at the very end (the index of a big
+        // mapping hashes keys' bytes).
+        var text = "base: &base {city: A, floor: 1F}\nrooms:\n"
+        for index in 0..<20_000 {
+            text += "  r\(index): {<<: *base, name: 'R \(index)', tags: [x, \(index)]}\n"
+        }
+        text += "  r7: duplicate\n"
+        let document = parse(text)
+        #expect(rendered(document) == ["20003:3: duplicate key 'r7' [10:3]"])
+        let rooms = document.root?.mapping?.last?.value.mapping
+        #expect(rooms?.count == 20_000)
+        let last = rooms?.last?.value.mapping.map { Array($0).map { "\($0.key.scalar!.value)=\($0.value.scalar?.value ?? "[…]")" } }
+        #expect(last == ["name=R 19999", "tags=[…]", "city=A", "floor=1F"])
+    }
 }
