@@ -64,53 +64,78 @@ public enum ManifestReader {
             }
         }
 
+        let (rooms, fileDiagnostics) = assemble(decoded)
         var diagnostics: [Diagnostic] = []
-        var rooms: [DesiredRoom] = []
-        var firstDefinition: [String: SourceLocation] = [:]
-        var next = decoded.makeIterator()
+        var next = fileDiagnostics.makeIterator()
         for source in sources {
             switch source {
-            case .unusable(let diagnostic):
-                diagnostics.append(diagnostic)
-            case .file:
-                let (entries, decodedDiagnostics) = next.next()!
-                var fileDiagnostics = decodedDiagnostics
-                collect(entries, into: &rooms, firstDefinition: &firstDefinition, diagnostics: &fileDiagnostics)
-                diagnostics += sortedByPosition(fileDiagnostics)
+            case .unusable(let diagnostic): diagnostics.append(diagnostic)
+            case .file: diagnostics += next.next()!
             }
         }
-        return ManifestReadResult(rooms: sortedByKey(consume rooms), files: files, diagnostics: diagnostics)
+        return ManifestReadResult(rooms: rooms, files: files, diagnostics: diagnostics)
     }
 
     /// Reads one manifest held in memory, named `name` in its diagnostics, exactly as `read(paths:)` reads a
     /// file with those bytes: the file path goes through the same decoding. For callers that have no file
     /// (stdin, fuzzing, tests of the format itself).
     public static func read(bytes: [UInt8], name: String, limits: YAMLLimits = .default) -> ManifestReadResult {
-        var rooms: [DesiredRoom] = []
-        var firstDefinition: [String: SourceLocation] = [:]
         var diagnostics: [Diagnostic] = []
         let entries = decode(bytes, file: name, limits: limits, diagnostics: &diagnostics)
-        collect(entries, into: &rooms, firstDefinition: &firstDefinition, diagnostics: &diagnostics)
-        return ManifestReadResult(rooms: sortedByKey(consume rooms), files: [name], diagnostics: sortedByPosition(diagnostics))
+        let (rooms, fileDiagnostics) = assemble([(entries, diagnostics)])
+        return ManifestReadResult(rooms: rooms, files: [name], diagnostics: fileDiagnostics[0])
     }
 
-    /// Keeps the rooms of one file's entries, reporting keys already defined (in this file or an earlier one).
-    private static func collect(
-        _ slices: [[ManifestDecoder.Entry]], into rooms: inout [DesiredRoom],
-        firstDefinition: inout [String: SourceLocation], diagnostics: inout [Diagnostic]
-    ) {
-        let count = slices.reduce(0) { $0 + $1.count }
-        firstDefinition.reserveCapacity(firstDefinition.count + count)
-        rooms.reserveCapacity(rooms.count + count)
-        for entry in slices.joined() {
-            if let first = firstDefinition[entry.key] {
-                diagnostics.append(.error(
-                    at: entry.origin, "duplicate room key '\(DiagnosticText.shown(entry.key))'; first defined at \(first)"))
-                continue
-            }
-            firstDefinition[entry.key] = entry.origin
-            if let room = entry.room { rooms.append(room) }
+    /// One file decoded: its entries, in slices in file order, and its own diagnostics.
+    typealias DecodedFile = (entries: [[ManifestDecoder.Entry]], diagnostics: [Diagnostic])
+
+    /// Joins decoded files (in the order given): reports every key defined again, in the same file or a later
+    /// one, against its first definition; keeps the rooms of first definitions, sorted by key; and gives each
+    /// file's diagnostics sorted by position.
+    ///
+    /// Sorting the entries' positions by key (ties in file order) puts every key's definitions side by side,
+    /// so the clashes and the sorted rooms come out of one pass, and each room is copied once: a dictionary
+    /// of keys seen plus a sort of the rooms themselves cost more than the rest of reading them.
+    private static func assemble(_ files: [DecodedFile]) -> (rooms: [DesiredRoom], diagnostics: [[Diagnostic]]) {
+        struct Position {
+            var file: Int
+            var slice: Int
+            var index: Int
         }
+        var positions: [Position] = []
+        var keys: [String] = []
+        for (file, decoded) in files.enumerated() {
+            for (slice, entries) in decoded.entries.enumerated() {
+                for (index, entry) in entries.enumerated() {
+                    positions.append(Position(file: file, slice: slice, index: index))
+                    keys.append(entry.key)
+                }
+            }
+        }
+        var order = Array(keys.indices)
+        order.sort { (keys[$0], $0) < (keys[$1], $1) }
+
+        func origin(_ position: Position) -> SourceLocation {
+            files[position.file].entries[position.slice][position.index].origin
+        }
+        var diagnostics = files.map(\.diagnostics)
+        var rooms: [DesiredRoom] = []
+        rooms.reserveCapacity(order.count)
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            while end < order.count && keys[order[end]] == keys[order[start]] { end += 1 }
+            let first = positions[order[start]]
+            for again in order[(start + 1)..<end] {
+                let position = positions[again]
+                diagnostics[position.file].append(.error(
+                    at: origin(position),
+                    "duplicate room key '\(DiagnosticText.shown(keys[again]))'; first defined at \(origin(first))"))
+            }
+            if let room = files[first.file].entries[first.slice][first.index].room { rooms.append(room) }
+            start = end
+        }
+        return (rooms, diagnostics.map(sortedByPosition))
     }
 
     /// One file's bytes: YAML tree, rooms. The entries come in slices (in order), as they were decoded: joining
@@ -162,29 +187,6 @@ public enum ManifestReader {
     /// Rooms decoded by one task: enough that starting a task is negligible, few enough to keep both cores
     /// busy on a file of a few thousand rooms.
     static let roomsPerSlice = 1000
-
-    /// Sorting the rooms themselves moves values of some 200 bytes at every step of the merge sort; sorting
-    /// their positions by key moves integers, and then each room is swapped into place once. Keys are unique.
-    private static func sortedByKey(_ rooms: consuming [DesiredRoom]) -> [DesiredRoom] {
-        var order = Array(rooms.indices)
-        rooms.withUnsafeBufferPointer { rooms in
-            order.sort { rooms[$0].key < rooms[$1].key }
-        }
-        // Apply the permutation in place: position `i` receives the room that started at `order[i]`.
-        var positionOf = Array(rooms.indices)  // where the room that started at an index is now
-        var startedAt = Array(rooms.indices)  // where the room now at a position started
-        for target in rooms.indices {
-            let source = positionOf[order[target]]
-            guard source != target else { continue }
-            rooms.swapAt(target, source)
-            let displaced = startedAt[target]
-            startedAt[source] = displaced
-            positionOf[displaced] = source
-            startedAt[target] = order[target]
-            positionOf[order[target]] = target
-        }
-        return rooms
-    }
 
     private static func sortedByPosition(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
         diagnostics.enumerated().sorted { a, b in
