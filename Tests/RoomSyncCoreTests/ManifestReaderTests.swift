@@ -51,6 +51,13 @@ import Testing
         #expect(run.result.rooms.first?.coordinate == Coordinate(latitude: "22.5400", longitude: "-0.10"))
     }
 
+    @Test func coordinatesOnTheLimitsAreAccepted() async throws {
+        let run = await readManifests(["m.yaml": oneRoom(
+            "name: A", "capacity: 1", "coordinate: {latitude: '-90.000', longitude: 180.0}")])
+        #expect(run.lines == [])
+        #expect(run.result.rooms.first?.coordinate == Coordinate(latitude: "-90.000", longitude: "180.0"))
+    }
+
     @Test func anchorsAliasesAndMergeKeysWork() async throws {
         let manifest = """
             version: 1

@@ -129,8 +129,10 @@ struct ManifestDecoder {
             return nil
         }
         for pair in pairs {
-            guard let key = fieldName(pair.key) else { continue }
-            guard let field = RoomField(rawValue: key), !(inDefaults && field == .name) else {
+            // Matched on the key's bytes: a String for every field of every room cost more than checking it.
+            let field = pair.key.withText(RoomField.init(utf8:)) ?? nil
+            guard let field, !(inDefaults && field == .name) else {
+                guard let key = fieldName(pair.key) else { continue }
                 let known = inDefaults ? RoomField.defaultNames : RoomField.roomNames
                 if key == "name" {
                     error(at: pair.key.mark, "'name' cannot be set in defaults; give each room its own name")
@@ -288,11 +290,11 @@ struct ManifestDecoder {
             return nil
         }
         let text = scalar.value
-        guard Self.isDecimal(text), let value = Double(text) else {
+        guard Self.isDecimal(text) else {
             error(at: node.mark, "\(label) must be a decimal number like 22.540503, found '\(DiagnosticText.shown(text))'")
             return nil
         }
-        guard abs(value) <= limit else {
+        guard Self.decimal(text, isAtMost: Int(limit)) else {
             error(at: node.mark, "\(label) must be between -\(Int(limit)) and \(Int(limit)), found \(DiagnosticText.shown(text))")
             return nil
         }
@@ -379,6 +381,28 @@ struct ManifestDecoder {
         func isAlnum(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
         guard isAlnum(first) else { return false }
         return utf8.dropFirst().allSatisfy { isAlnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+    }
+
+    /// Whether a decimal of the shape `isDecimal` accepts is within `-limit...limit`, decided on its digits:
+    /// exact, and without parsing a float for every coordinate of every room.
+    static func decimal(_ text: String, isAtMost limit: Int) -> Bool {
+        var integer = 0
+        var pastPoint = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "-"): continue
+            case UInt8(ascii: "."): pastPoint = true
+            default:
+                let digit = Int(byte) - 48
+                if !pastPoint {
+                    integer = integer * 10 + digit
+                    if integer > limit { return false }
+                } else if digit != 0 && integer == limit {
+                    return false
+                }
+            }
+        }
+        return true
     }
 
     /// `-?[0-9]+(\.[0-9]+)?`: the shape WeCom's coordinate strings have.

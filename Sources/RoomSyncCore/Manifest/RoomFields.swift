@@ -18,6 +18,12 @@ enum RoomField: String, CaseIterable {
         }
     }
 
+    /// The field whose name is exactly these bytes.
+    init?(utf8 name: UnsafeBufferPointer<UInt8>) {
+        guard let field = Self.allCases.first(where: { $0.rawValue.utf8.elementsEqual(name) }) else { return nil }
+        self = field
+    }
+
     static let roomNames = allCases.map(\.rawValue)
     static let defaultNames = allCases.filter { $0 != .name }.map(\.rawValue)
 }

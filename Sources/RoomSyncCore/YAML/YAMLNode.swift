@@ -118,6 +118,15 @@ public struct YAMLNode: Sendable {
         return tree.string(start: record.start, count: record.count)
     }
 
+    /// Calls `body` with the UTF-8 bytes of a scalar's text, without making a String; `nil` for a collection.
+    public func withText<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        let record = record
+        guard record.kind == .scalar else { return nil }
+        return tree.text.withUnsafeBufferPointer { text in
+            body(UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)]))
+        }
+    }
+
     /// Items in document order.
     public var sequence: YAMLSequence? {
         let record = record
