@@ -9,8 +9,10 @@
 # It prints a table and writes it, with the exact commands, to bench/RESULTS.md.
 #
 # usage: bench/run.sh [SIZES...]            (default: 1000 10000 100000)
-# environment: RUNS (timed runs per measurement, default 10; 3 at 100,000 rooms), APPLY_RUNS (default 3),
-#              SCRATCH (SwiftPM build folder, default .build), RESULTS (default bench/RESULTS.md)
+# environment: RUNS (timed runs per measurement, default 20; 3 at 100,000 rooms), APPLY_RUNS (default 3),
+#              LINK (static: the Swift runtime linked into the binary, as a release for CI is shipped, the
+#              default; dynamic: plain `swift build -c release`), SCRATCH (SwiftPM build folder, default
+#              .build-static or .build), RESULTS (default bench/RESULTS.md)
 #
 # Only loopback: every server listens on 127.0.0.1 and is killed on every exit path.
 set -euo pipefail
@@ -19,9 +21,15 @@ cd "$(dirname "$0")/.."
 sizes=("${@:-1000 10000 100000}")
 # shellcheck disable=SC2206
 sizes=(${sizes[*]})
-runs="${RUNS:-10}"
+runs="${RUNS:-20}"
 apply_runs="${APPLY_RUNS:-3}"
-scratch="${SCRATCH:-.build}"
+link="${LINK:-static}"
+case "$link" in
+    static) link_flags=(--static-swift-stdlib); scratch="${SCRATCH:-.build-static}" ;;
+    dynamic) link_flags=(); scratch="${SCRATCH:-.build}" ;;
+    *) echo "error: LINK is static or dynamic, not $link" >&2; exit 1 ;;
+esac
+build_command="swift build -c release${link_flags[*]:+ ${link_flags[*]}}"
 results="${RESULTS:-bench/RESULTS.md}"
 out=bench/out
 mkdir -p "$out"
@@ -46,9 +54,9 @@ for tool in hyperfine /usr/bin/time python3 gcc pkg-config; do
 done
 
 echo "building (release)…" >&2
-swift build -c release --product roomsync --scratch-path "$scratch" > "$out/build.log" 2>&1 \
+swift build -c release "${link_flags[@]}" --product roomsync --scratch-path "$scratch" > "$out/build.log" 2>&1 \
     || { cat "$out/build.log" >&2; exit 1; }
-roomsync="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/roomsync"
+roomsync="$(swift build -c release "${link_flags[@]}" --scratch-path "$scratch" --show-bin-path)/roomsync"
 # shellcheck disable=SC2046
 gcc -O2 -o "$out/libyaml-events" bench/libyaml-events.c $(pkg-config --cflags --libs yaml-0.1)
 
@@ -162,7 +170,7 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "<=") ? v <=
 {
     echo "# roomsync benchmark"
     echo
-    echo "Written by \`bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr);"
+    echo "Written by \`LINK=$link bench/run.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -sr);"
     echo "$(swift --version 2>&1 | head -1). Times are medians of hyperfine runs ($runs per size, 3 at 100,000"
     echo "rooms; apply: median of $apply_runs runs), memory is the max RSS of one run (\`/usr/bin/time -v\`)."
     echo
@@ -217,7 +225,7 @@ verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { ok = (op == "<=") ? v <=
     echo "## Commands"
     echo
     echo "Timed with \`hyperfine -N --warmup 1 --runs R COMMAND\`; memory with \`/usr/bin/time -v COMMAND\`;"
-    echo "\`roomsync\` is \`$(realpath --relative-to=. "$roomsync")\` (\`swift build -c release\`), and"
+    echo "\`roomsync\` is \`$(realpath --relative-to=. "$roomsync")\` (\`$build_command\`), and"
     echo "\`$out/libyaml-events\` is \`gcc -O2 bench/libyaml-events.c \$(pkg-config --cflags --libs yaml-0.1)\`."
     echo "plan and apply run with \`WECOM_CORP_ID=ww-sandbox WECOM_CORP_SECRET=sandbox-secret\`."
     echo

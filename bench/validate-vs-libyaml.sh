@@ -2,17 +2,22 @@
 # Times `roomsync validate` on an N-room manifest against a bare C program that only pulls libyaml's events
 # through the same file, and prints the ratio. Target: validate <= 3x the bare libyaml pass.
 #
-# usage: bench/validate-vs-libyaml.sh [ROOMS]   (default 10000; SCRATCH=DIR picks the SwiftPM build folder)
+# usage: bench/validate-vs-libyaml.sh [ROOMS]   (default 10000; LINK=static|dynamic as in bench/run.sh,
+#        SCRATCH=DIR picks the SwiftPM build folder)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 rooms="${1:-10000}"
-scratch="${SCRATCH:-.build}"
+case "${LINK:-static}" in
+    static) link_flags=(--static-swift-stdlib); scratch="${SCRATCH:-.build-static}" ;;
+    dynamic) link_flags=(); scratch="${SCRATCH:-.build}" ;;
+    *) echo "error: LINK is static or dynamic" >&2; exit 1 ;;
+esac
 out=bench/out
 mkdir -p "$out"
 
-swift build -c release --product roomsync --scratch-path "$scratch" >&2
-roomsync="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/roomsync"
+swift build -c release "${link_flags[@]}" --product roomsync --scratch-path "$scratch" >&2
+roomsync="$(swift build -c release "${link_flags[@]}" --scratch-path "$scratch" --show-bin-path)/roomsync"
 # shellcheck disable=SC2046
 gcc -O2 -o "$out/libyaml-events" bench/libyaml-events.c $(pkg-config --cflags --libs yaml-0.1)
 python3 bench/gen-manifest.py "$rooms" > "$out/rooms-$rooms.yaml"

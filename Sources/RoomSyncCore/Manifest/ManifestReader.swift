@@ -53,7 +53,7 @@ public enum ManifestReader {
         }
 
         // Then every file is read and decoded on its own, several at once; only keys clashing across files need
-        // them together, and that is checked below in file order.
+        // them together, and `assemble` checks those in file order.
         let decoded = Parallel.map(files) { file -> (entries: [[ManifestDecoder.Entry]], diagnostics: [Diagnostic]) in
             var diagnostics: [Diagnostic] = []
             switch ManifestSource.contents(of: file) {
