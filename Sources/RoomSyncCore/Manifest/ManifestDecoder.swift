@@ -29,11 +29,6 @@ struct ManifestDecoder {
         var rooms: YAMLMapping
     }
 
-    mutating func decode(_ root: YAMLNode) -> [Entry] {
-        guard let header = decodeHeader(root) else { return [] }
-        return decodeRooms(header.rooms, header.rooms.indices, defaults: header.defaults)
-    }
-
     /// Checks `version`, `defaults` and the shape of `rooms`; `nil` when there are no rooms to decode.
     mutating func decodeHeader(_ root: YAMLNode) -> Header? {
         guard let top = root.mapping else {

@@ -159,11 +159,9 @@ public enum ManifestReader {
             return []
         }
         var decoder = ManifestDecoder(file: file)
-        guard let header = decoder.decodeHeader(root) else {
-            diagnostics += decoder.diagnostics
-            return []
-        }
+        let header = decoder.decodeHeader(root)
         diagnostics += decoder.diagnostics
+        guard let header else { return [] }
         // Rooms are independent of each other, so a big file's are decoded in slices on every core and the
         // slices joined in order: the same entries and diagnostics as one decoder would give.
         let slices = header.rooms.indices.slices(of: roomsPerSlice)
