@@ -16,7 +16,7 @@ extension RoomSyncCommand {
                   roomsync drift --format markdown > drift.md || [ $? -eq 2 ]
                 """)
 
-        @Argument(help: "Manifest files or directories (accepted for symmetry with plan; drift reads the state).")
+        @Argument(help: "Manifest files or directories: report only the rooms they declare (default: every managed room and the unmanaged ones).")
         var paths: [String] = []
 
         @OptionGroup var target: TargetOptions
@@ -25,10 +25,11 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
+                let declared = paths.isEmpty ? nil : Set(try readManifests(paths).rooms.map(\.key))
                 var state = try StateFile.load(stateOptions.state)
                 let report = try await target.withAPI(verbose: output.verbose) { api, stateTarget in
                     try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
-                    return DriftDetector.detect(state: state, live: try await listAllRooms(api))
+                    return DriftDetector.detect(state: state, live: try await listAllRooms(api), declared: declared)
                 }
                 Console.out(DriftRenderer.render(report, format: output.format, palette: Console.palette(noColor: output.noColor)))
                 if report.hasDrift { throw ExitCode(2) }

@@ -46,7 +46,7 @@ extension RoomSyncCommand {
                             desired: { try await manifests.result().rooms }, statePath: stateOptions.state, api: api,
                             target: stateTarget, options: options)
                         if let out {
-                            try SavedPlan(target: stateTarget, plan: context.plan).write(to: out)
+                            try SavedPlan(target: stateTarget, plan: context.plan, state: context.state).write(to: out)
                         }
                         return context
                     }

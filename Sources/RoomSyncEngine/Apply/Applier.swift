@@ -120,24 +120,24 @@ public struct Applier: Sendable {
         }
     }
 
-    /// Journal, send, record. An add whose answer was lost is never sent again blindly: the live rooms are listed
-    /// first, and only when the room is not there is it sent again.
+    /// Journal, send, record. An add whose answer was lost or unreadable is never sent again blindly: the live
+    /// rooms are listed first, and only when the room is not there is it sent again.
     private func add(_ request: AddMeetingRoomRequest, key: String, protect: Bool) async throws -> Int {
         try await recorder.journal(PendingAdd(key: key, request: request, protect: protect))
         var attempt = 1
         while true {
+            await recorder.sending(key: key, request: request)
             do {
                 let id = try await api.addMeetingRoom(request)
                 try await recorder.record(
                     key: key, meetingroomID: id, protect: protect,
                     applied: appliedRecord(afterAdding: request, id: id, live: nil))
                 return id
-            } catch let error as MeetingRoomAPIError where error.isOutcomeUnknown {
-                // The journal entry stays until we know: if listing fails too, the next run resolves it.
-                if let found = try await findAdded(request) {
-                    try await recorder.record(
-                        key: key, meetingroomID: found.meetingroomID, protect: protect,
-                        applied: appliedRecord(afterAdding: request, id: found.meetingroomID, live: found))
+            } catch let error as MeetingRoomAPIError where error.isOutcomeUnknown || error.isBadResponse {
+                // No answer, or one that cannot be read (an HTML page, truncated JSON, no meetingroom_id): WeCom
+                // may have made the room. The journal entry stays until we know: if listing fails too, the next
+                // run resolves it.
+                if let found = try await findAdded(request, key: key, protect: protect) {
                     reporter.note("room '\(key)': the answer to add was lost; found it live as meetingroom_id \(found.meetingroomID)")
                     return found.meetingroomID
                 }
@@ -151,13 +151,15 @@ public struct Applier: Sendable {
         }
     }
 
-    private func findAdded(_ request: AddMeetingRoomRequest) async throws -> MeetingRoom? {
+    /// Lists the rooms the add could have made, once every twin add still in flight has its answer, and maps the
+    /// key to the first one no key manages, in one step of the recorder.
+    private func findAdded(_ request: AddMeetingRoomRequest, key: String, protect: Bool) async throws -> MeetingRoom? {
+        await recorder.waitForTwins(of: key, request: request)
         let filter = ListMeetingRoomsRequest(city: request.city, building: request.building, floor: request.floor)
-        let live = try await api.listMeetingRooms(filter)
-        for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID })
-        where PendingAddResolver.matches(request, room) {
-            if await !recorder.isManaged(room.meetingroomID) { return room }
+        let candidates = try await api.listMeetingRooms(filter).filter(request.wouldCreate)
+            .sorted { $0.meetingroomID < $1.meetingroomID }
+        return try await recorder.recordFirstUnmanaged(key: key, candidates: candidates, protect: protect) { found in
+            appliedRecord(afterAdding: request, id: found.meetingroomID, live: found)
         }
-        return nil
     }
 }

@@ -1,8 +1,8 @@
 import RoomSyncCore
 
-/// Settles adds a previous run journaled but never saw answered: if the room exists live (unmanaged, same name,
-/// capacity and location) it is the one that add created, and the key now maps to it; otherwise the add never
-/// happened and the next plan adds the room again.
+/// Settles adds a previous run journaled but never saw answered: if the room exists live (unmanaged, and
+/// everything the add sent is what it shows) it is the one that add created, and the key now maps to it;
+/// otherwise the add never happened and the next plan adds the room again.
 public enum PendingAddResolver {
     /// Returns a line per resolved entry, for the user.
     @discardableResult
@@ -16,7 +16,7 @@ public enum PendingAddResolver {
             {
                 continue
             }
-            let match = live.filter { !managed.contains($0.meetingroomID) && matches(pending.request, $0) }
+            let match = live.filter { !managed.contains($0.meetingroomID) && pending.request.wouldCreate($0) }
                 .min { $0.meetingroomID < $1.meetingroomID }
             if let match {
                 state.rooms[pending.key] = ManagedRoom(
@@ -31,22 +31,17 @@ public enum PendingAddResolver {
         state.pendingAdds = []
         return notes
     }
-
-    /// Whether `live` is the room `request` would create.
-    static func matches(_ request: AddMeetingRoomRequest, _ live: MeetingRoom) -> Bool {
-        live.name == request.name && live.capacity == request.capacity && live.city == request.city
-            && live.building == request.building && live.floor == request.floor
-    }
 }
 
-/// The record kept in state after an add: what was sent, with the coordinates WeCom kept for the building.
+/// The record kept in state after an add: what was sent, with the coordinates WeCom kept for the building. For a
+/// room found by listing, the range is what WeCom shows when it shows one; the request's only when it hides it.
 func appliedRecord(afterAdding request: AddMeetingRoomRequest, id: Int, live: MeetingRoom?) -> MeetingRoom {
     MeetingRoom(
         meetingroomID: id, name: request.name, capacity: request.capacity, city: request.city,
         building: request.building, floor: request.floor,
         equipment: request.equipment.map { Array(Set($0)).sorted() } ?? live?.equipment,
         coordinate: live?.coordinate ?? request.coordinate, needApproval: live?.needApproval,
-        range: request.range ?? live?.range)
+        range: live?.range ?? request.range)
 }
 
 /// The record kept in state after an edit: the room as it was seen, with the edit laid over it.

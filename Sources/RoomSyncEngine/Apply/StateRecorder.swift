@@ -17,10 +17,21 @@ public actor StateRecorder {
     private var writing: Task<Void, any Error>?
     /// Keeps each room's encoded text between writes: most writes change one room.
     private let encoder = StateFileEncoder()
+    /// Which key manages each live room: the index every mapping write checks, so one room never gets two keys.
+    private var managers: [Int: String]
+    /// Adds sent and not answered yet, by key. An add whose answer was lost is matched to a live room only once no
+    /// add that could have made the same room is still waiting for its answer: the room it would find may be that
+    /// add's, created but not yet recorded.
+    private var unanswered: [String: AddMeetingRoomRequest] = [:]
+    private var answerWaiters: [CheckedContinuation<Void, Never>] = []
 
     public init(state: RoomSyncState, path: String) {
         self.state = state
         self.path = path
+        var managers: [Int: String] = [:]
+        managers.reserveCapacity(state.rooms.count)
+        for (key, room) in state.rooms { managers[room.meetingroomID] = key }
+        self.managers = managers
     }
 
     /// Returns once the file holds every change made so far, writing it unless a write already under way will.
@@ -59,32 +70,107 @@ public actor StateRecorder {
         try await save()
     }
 
+    /// The add of `key` is being sent (again): until it is answered (`record`, `clearJournal` or `waitForTwins`),
+    /// lost adds that could have made the same room wait for it.
+    public func sending(key: String, request: AddMeetingRoomRequest) {
+        unanswered[key] = request
+    }
+
     /// The add was answered with an error, so it was not applied.
     public func clearJournal(key: String) async throws {
+        answered(key)
         state.pendingAdds.removeAll { $0.key == key }
         try await save()
     }
 
+    /// Maps `key` to a live room. The claim is checked here, where every mapping is written: a room another key
+    /// manages is refused, whatever path the caller came by.
     public func record(key: String, meetingroomID: Int, protect: Bool, applied: MeetingRoom) async throws {
+        // Answered even if the claim is refused, so no lost add waits for this one for ever.
+        answered(key)
+        try claim(meetingroomID, for: key)
         state.rooms[key] = ManagedRoom(meetingroomID: meetingroomID, protect: protect, applied: applied)
         state.pendingAdds.removeAll { $0.key == key }
         try await save()
     }
 
+    /// Maps `key` to the first of `candidates` (in order) that no key manages yet, in one step of this actor, so
+    /// two lost adds never take the same room. Returns the room taken, or `nil` when every candidate is managed.
+    public func recordFirstUnmanaged(
+        key: String, candidates: [MeetingRoom], protect: Bool, applied: @Sendable (MeetingRoom) -> MeetingRoom
+    ) async throws -> MeetingRoom? {
+        guard let room = candidates.first(where: { managers[$0.meetingroomID] == nil || managers[$0.meetingroomID] == key })
+        else { return nil }
+        try await record(key: key, meetingroomID: room.meetingroomID, protect: protect, applied: applied(room))
+        return room
+    }
+
+    /// The add of `key` got no usable answer: it no longer holds back the others, and waits itself until every
+    /// other unanswered add that could have made the same room has been answered.
+    public func waitForTwins(of key: String, request: AddMeetingRoomRequest) async {
+        answered(key)
+        while unanswered.contains(where: { $0.key != key && $0.value.couldCreateTheSameRoom(as: request) }) {
+            await withCheckedContinuation { answerWaiters.append($0) }
+        }
+    }
+
     public func forget(key: String) async throws {
-        guard state.rooms.removeValue(forKey: key) != nil else { return }
+        guard let removed = state.rooms.removeValue(forKey: key) else { return }
+        if managers[removed.meetingroomID] == key { managers[removed.meetingroomID] = nil }
         try await save()
     }
 
     public func isManaged(_ meetingroomID: Int) -> Bool {
-        state.rooms.values.contains { $0.meetingroomID == meetingroomID }
+        managers[meetingroomID] != nil
     }
 
     /// Applies the plan's state-only updates (protect flags, keys whose room is gone).
     public func applyStateUpdates(of plan: Plan) async throws {
         guard plan.hasStateUpdates else { return }
         for (key, protect) in plan.protectUpdates { state.rooms[key]?.protect = protect }
-        for key in plan.forgottenKeys { state.rooms.removeValue(forKey: key) }
+        for key in plan.forgottenKeys {
+            if let removed = state.rooms.removeValue(forKey: key), managers[removed.meetingroomID] == key {
+                managers[removed.meetingroomID] = nil
+            }
+        }
         try await save()
+    }
+
+    private func claim(_ meetingroomID: Int, for key: String) throws {
+        if let holder = managers[meetingroomID], holder != key {
+            throw EngineError(
+                "meetingroom_id \(meetingroomID) is already managed by '\(holder)'; '\(key)' was not mapped to it "
+                    + "(one live room is never managed by two keys)")
+        }
+        if let previous = state.rooms[key]?.meetingroomID, previous != meetingroomID, managers[previous] == key {
+            managers[previous] = nil
+        }
+        managers[meetingroomID] = key
+    }
+
+    private func answered(_ key: String) {
+        guard unanswered.removeValue(forKey: key) != nil else { return }
+        let waiters = answerWaiters
+        answerWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+}
+
+extension AddMeetingRoomRequest {
+    /// Whether two adds would make rooms that listing cannot tell apart.
+    func couldCreateTheSameRoom(as other: AddMeetingRoomRequest) -> Bool {
+        name == other.name && capacity == other.capacity && city == other.city && building == other.building
+            && floor == other.floor && Set(equipment ?? []) == Set(other.equipment ?? [])
+    }
+
+    /// Whether `live` is the room this add would create: everything the add sent, equipment included. The
+    /// coordinate belongs to the building (WeCom keeps an existing building's), and `range` is compared only when
+    /// the add sent one and `list` shows one (what WeCom gives a room added without a range is its own business).
+    func wouldCreate(_ live: MeetingRoom) -> Bool {
+        guard live.name == name, live.capacity == capacity, live.city == city, live.building == building,
+            live.floor == floor, Set(live.equipment ?? []) == Set(equipment ?? [])
+        else { return false }
+        if let sent = range, let shown = live.range { return shown.normalized == sent.normalized }
+        return true
     }
 }

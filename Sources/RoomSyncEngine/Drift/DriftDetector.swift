@@ -31,11 +31,16 @@ public struct DriftReport: Sendable, Hashable, Codable {
 }
 
 public enum DriftDetector {
-    public static func detect(state: RoomSyncState, live: [MeetingRoom]) -> DriftReport {
+    /// `declared`: with manifest PATHs, the keys they declare, and only those rooms are reported (SPEC 4); `nil`
+    /// reports every managed room and the unmanaged ones. Adds an interrupted run journaled are settled first (in
+    /// this copy of the state), so the room such an add made is not called unmanaged.
+    public static func detect(state: RoomSyncState, live: [MeetingRoom], declared: Set<String>? = nil) -> DriftReport {
+        var state = state
+        PendingAddResolver.resolve(&state, live: live)
         var byID: [Int: MeetingRoom] = [:]
         for room in live { byID[room.meetingroomID] = room }
         var items: [DriftReport.Item] = []
-        for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) {
+        for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) where declared?.contains(key) ?? true {
             guard let current = byID[entry.meetingroomID] else {
                 items.append(.init(key: key, kind: .deleted, meetingroomID: entry.meetingroomID, name: entry.applied.name, fields: []))
                 continue
@@ -45,6 +50,7 @@ public enum DriftDetector {
                 items.append(.init(key: key, kind: .changed, meetingroomID: current.meetingroomID, name: current.name, fields: fields))
             }
         }
+        guard declared == nil else { return DriftReport(items: items) }
         let managed = state.managedIDs
         for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) where !managed.contains(room.meetingroomID) {
             items.append(.init(key: nil, kind: .unmanaged, meetingroomID: room.meetingroomID, name: room.name, fields: []))

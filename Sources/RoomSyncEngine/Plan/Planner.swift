@@ -36,20 +36,18 @@ public enum Planner {
                                 seen: current, editRequest: editRequest(room, current: current, fields: fields, index: index),
                                 protect: room.protect))
                     }
-                } else {
-                    changes.append(
-                        addChange(
-                            room, index: index,
-                            reason: "meetingroom_id \(entry.meetingroomID) was deleted outside roomsync"))
+                    continue
                 }
-                continue
             }
+            // No state entry, or its room was deleted outside roomsync: an unmanaged twin is adopted rather than a
+            // second room added (a lost state, or an earlier add whose answer never came).
+            let gone = state.rooms[room.key].map { "meetingroom_id \($0.meetingroomID) was deleted outside roomsync" }
             let candidates = index.byName[room.name, default: []].filter {
                 !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) && matchesIdentity(room, $0)
             }
             switch candidates.count {
             case 0:
-                changes.append(addChange(room, index: index, reason: nil))
+                changes.append(addChange(room, index: index, reason: gone))
             case 1:
                 let current = candidates[0]
                 claimed.insert(current.meetingroomID)
@@ -58,7 +56,7 @@ public enum Planner {
                     PlannedChange(
                         key: room.key, action: .adopt, meetingroomID: current.meetingroomID, fields: fields, seen: current,
                         editRequest: fields.isEmpty ? nil : editRequest(room, current: current, fields: fields, index: index),
-                        protect: room.protect))
+                        protect: room.protect, reason: gone))
             default:
                 let ids = candidates.map { String($0.meetingroomID) }.joined(separator: ", ")
                 throw EngineError(
@@ -99,20 +97,24 @@ public enum Planner {
             warnings.append("\(unmanaged.count) live room(s) are not managed by roomsync and were left alone (--prune deletes them)")
         }
 
-        try checkMassDelete(changes: changes, managed: state.rooms.count, options: options)
+        try checkMassDelete(changes: changes, managed: state.rooms.count, live: index.rooms.count, options: options)
         changes.sort { ($0.phase, $0.key) < ($1.phase, $1.key) }
         return Plan(
             changes: changes, warnings: warnings, unchanged: unchanged, protectUpdates: protectUpdates,
             forgottenKeys: forgottenKeys)
     }
 
-    static func checkMassDelete(changes: [PlannedChange], managed: Int, options: PlanOptions) throws {
+    /// SPEC 4: the share of what could be deleted, the larger of the managed and the live rooms. Counting only
+    /// managed rooms let a lost state with `--prune` delete every live room unguarded.
+    static func checkMassDelete(changes: [PlannedChange], managed: Int, live: Int, options: PlanOptions) throws {
         let deletes = changes.lazy.filter { $0.action == .delete }.count
-        guard !options.allowMassDelete, managed >= PlanOptions.massDeleteMinimumManaged,
-            Double(deletes) > PlanOptions.massDeleteFraction * Double(managed)
+        let deletable = max(managed, live)
+        guard !options.allowMassDelete, deletable >= PlanOptions.massDeleteMinimumManaged,
+            Double(deletes) > PlanOptions.massDeleteFraction * Double(deletable)
         else { return }
+        let what = managed >= live ? "managed" : "live"
         throw EngineError(
-            "the plan deletes \(deletes) of \(managed) managed rooms (more than \(Int(PlanOptions.massDeleteFraction * 100))%); "
+            "the plan deletes \(deletes) of \(deletable) \(what) rooms (more than \(Int(PlanOptions.massDeleteFraction * 100))%); "
                 + "check the manifests, then pass --allow-mass-delete if this is intended")
     }
 

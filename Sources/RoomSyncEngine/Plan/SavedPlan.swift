@@ -2,7 +2,8 @@ import Foundation
 import RoomSyncCore
 
 /// A plan written by `plan --out` and applied exactly by `apply --plan`. It carries, for every room it touches,
-/// the live record it saw; applying it later is refused if any of those records changed in between.
+/// the live record it saw and the state entries it saw (the key's mapping, the key managing each touched id);
+/// applying it later is refused if any of those changed in between.
 public struct SavedPlan: Sendable, Hashable, Codable {
     public static let kind = "roomsync-plan"
 
@@ -11,13 +12,16 @@ public struct SavedPlan: Sendable, Hashable, Codable {
     public var target: StateTarget
     public var createdAt: String
     public var plan: Plan
+    /// The state as the plan saw it, for the keys and ids it touches. Absent in plans saved by older versions.
+    public var stateSeen: StateSeen?
 
-    public init(target: StateTarget, plan: Plan, createdAt: Date = Date()) {
+    public init(target: StateTarget, plan: Plan, state: RoomSyncState, createdAt: Date = Date()) {
         self.formatVersion = 1
         self.kind = Self.kind
         self.target = target
         self.createdAt = ISO8601DateFormatter().string(from: createdAt)
         self.plan = plan
+        self.stateSeen = StateSeen(plan: plan, state: state)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -25,6 +29,81 @@ public struct SavedPlan: Sendable, Hashable, Codable {
         case kind, target
         case createdAt = "created_at"
         case plan
+        case stateSeen = "state_seen"
+    }
+
+    /// What the state said, when the plan was made, about the keys and ids the plan touches.
+    public struct StateSeen: Sendable, Hashable, Codable {
+        /// A manifest key and the id it mapped to (`nil`: not in the state).
+        public struct Mapping: Sendable, Hashable, Codable {
+            public var key: String
+            public var meetingroomID: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case key
+                case meetingroomID = "meetingroom_id"
+            }
+        }
+
+        /// A live room and the key that managed it (`nil`: unmanaged).
+        public struct Manager: Sendable, Hashable, Codable {
+            public var meetingroomID: Int
+            public var key: String?
+
+            enum CodingKeys: String, CodingKey {
+                case meetingroomID = "meetingroom_id"
+                case key
+            }
+        }
+
+        public var mappings: [Mapping]
+        public var managers: [Manager]
+
+        init(plan: Plan, state: RoomSyncState) {
+            var keys: [String] = []
+            var ids: [Int] = []
+            var seenKeys: Set<String> = [], seenIDs: Set<Int> = []
+            for change in plan.changes {
+                // A pruned room's key is not a manifest key; its id is what the state must not start managing.
+                if change.meetingroomID == nil || change.reason != "unmanaged", seenKeys.insert(change.key).inserted {
+                    keys.append(change.key)
+                }
+                if let id = change.meetingroomID, seenIDs.insert(id).inserted { ids.append(id) }
+            }
+            for key in plan.forgottenKeys where seenKeys.insert(key).inserted { keys.append(key) }
+            let managersByID = state.managersByID(ids)
+            mappings = keys.map { Mapping(key: $0, meetingroomID: state.rooms[$0]?.meetingroomID) }
+            managers = ids.map { Manager(meetingroomID: $0, key: managersByID[$0]) }
+        }
+
+        /// One line per entry that changed since.
+        func changes(in state: RoomSyncState) -> [String] {
+            var reasons: [String] = []
+            for mapping in mappings {
+                let now = state.rooms[mapping.key]?.meetingroomID
+                guard now != mapping.meetingroomID else { continue }
+                switch (mapping.meetingroomID, now) {
+                case (let then?, nil):
+                    reasons.append("'\(mapping.key)' is no longer in the state (it mapped to meetingroom_id \(then) when the plan was made)")
+                case (nil, let now?):
+                    reasons.append("'\(mapping.key)' now maps to meetingroom_id \(now) (it was not in the state when the plan was made)")
+                case (let then?, let now?):
+                    reasons.append("'\(mapping.key)' now maps to meetingroom_id \(now) (it mapped to meetingroom_id \(then) when the plan was made)")
+                case (nil, nil):
+                    break
+                }
+            }
+            let managersNow = state.managersByID(managers.map(\.meetingroomID))
+            for manager in managers {
+                let now = managersNow[manager.meetingroomID]
+                guard now != manager.key else { continue }
+                let then = manager.key.map { "it was managed by '\($0)'" } ?? "it was unmanaged"
+                let line = now.map { "meetingroom_id \(manager.meetingroomID) is now managed by '\($0)'" }
+                    ?? "meetingroom_id \(manager.meetingroomID) is no longer managed"
+                reasons.append(line + " (\(then) when the plan was made)")
+            }
+            return reasons
+        }
     }
 
     public func write(to path: String) throws {
@@ -75,11 +154,12 @@ public struct SavedPlan: Sendable, Hashable, Codable {
                     let what = fields.isEmpty ? "" : " (\(fields.joined(separator: ", ")))"
                     reasons.append("'\(change.key)' (meetingroom_id \(id)) changed since the plan was made\(what)")
                 }
-                if change.action == .adopt, let holder = state.key(managing: id) {
+                // Plans saved without the state they saw still refuse an adoption of a room some key took since.
+                if stateSeen == nil, change.action == .adopt, let holder = state.key(managing: id) {
                     reasons.append("'\(change.key)' would adopt meetingroom_id \(id), which '\(holder)' now manages")
                 }
             }
         }
-        return reasons
+        return reasons + (stateSeen?.changes(in: state) ?? [])
     }
 }

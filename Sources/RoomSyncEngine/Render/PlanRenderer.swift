@@ -26,9 +26,17 @@ public enum PlanRenderer {
         case .add: line += change.reason.map { " will be re-added: \($0)" } ?? " will be added"
         case .change: line += " will be changed"
         case .delete: line += change.reason == "unmanaged" ? " will be deleted (unmanaged, --prune)" : " will be deleted"
-        case .adopt: line += change.fields.isEmpty ? " will be adopted" : " will be adopted and changed"
+        case .adopt:
+            line += change.fields.isEmpty ? " will be adopted" : " will be adopted and changed"
+            if let reason = change.reason { line += " (\(reason))" }
         }
         return line
+    }
+
+    /// A key whose room is gone and that no manifest declares any more: apply drops it from the state, and the plan
+    /// says so rather than doing it silently.
+    static func forgottenNote(_ key: String) -> String {
+        "'\(key)' will be forgotten: its room no longer exists and no manifest declares it"
     }
 
     public static func summaryLine(_ plan: Plan) -> String {
@@ -55,10 +63,13 @@ public enum PlanRenderer {
                 }
             }
         }
+        for key in plan.forgottenKeys {
+            out += "note: " + forgottenNote(key) + "\n"
+        }
         for warning in plan.warnings {
             out += palette.yellow("warning: ") + warning + "\n"
         }
-        if !plan.changes.isEmpty || !plan.warnings.isEmpty { out += "\n" }
+        if !plan.changes.isEmpty || !plan.warnings.isEmpty || !plan.forgottenKeys.isEmpty { out += "\n" }
         out += palette.bold(summaryLine(plan)) + "\n"
         return out
     }
@@ -99,6 +110,8 @@ public enum PlanRenderer {
         var summary: Summary
         var changes: [Change]
         var warnings: [String]
+        /// Keys dropped from the state with no API call (their room is gone, no manifest declares them).
+        var forgotten: [String]?
     }
 
     static func json(_ plan: Plan) -> String {
@@ -112,7 +125,7 @@ public enum PlanRenderer {
                     fields: JSONPlan.FieldDelta.object(change.fields),
                     reason: change.reason)
             },
-            warnings: plan.warnings)
+            warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys)
         return encodeJSON(document)
     }
 

@@ -10,6 +10,8 @@ extension RoomSyncState {
         var target: StateTarget?
         var rooms: [String: ManagedRoom]?
         var pendingAdds: [PendingAdd]?
+        var serial = 0
+        var lineage: String?
         try reader.readObject { key, reader in
             switch key {
             case "format_version": formatVersion = try reader.readInt()
@@ -22,11 +24,13 @@ extension RoomSyncState {
                 var read: [PendingAdd] = []
                 try reader.readArray { read.append(try PendingAdd(reading: &$0)) }
                 pendingAdds = read
+            case "serial": serial = try reader.readInt()
+            case "lineage": lineage = try reader.readNull() ? nil : reader.readString()
             default: try reader.skipValue()
             }
         }
         guard let formatVersion, let rooms, let pendingAdds else { throw JSONReader.Unexpected() }
-        self.init(target: target, rooms: rooms, pendingAdds: pendingAdds)
+        self.init(target: target, rooms: rooms, pendingAdds: pendingAdds, serial: serial, lineage: lineage)
         self.formatVersion = formatVersion
     }
 }

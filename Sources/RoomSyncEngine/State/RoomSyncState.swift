@@ -1,3 +1,4 @@
+import Foundation
 import RoomSyncCore
 
 /// What roomsync remembers between runs: which live room each manifest key manages, what it last applied there,
@@ -12,18 +13,48 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
     /// Adds written down before they were sent. A later run looks for these rooms live before adding again, so
     /// a crash between WeCom's answer and the state write never duplicates a room.
     public var pendingAdds: [PendingAdd]
+    /// Incremented by every write; a write is a compare-and-set on it, so two writers never interleave unseen.
+    public var serial: Int
+    /// A UUID fixed when the state is first written: a state pushed over another of a different lineage is
+    /// refused without `--force`. `nil` only in files written before it existed, until their next write.
+    public var lineage: String?
 
-    public init(target: StateTarget? = nil, rooms: [String: ManagedRoom] = [:], pendingAdds: [PendingAdd] = []) {
+    public init(
+        target: StateTarget? = nil, rooms: [String: ManagedRoom] = [:], pendingAdds: [PendingAdd] = [], serial: Int = 0,
+        lineage: String? = nil
+    ) {
         self.formatVersion = Self.formatVersion
         self.target = target
         self.rooms = rooms
         self.pendingAdds = pendingAdds
+        self.serial = serial
+        self.lineage = lineage
     }
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
         case target, rooms
         case pendingAdds = "pending_adds"
+        case serial, lineage
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        formatVersion = try container.decode(Int.self, forKey: .formatVersion)
+        target = try container.decodeIfPresent(StateTarget.self, forKey: .target)
+        rooms = try container.decode([String: ManagedRoom].self, forKey: .rooms)
+        pendingAdds = try container.decode([PendingAdd].self, forKey: .pendingAdds)
+        // Files written before serial and lineage existed read as serial 0 and get both on their next write.
+        serial = try container.decodeIfPresent(Int.self, forKey: .serial) ?? 0
+        lineage = try container.decodeIfPresent(String.self, forKey: .lineage)
+    }
+
+    /// The state as it is after one more write: the serial moves on, and a state without a lineage gets one.
+    public func nextStep() -> RoomSyncState {
+        var next = self
+        next.serial += 1
+        if next.lineage == nil { next.lineage = UUID().uuidString.lowercased() }
+        return next
     }
 
     /// The key that manages a live room, if any.
@@ -32,6 +63,15 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
     }
 
     public var managedIDs: Set<Int> { Set(rooms.values.map(\.meetingroomID)) }
+
+    /// The keys managing each of `ids` (one pass over the rooms, however many ids).
+    public func managersByID(_ ids: [Int]) -> [Int: String] {
+        guard !ids.isEmpty else { return [:] }
+        let wanted = Set(ids)
+        var managers: [Int: String] = [:]
+        for (key, room) in rooms where wanted.contains(room.meetingroomID) { managers[room.meetingroomID] = key }
+        return managers
+    }
 }
 
 /// Where a state's rooms live.
