@@ -58,21 +58,21 @@ extension RoomSyncCommand {
         func run() async throws {
             try await reportingErrors {
                 let desired = planFile == nil ? try readManifests(paths).rooms : nil
-                let lock = try StateLock.acquire(forState: stateOptions.state)
-                defer { withExtendedLifetime(lock) {} }
                 let palette = Console.palette(noColor: noColor)
-                try await target.withAPI(verbose: verbose) { api, stateTarget in
+                try await stateOptions.withLockedStore(command: "apply") { store in
+                  try await target.withAPI(verbose: verbose) { api, stateTarget in
                     let context = try await PlanningContext.make(
-                        desired: { desired }, statePath: stateOptions.state, api: api, target: stateTarget,
+                        desired: { desired }, store: store, api: api, target: stateTarget,
                         options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
                     let plan = try planFile.map { try savedPlan($0, target: stateTarget, context: context) } ?? context.plan
                     Console.out(PlanRenderer.render(plan, format: .text, palette: palette))
-                    let recorder = StateRecorder(state: context.state, path: stateOptions.state)
+                    let recorder = StateRecorder(state: context.state, store: store, writer: .current(command: "apply"))
+                    // Journaled adds settled by listing, and a new state's target, are stored before anything else.
+                    if context.stateSettled || context.stored.target == nil {
+                        try await recorder.saveSettled(from: context.stored, action: "settle")
+                    }
                     guard plan.hasChanges else {
-                        if plan.hasStateUpdates || context.stateSettled || !FileManager.default.fileExists(atPath: stateOptions.state) {
-                            try await recorder.applyStateUpdates(of: plan)
-                            try StateFile.save(await recorder.state, to: stateOptions.state)
-                        }
+                        try await recorder.applyStateUpdates(of: plan)
                         return
                     }
                     if planFile == nil { try confirm() }
@@ -85,9 +85,10 @@ extension RoomSyncCommand {
                         for failure in result.failures {
                             Console.err("error: \(failure.action.rawValue) '\(failure.key)' failed: \(failure.message)")
                         }
-                        Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(stateOptions.state). Fix the cause and run apply again.")
+                        Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(store.displayName). Fix the cause and run apply again.")
                         throw ExitCode(1)
                     }
+                  }
                 }
             }
         }

@@ -26,7 +26,7 @@ extension RoomSyncCommand {
         func run() async throws {
             try await reportingErrors {
                 let declared = paths.isEmpty ? nil : Set(try readManifests(paths).rooms.map(\.key))
-                var state = try StateFile.load(stateOptions.state)
+                var state = try await stateOptions.withStore { try await $0.load() }
                 let report = try await target.withAPI(verbose: output.verbose) { api, stateTarget in
                     try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
                     return DriftDetector.detect(state: state, live: try await listAllRooms(api), declared: declared)

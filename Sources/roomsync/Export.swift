@@ -24,9 +24,9 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let export = try await withLockedState(stateOptions.state) { state in
+                let export = try await stateOptions.withLockedState(command: "export") { store, state in
                     let export = try await target.withAPI { api, stateTarget in
-                        try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
+                        try StateFile.bind(&state, to: stateTarget, path: store.displayName)
                         return ManifestExporter.export(live: try await listAllRooms(api), state: state)
                     }
                     // The manifest first: a state that manages rooms no manifest names would plan to delete them.
@@ -38,7 +38,7 @@ extension RoomSyncCommand {
                     state = export.state
                     return export
                 }
-                Console.err("Exported \(export.state.rooms.count) room(s)\(out.map { " to \($0)" } ?? ""); state written to \(stateOptions.state).")
+                Console.err("Exported \(export.state.rooms.count) room(s)\(out.map { " to \($0)" } ?? ""); state written to \(stateOptions.displayName).")
             }
         }
     }

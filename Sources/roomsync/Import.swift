@@ -26,9 +26,9 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try await withLockedState(stateOptions.state) { state in
+                try await stateOptions.withLockedState(command: "import") { store, state in
                     try await target.withAPI { api, stateTarget in
-                        try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
+                        try StateFile.bind(&state, to: stateTarget, path: store.displayName)
                         try StateEdits.importRoom(key: key, meetingroomID: meetingroomID, live: try await listAllRooms(api), state: &state)
                     }
                 }

@@ -41,14 +41,16 @@ extension RoomSyncCommand {
                 let manifests = BackgroundManifests(paths: paths)
                 let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete)
                 let context = try await manifests.precedingErrors {
-                    try await target.withAPI(verbose: output.verbose) { api, stateTarget in
-                        let context = try await PlanningContext.make(
-                            desired: { try await manifests.result().rooms }, statePath: stateOptions.state, api: api,
-                            target: stateTarget, options: options)
-                        if let out {
-                            try SavedPlan(target: stateTarget, plan: context.plan, state: context.state).write(to: out)
+                    try await stateOptions.withStore { store in
+                        try await target.withAPI(verbose: output.verbose) { api, stateTarget in
+                            let context = try await PlanningContext.make(
+                                desired: { try await manifests.result().rooms }, store: store, api: api,
+                                target: stateTarget, options: options)
+                            if let out {
+                                try SavedPlan(target: stateTarget, plan: context.plan, state: context.state).write(to: out)
+                            }
+                            return context
                         }
-                        return context
                     }
                 }
                 Console.out(PlanRenderer.render(context.plan, format: output.format, palette: Console.palette(noColor: output.noColor)))

@@ -23,7 +23,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let state = try StateFile.load(stateOptions.state)
+                    let state = try await stateOptions.withStore { try await $0.load() }
                     var out = ""
                     for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) {
                         out += "\(key)\t\(entry.meetingroomID)\t\(entry.applied.name)\(entry.protect ? "\tprotected" : "")\n"
@@ -41,7 +41,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let state = try StateFile.load(stateOptions.state)
+                    let state = try await stateOptions.withStore { try await $0.load() }
                     guard let entry = state.rooms[key] else { throw StateEdits.noSuchKey(key) }
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -58,7 +58,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    try await withLockedState(stateOptions.state) { try StateEdits.move(old, to: new, in: &$0) }
+                    try await stateOptions.withLockedState(command: "move") { try StateEdits.move(old, to: new, in: &$1) }
                     Console.out("Moved '\(old)' to '\(new)'.\n")
                 }
             }
@@ -72,7 +72,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    try await withLockedState(stateOptions.state) { try StateEdits.remove(key, from: &$0) }
+                    try await stateOptions.withLockedState(command: "rm") { try StateEdits.remove(key, from: &$1) }
                     Console.out("Removed '\(key)' from the state; the live room is untouched.\n")
                 }
             }

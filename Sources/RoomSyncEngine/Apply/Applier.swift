@@ -112,7 +112,8 @@ public struct Applier: Sendable {
             let previous = await recorder.state.rooms[change.key]?.applied
             try await recorder.record(
                 key: change.key, meetingroomID: id, protect: change.protect,
-                applied: appliedRecord(afterEditing: seen, with: change.editRequest, previous: previous))
+                applied: appliedRecord(afterEditing: seen, with: change.editRequest, previous: previous),
+                action: change.action.rawValue)
             return id
         case .add:
             guard let request = change.addRequest else { throw EngineError("add of '\(change.key)' has no request") }

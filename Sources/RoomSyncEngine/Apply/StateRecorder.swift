@@ -1,22 +1,23 @@
 import RoomSyncCore
 
-/// The state during an apply. Every successful operation is recorded and the file rewritten atomically before the
-/// next one is reported, so a process killed at any moment leaves a state that matches what WeCom did, up to
-/// the adds journaled but not yet answered.
+/// The state during an apply. Every successful operation is recorded and stored before the next one is reported,
+/// so a process killed at any moment leaves a state that matches what WeCom did, up to the adds journaled but not
+/// yet answered.
 ///
 /// Writes are shared ("group commit"): a change made while a write is under way waits for it, then one write
-/// carries every change made in the meantime. Each caller still returns only once a file holding its change is on
-/// disk, but parallel operations no longer queue behind one full rewrite each.
+/// carries every change made in the meantime, as one step (one serial) of the store. Each caller still returns
+/// only once a stored state holds its change, but parallel operations no longer queue behind one write each.
 public actor StateRecorder {
     public private(set) var state: RoomSyncState
-    public let path: String
-    /// Changes made in memory so far, and how many of them the file on disk holds.
+    public let store: any StateStore
+    public let writer: StateWriter
+    /// Changes made in memory so far, and how many of them the store holds.
     private var changes = 0
     private var saved = 0
-    /// The write under way, if any; at most one at a time, so the file never goes back to an older state.
+    /// What changed since the last write began, for the store's rows and history.
+    private var unsaved: [StateChange] = []
+    /// The write under way, if any; at most one at a time, so the store never goes back to an older state.
     private var writing: Task<Void, any Error>?
-    /// Keeps each room's encoded text between writes: most writes change one room.
-    private let encoder = StateFileEncoder()
     /// Which key manages each live room: the index every mapping write checks, so one room never gets two keys.
     private var managers: [Int: String]
     /// Adds sent and not answered yet, by key. An add whose answer was lost is matched to a live room only once no
@@ -25,23 +26,30 @@ public actor StateRecorder {
     private var unanswered: [String: AddMeetingRoomRequest] = [:]
     private var answerWaiters: [CheckedContinuation<Void, Never>] = []
 
-    public init(state: RoomSyncState, path: String) {
+    public init(state: RoomSyncState, store: any StateStore, writer: StateWriter) {
         self.state = state
-        self.path = path
+        self.store = store
+        self.writer = writer
         var managers: [Int: String] = [:]
         managers.reserveCapacity(state.rooms.count)
         for (key, room) in state.rooms { managers[room.meetingroomID] = key }
         self.managers = managers
     }
 
-    /// Returns once the file holds every change made so far, writing it unless a write already under way will.
-    private func save() async throws {
+    /// A recorder over the state file at `path`.
+    public init(state: RoomSyncState, path: String) {
+        self.init(state: state, store: FileStateStore(path: path), writer: .current(command: "apply"))
+    }
+
+    /// Returns once the store holds every change made so far, writing unless a write already under way will.
+    private func save(_ change: StateChange) async throws {
+        unsaved.append(change)
         changes += 1
         let mine = changes
         while saved < mine {
             if let writing {
                 // That write may predate this change: wait for it, then look again. Its failure is reported to
-                // whoever started it; if this change is still not on disk, the loop starts another write.
+                // whoever started it; if this change is still not stored, the loop starts another write.
                 _ = try? await writing.value
                 continue
             }
@@ -49,14 +57,24 @@ public actor StateRecorder {
         }
     }
 
-    /// Starts writing the current state. The task itself records what it saved and clears `writing`, in the step
-    /// that finishes it, so that no waiter ever sees a finished write still under way.
+    /// Starts storing the current state as the next step. The task itself records what it saved and clears
+    /// `writing`, in the step that finishes it, so that no waiter ever sees a finished write still under way. A
+    /// failed write gives its changes and its serial back, so the next write carries them.
     private func write() -> Task<Void, any Error> {
-        let snapshot = state, upTo = changes, path = path, encoder = encoder
+        state = state.nextStep()
+        let snapshot = state, upTo = changes, store = store, writer = writer
+        let carried = unsaved
+        unsaved = []
         let task = Task {
             defer { self.writing = nil }
-            // Encoding and writing happen off the actor, so operations can record more changes meanwhile.
-            try await Task.detached { try StateFile.save(snapshot, to: path, encoder: encoder) }.value
+            do {
+                // Encoding and writing happen off the actor, so operations can record more changes meanwhile.
+                try await Task.detached { try await store.commit(snapshot, changes: carried, by: writer) }.value
+            } catch {
+                self.state.serial -= 1
+                self.unsaved = carried + self.unsaved
+                throw error
+            }
             self.saved = max(self.saved, upTo)
         }
         writing = task
@@ -67,7 +85,7 @@ public actor StateRecorder {
     public func journal(_ pending: PendingAdd) async throws {
         state.pendingAdds.removeAll { $0.key == pending.key }
         state.pendingAdds.append(pending)
-        try await save()
+        try await save(StateChange(key: pending.key, kind: .journaled(pending), action: "add"))
     }
 
     /// The add of `key` is being sent (again): until it is answered (`record`, `clearJournal` or `waitForTwins`),
@@ -80,18 +98,25 @@ public actor StateRecorder {
     public func clearJournal(key: String) async throws {
         answered(key)
         state.pendingAdds.removeAll { $0.key == key }
-        try await save()
+        try await save(StateChange(key: key, kind: .unjournaled, action: "add"))
     }
 
     /// Maps `key` to a live room. The claim is checked here, where every mapping is written: a room another key
     /// manages is refused, whatever path the caller came by.
-    public func record(key: String, meetingroomID: Int, protect: Bool, applied: MeetingRoom) async throws {
+    /// `action` is what apply did (add, change, adopt), for the history.
+    public func record(
+        key: String, meetingroomID: Int, protect: Bool, applied: MeetingRoom, action: String = "add"
+    ) async throws {
         // Answered even if the claim is refused, so no lost add waits for this one for ever.
         answered(key)
         try claim(meetingroomID, for: key)
-        state.rooms[key] = ManagedRoom(meetingroomID: meetingroomID, protect: protect, applied: applied)
+        let before = state.rooms[key]?.meetingroomID
+        let room = ManagedRoom(meetingroomID: meetingroomID, protect: protect, applied: applied)
+        state.rooms[key] = room
+        let wasJournaled = state.pendingAdds.contains { $0.key == key }
         state.pendingAdds.removeAll { $0.key == key }
-        try await save()
+        if wasJournaled { unsaved.append(StateChange(key: key, kind: .unjournaled, action: action)) }
+        try await save(StateChange(key: key, kind: .room(room), action: action, meetingroomIDBefore: before))
     }
 
     /// Maps `key` to the first of `candidates` (in order) that no key manages yet, in one step of this actor, so
@@ -101,7 +126,7 @@ public actor StateRecorder {
     ) async throws -> MeetingRoom? {
         guard let room = candidates.first(where: { managers[$0.meetingroomID] == nil || managers[$0.meetingroomID] == key })
         else { return nil }
-        try await record(key: key, meetingroomID: room.meetingroomID, protect: protect, applied: applied(room))
+        try await record(key: key, meetingroomID: room.meetingroomID, protect: protect, applied: applied(room), action: "add")
         return room
     }
 
@@ -114,26 +139,44 @@ public actor StateRecorder {
         }
     }
 
-    public func forget(key: String) async throws {
+    /// The key's room was deleted.
+    public func forget(key: String, action: String = "delete") async throws {
         guard let removed = state.rooms.removeValue(forKey: key) else { return }
         if managers[removed.meetingroomID] == key { managers[removed.meetingroomID] = nil }
-        try await save()
+        try await save(StateChange(key: key, kind: .removed, action: action, meetingroomIDBefore: removed.meetingroomID))
     }
 
     public func isManaged(_ meetingroomID: Int) -> Bool {
         managers[meetingroomID] != nil
     }
 
-    /// Applies the plan's state-only updates (protect flags, keys whose room is gone).
+    /// Applies the plan's state-only updates (protect flags, keys whose room is gone), as one step.
     public func applyStateUpdates(of plan: Plan) async throws {
         guard plan.hasStateUpdates else { return }
-        for (key, protect) in plan.protectUpdates { state.rooms[key]?.protect = protect }
-        for key in plan.forgottenKeys {
-            if let removed = state.rooms.removeValue(forKey: key), managers[removed.meetingroomID] == key {
-                managers[removed.meetingroomID] = nil
-            }
+        var steps: [StateChange] = []
+        for (key, protect) in plan.protectUpdates.sorted(by: { $0.key < $1.key }) {
+            guard var room = state.rooms[key] else { continue }
+            room.protect = protect
+            state.rooms[key] = room
+            steps.append(StateChange(key: key, kind: .room(room), action: "protect", meetingroomIDBefore: room.meetingroomID))
         }
-        try await save()
+        for key in plan.forgottenKeys {
+            guard let removed = state.rooms.removeValue(forKey: key) else { continue }
+            if managers[removed.meetingroomID] == key { managers[removed.meetingroomID] = nil }
+            steps.append(StateChange(key: key, kind: .removed, action: "forget", meetingroomIDBefore: removed.meetingroomID))
+        }
+        guard let last = steps.popLast() else { return }
+        unsaved += steps
+        try await save(last)
+    }
+
+    /// Stores the state as it is (settled journaled adds, a new target binding) in one step: `changes` computed
+    /// by comparing it with what the store holds.
+    public func saveSettled(from stored: RoomSyncState, action: String) async throws {
+        let steps = StateChange.between(stored, state, action: action)
+        guard let last = steps.last else { return }
+        unsaved += steps.dropLast()
+        try await save(last)
     }
 
     private func claim(_ meetingroomID: Int, for key: String) throws {

@@ -5,9 +5,9 @@ import Darwin
 #endif
 import Foundation
 
-/// One apply at a time per state file. The lock is an `flock` on `STATE.lock`, which the kernel releases when
+/// One writer at a time per state file. The lock is an `flock` on `STATE.lock`, which the kernel releases when
 /// the holder dies however it dies, so a lock left by a killed process never blocks the next run. The file
-/// also names the holder (pid, host, start time) for the message a second apply prints.
+/// also names the holder (command, pid, host, user, start time) for the message a second run prints.
 public final class StateLock: Sendable {
     private let descriptor: Int32
     public let path: String
@@ -19,6 +19,41 @@ public final class StateLock: Sendable {
 
     /// Takes the lock or fails at once naming its holder.
     public static func acquire(forState statePath: String) throws -> StateLock {
+        switch try attempt(forState: statePath, holder: .current(command: "apply")) {
+        case .acquired(let lock): return lock
+        case .held(let who): throw locked(statePath, by: who)
+        }
+    }
+
+    /// Takes the lock; when it is held, fails at once naming the holder, or with `wait` above zero says once who
+    /// holds it and tries again until `wait` has passed.
+    public static func acquire(
+        forState statePath: String, holder: StateWriter, wait: Duration, onWait: @Sendable (String) -> Void
+    ) async throws -> StateLock {
+        let deadline = ContinuousClock.now + wait
+        var told = false
+        while true {
+            switch try attempt(forState: statePath, holder: holder) {
+            case .acquired(let lock):
+                return lock
+            case .held(let who):
+                guard ContinuousClock.now < deadline else { throw locked(statePath, by: who, waited: wait) }
+                if !told {
+                    onWait("state \(statePath) is locked by \(who); waiting up to \(wait.seconds) s for it")
+                    told = true
+                }
+                // flock has no timed wait; polling keeps the wait cancellable and bounded.
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    private enum Attempt {
+        case acquired(StateLock)
+        case held(String)
+    }
+
+    private static func attempt(forState statePath: String, holder: StateWriter) throws -> Attempt {
         let path = statePath + ".lock"
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -28,14 +63,19 @@ public final class StateLock: Sendable {
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
-            let who = readHolder(path) ?? "another process"
-            throw EngineError(
-                "state \(statePath) is locked by another roomsync apply (\(who)); wait for it to finish")
+            return .held(readHolder(path) ?? "another roomsync")
         }
-        let holder = "pid \(getpid()) on \(ProcessInfo.processInfo.hostName), started \(ISO8601DateFormatter().string(from: Date()))\n"
+        let line = holder.description + "\n"
         ftruncate(descriptor, 0)
-        _ = holder.withCString { pwrite(descriptor, $0, strlen($0), 0) }
-        return StateLock(descriptor: descriptor, path: path)
+        _ = line.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+        return .acquired(StateLock(descriptor: descriptor, path: path))
+    }
+
+    private static func locked(_ statePath: String, by who: String, waited: Duration = .zero) -> EngineError {
+        let advice = waited == .zero
+            ? "wait for it to finish, or pass --lock-timeout SECONDS to wait"
+            : "gave up after waiting \(waited.seconds) s (--lock-timeout)"
+        return EngineError("state \(statePath) is locked by \(who); \(advice)")
     }
 
     /// The holder writes its line right after it takes the lock; a reader that comes in between waits a moment

@@ -2,12 +2,6 @@ import ArgumentParser
 import RoomSyncCore
 import RoomSyncEngine
 
-/// Options every command that reads manifests or the state shares.
-struct StateOptions: ParsableArguments {
-    @Option(help: "The state file.")
-    var state: String = ".roomsync/state.json"
-}
-
 struct OutputOptions: ParsableArguments {
     @Option(help: "Output format: text, json or markdown.")
     var format: OutputFormat = .text
@@ -34,17 +28,6 @@ func reportManifests(_ result: ManifestReadResult) throws -> ManifestReadResult 
         Console.err("error: \(count) error(s) in the manifests; nothing was planned")
         throw ExitCode(1)
     }
-    return result
-}
-
-/// Runs `body` on the state at `path` under the state's lock, and saves what `body` leaves, atomically. Commands
-/// that edit the state outside apply (import, export, state mv|rm) all go through here.
-func withLockedState<T>(_ path: String, _ body: (inout RoomSyncState) async throws -> T) async throws -> T {
-    let lock = try StateLock.acquire(forState: path)
-    defer { withExtendedLifetime(lock) {} }
-    var state = try StateFile.load(path)
-    let result = try await body(&state)
-    try StateFile.save(state, to: path)
     return result
 }
 

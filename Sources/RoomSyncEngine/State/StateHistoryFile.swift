@@ -1,0 +1,47 @@
+import Foundation
+import RoomSyncCore
+
+/// The file backend's history: one JSON object a line, appended after each step that changed a mapping. A line cut
+/// short by a crash is skipped when reading; the state file, not this, is the truth.
+enum StateHistoryFile {
+    static func append(_ entries: [StateHistoryEntry], to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        var data = Data()
+        for entry in entries {
+            data.append(try encoder.encode(entry))
+            data.append(UInt8(ascii: "\n"))
+        }
+        do {
+            if !FileManager.default.fileExists(atPath: path) {
+                FileManager.default.createFile(atPath: path, contents: nil)
+            }
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: data)
+        } catch {
+            throw EngineError("cannot append to state history \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func read(_ path: String, key: String?, limit: Int) throws -> [StateHistoryEntry] {
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw EngineError("cannot read state history \(path): \(error.localizedDescription)")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        var entries: [StateHistoryEntry] = []
+        for line in data.split(separator: UInt8(ascii: "\n")) {
+            guard let entry = try? decoder.decode(StateHistoryEntry.self, from: Data(line)) else { continue }
+            if let key, entry.key != key { continue }
+            entries.append(entry)
+        }
+        return Array(entries.reversed().prefix(limit))
+    }
+}

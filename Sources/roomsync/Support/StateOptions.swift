@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+
+/// Where the state lives and how long to wait for its lock (SPEC 3 and 8). The one place the executable turns
+/// `--state` into a `StateStore`.
+struct StateOptions: ParsableArguments {
+    @Option(help: "The state: a file, or postgres://USER@HOST:PORT/DB (also ROOMSYNC_STATE).")
+    var state: String = ProcessInfo.processInfo.environment["ROOMSYNC_STATE"] ?? ".roomsync/state.json"
+
+    @Option(help: "The state's workspace in a postgres database (also ROOMSYNC_WORKSPACE).")
+    var workspace: String = ProcessInfo.processInfo.environment["ROOMSYNC_WORKSPACE"] ?? "default"
+
+    @Option(help: "Seconds to wait for the state's lock; 0 fails at once naming the holder.")
+    var lockTimeout: Double = 0
+
+    func validate() throws {
+        guard lockTimeout >= 0, lockTimeout.isFinite else { throw ValidationError("--lock-timeout must be 0 or more seconds") }
+    }
+
+    var isPostgres: Bool { state.hasPrefix("postgres://") || state.hasPrefix("postgresql://") }
+
+    /// `--state` as it may be printed: a database URL's password is never shown.
+    var displayName: String {
+        guard isPostgres, let at = state.firstIndex(of: "@"),
+            let schemeEnd = state.range(of: "://")?.upperBound,
+            let colon = state[schemeEnd..<at].firstIndex(of: ":")
+        else { return state }
+        return String(state[..<colon]) + ":REDACTED" + String(state[at...])
+    }
+
+    /// Opens the store for the length of `body`.
+    func withStore<T>(_ body: (any StateStore) async throws -> T) async throws -> T {
+        if isPostgres {
+            throw EngineError("this roomsync was built without the postgres state backend")
+        }
+        return try await body(FileStateStore(path: state))
+    }
+
+    /// Opens the store and holds its lock for the length of `body`: one writer at a time per state.
+    func withLockedStore<T: Sendable>(command: String, _ body: (any StateStore) async throws -> T) async throws -> T {
+        try await withStore { store in
+            try await store.withLock(
+                .current(command: command), wait: .milliseconds(Int64(lockTimeout * 1000)),
+                onWait: { Console.err("note: \($0)") }
+            ) { try await body(store) }
+        }
+    }
+
+    /// Runs `body` on the state under its lock and stores what `body` leaves as one step. Commands that edit the
+    /// state outside apply (import, export, state mv|rm) all go through here.
+    func withLockedState<T: Sendable>(
+        command: String, _ body: (any StateStore, inout RoomSyncState) async throws -> T
+    ) async throws -> T {
+        try await withLockedStore(command: command) { store in
+            let stored = try await store.load()
+            var state = stored
+            let result = try await body(store, &state)
+            let changes = StateChange.between(stored, state, action: command)
+            if !changes.isEmpty {
+                // The step follows the stored state whatever `body` built (export makes a new state).
+                state.serial = stored.serial
+                state.lineage = state.lineage ?? stored.lineage
+                try await store.commit(state.nextStep(), changes: changes, by: .current(command: command))
+            }
+            return result
+        }
+    }
+}
