@@ -57,7 +57,7 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let desired = planFile == nil ? try readManifests(paths).rooms : nil
+                let desired = planFile == nil ? try readManifests(paths) : nil
                 let palette = Console.palette(noColor: noColor)
                 try await stateOptions.withLockedStore(command: "apply") { store in
                   try await target.withAPI(verbose: verbose) { api, stateTarget in
@@ -118,7 +118,9 @@ extension RoomSyncCommand {
         }
 
         private func summary(_ result: ApplyResult) -> String {
-            let counts = PlannedChange.Action.allCases.map { "\(result.succeeded[$0] ?? 0) \(PlanRenderer.pastTense($0))" }
+            // Moves and imports are named only when there were some, as in the plan's summary line.
+            let actions = PlannedChange.Action.allCases.filter { ![.move, .import].contains($0) || (result.succeeded[$0] ?? 0) > 0 }
+            let counts = actions.map { "\(result.succeeded[$0] ?? 0) \(PlanRenderer.pastTense($0))" }
             var line = (result.isSuccess ? "Apply complete: " : "Apply incomplete: ") + counts.joined(separator: ", ")
             if !result.failures.isEmpty { line += ", \(result.failures.count) failed" }
             if result.skipped > 0 { line += ", \(result.skipped) not started" }

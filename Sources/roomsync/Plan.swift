@@ -44,7 +44,7 @@ extension RoomSyncCommand {
                     try await stateOptions.withStore { store in
                         try await target.withAPI(verbose: output.verbose) { api, stateTarget in
                             let context = try await PlanningContext.make(
-                                desired: { try await manifests.result().rooms }, store: store, api: api,
+                                desired: { try await manifests.result() }, store: store, api: api,
                                 target: stateTarget, options: options)
                             if let out {
                                 try SavedPlan(target: stateTarget, plan: context.plan, state: context.state).write(to: out)

@@ -23,7 +23,7 @@ import Testing
 
             let again = try await ws.roomsync("plan", "--format", "json", "--detailed-exitcode")
             #expect(again.status == 0, "\(again)")
-            #expect(try again.summary() == ["add": 0, "change": 0, "delete": 0, "adopt": 0, "unchanged": 5])
+            #expect(try again.summary() == ["add": 0, "change": 0, "delete": 0, "adopt": 0, "move": 0, "import": 0, "unchanged": 5])
             let text = try await ws.roomsync("plan")
             #expect(text.stdout == "No changes.\n")
         }

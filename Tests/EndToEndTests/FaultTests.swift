@@ -42,7 +42,7 @@ import Testing
             rooms.merge(numberedRooms(160, prefix: "n")) { _, new in new }
             try ws.write(manifest(rooms: rooms))
             let plan = try await ws.roomsync("plan", "--format", "json")
-            #expect(try plan.summary() == ["add": 160, "change": 100, "delete": 40, "adopt": 0, "unchanged": 10])
+            #expect(try plan.summary() == ["add": 160, "change": 100, "delete": 40, "adopt": 0, "move": 0, "import": 0, "unchanged": 10])
 
             let apply = try await ws.roomsync("apply", "--auto-approve", "--parallelism", "8", "--verbose")
             #expect(apply.status == 0, "\(apply)")

@@ -43,7 +43,7 @@ import Testing
         #expect(result.diagnostics.map(\.description) == [
             "m.yaml:3:3: error: invalid room key 'a\\nb'; keys match [a-z0-9][a-z0-9._-]{0,63}",
             "m.yaml:3:34: error: unknown field 'ca\\u{2028}p'; expected one of: name, capacity, city, building, floor, "
-                + "equipment, coordinate, range, protect",
+                + "equipment, coordinate, range, protect, ignore_changes",
         ])
     }
 

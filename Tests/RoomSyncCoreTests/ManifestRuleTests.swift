@@ -81,7 +81,7 @@ import Testing
         (oneRoom("name: A", "capacity: 1", "coordinate: {latitude: 1, longitud: 2}"),
          "m.yaml:6:31: error: unknown field 'longitud'; did you mean 'longitude'?"),
         (oneRoom("name: A", "capacity: 1", "colour: red"),
-         "m.yaml:6:5: error: unknown field 'colour'; expected one of: name, capacity, city, building, floor, equipment, coordinate, range, protect"),
+         "m.yaml:6:5: error: unknown field 'colour'; expected one of: name, capacity, city, building, floor, equipment, coordinate, range, protect, ignore_changes"),
         ("version: 1\ndefaults: {citty: X}\nrooms: {}\n", "m.yaml:2:12: error: unknown field 'citty'; did you mean 'city'?"),
         ("version: 1\ndefaults: {name: X}\nrooms: {}\n",
          "m.yaml:2:12: error: 'name' cannot be set in defaults; give each room its own name"),

@@ -53,7 +53,7 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(object["format_version"] as? Int == 1)
         let summary = try #require(object["summary"] as? [String: Int])
-        #expect(summary == ["add": 1, "change": 1, "delete": 1, "adopt": 1, "unchanged": 0])
+        #expect(summary == ["add": 1, "change": 1, "delete": 1, "adopt": 1, "move": 0, "import": 0, "unchanged": 0])
         let changes = try #require(object["changes"] as? [[String: Any]])
         #expect(changes.map { $0["action"] as? String } == ["delete", "adopt", "change", "add"])
         let rename = try #require(changes.first { $0["key"] as? String == "renamed" })

@@ -15,7 +15,7 @@ struct ManifestDecoder {
         self.file = file
     }
 
-    static let topLevelFields = ["version", "defaults", "rooms"]
+    static let topLevelFields = ["version", "defaults", "rooms", "moved", "import", "prune"]
     static let rangeFields = ["user_list", "department_list"]
     static let coordinateFields = ["latitude", "longitude"]
     static let maxNameLength = 30
@@ -23,10 +23,12 @@ struct ManifestDecoder {
     static let maxRangeEntries = 1000
     static let departmentRange = 1...4_294_967_295
 
-    /// What the top of a file holds: the defaults and the rooms to decode under them.
+    /// What the top of a file holds: the defaults and the rooms to decode under them, and the operations the
+    /// file declares.
     struct Header {
         var defaults: RoomFields
         var rooms: YAMLMapping
+        var operations: ManifestOperations
     }
 
     /// Checks `version`, `defaults` and the shape of `rooms`; `nil` when there are no rooms to decode.
@@ -38,12 +40,16 @@ struct ManifestDecoder {
         var version: YAMLNode?
         var defaultsNode: YAMLNode?
         var roomsNode: YAMLNode?
+        var operations = ManifestOperations()
         for pair in top {
             guard let key = fieldName(pair.key) else { continue }
             switch key {
             case "version": version = pair.value
             case "defaults": defaultsNode = pair.value
             case "rooms": roomsNode = pair.value
+            case "moved": operations.moves = moves(pair.value)
+            case "import": operations.imports = imports(pair.value)
+            case "prune": operations.pruneExclusions = pruneExclusions(pair.value)
             default: error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: Self.topLevelFields))
             }
         }
@@ -64,7 +70,7 @@ struct ManifestDecoder {
             error(at: roomsNode.mark, "expected a mapping of room keys to rooms, found \(Self.describe(roomsNode))")
             return nil
         }
-        return Header(defaults: defaults, rooms: rooms)
+        return Header(defaults: defaults, rooms: rooms, operations: operations)
     }
 
     /// The rooms at `positions` of the `rooms` mapping. Each room is decoded on its own, so a file's rooms can
@@ -113,7 +119,8 @@ struct ManifestDecoder {
         }
         return DesiredRoom(
             key: key, name: name, capacity: capacity, location: location, equipment: fields.equipment,
-            coordinate: fields.coordinate, range: fields.range, protect: fields.protect ?? false, origin: origin)
+            coordinate: fields.coordinate, range: fields.range, protect: fields.protect ?? false,
+            ignoreChanges: Set(fields.ignoreChanges ?? []), origin: origin)
     }
 
     /// The fields of a room or of `defaults`, each checked on its own.
@@ -172,9 +179,36 @@ struct ManifestDecoder {
                 } else {
                     error(at: value.mark, "expected a boolean (true or false), found \(Self.describe(value))")
                 }
+            case .ignoreChanges:
+                result.ignoreChanges = ignoredFields(value)
             }
         }
         return result
+    }
+
+    /// `ignore_changes: [FIELD…]`, each one of `ManagedField`.
+    private mutating func ignoredFields(_ node: YAMLNode) -> [ManagedField]? {
+        guard let items = node.sequence else {
+            error(at: node.mark, "expected a sequence of field names, found \(Self.describe(node))")
+            return nil
+        }
+        var fields: [ManagedField] = []
+        var failed = false
+        for item in items {
+            guard let name = text(item) else { failed = true; continue }
+            guard let field = ManagedField(rawValue: name) else {
+                failed = true
+                let known = ManagedField.names
+                if let meant = FieldSuggestion.nearest(to: name, in: known) {
+                    error(at: item.mark, "ignore_changes: unknown field '\(DiagnosticText.shown(name))'; did you mean '\(meant)'?")
+                } else {
+                    error(at: item.mark, "ignore_changes: unknown field '\(DiagnosticText.shown(name))'; expected one of: \(known.joined(separator: ", "))")
+                }
+                continue
+            }
+            fields.append(field)
+        }
+        return failed ? nil : fields
     }
 
     private mutating func equipment(_ node: YAMLNode) -> [Equipment]? {
@@ -294,6 +328,105 @@ struct ManifestDecoder {
             return nil
         }
         return text
+    }
+
+    // MARK: - Operations
+
+    /// `moved: [{from: KEY, to: KEY}, …]`.
+    private mutating func moves(_ node: YAMLNode) -> [ManifestOperations.Move] {
+        entries(node, label: "moved", fields: ["from", "to"]) { decoder, fields, origin in
+            guard let from = decoder.key(fields["from"], label: "from"), let to = decoder.key(fields["to"], label: "to") else { return nil }
+            guard from != to else {
+                decoder.diagnostics.append(.error(at: origin, "moved: 'from' and 'to' are both '\(from)'"))
+                return nil
+            }
+            return ManifestOperations.Move(from: from, to: to, origin: origin)
+        }
+    }
+
+    /// `import: [{key: KEY, meetingroom_id: ID}, …]`.
+    private mutating func imports(_ node: YAMLNode) -> [ManifestOperations.Import] {
+        entries(node, label: "import", fields: ["key", "meetingroom_id"]) { decoder, fields, origin in
+            guard let key = decoder.key(fields["key"], label: "key"), let idNode = fields["meetingroom_id"],
+                let id = decoder.integer(idNode, in: 1...Int(Int32.max), label: "meetingroom_id")
+            else { return nil }
+            return ManifestOperations.Import(key: key, meetingroomID: id, origin: origin)
+        }
+    }
+
+    /// `prune: {exclude: [GLOB, …]}`.
+    private mutating func pruneExclusions(_ node: YAMLNode) -> [ManifestOperations.PruneExclusion] {
+        guard let pairs = node.mapping else {
+            error(at: node.mark, "expected a mapping with 'exclude', found \(Self.describe(node))")
+            return []
+        }
+        var exclusions: [ManifestOperations.PruneExclusion] = []
+        for pair in pairs {
+            guard let key = fieldName(pair.key) else { continue }
+            guard key == "exclude" else {
+                error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: ["exclude"]))
+                continue
+            }
+            guard let items = pair.value.sequence else {
+                error(at: pair.value.mark, "expected a sequence of room-name patterns, found \(Self.describe(pair.value))")
+                continue
+            }
+            for item in items {
+                if let pattern = nonEmptyText(item, label: "a prune.exclude pattern") {
+                    exclusions.append(.init(pattern: pattern, origin: location(item.mark)))
+                }
+            }
+        }
+        return exclusions
+    }
+
+    /// A sequence of mappings with exactly `fields`, each turned into a value by `make` (nil when it has errors).
+    private mutating func entries<T>(
+        _ node: YAMLNode, label: String, fields known: [String],
+        _ make: (inout ManifestDecoder, [String: YAMLNode], SourceLocation) -> T?
+    ) -> [T] {
+        guard let items = node.sequence else {
+            error(at: node.mark, "\(label): expected a sequence of entries, found \(Self.describe(node))")
+            return []
+        }
+        var result: [T] = []
+        for item in items {
+            guard let pairs = item.mapping else {
+                error(at: item.mark, "\(label): expected an entry with \(known.map { "'\($0)'" }.joined(separator: " and ")), found \(Self.describe(item))")
+                continue
+            }
+            var fields: [String: YAMLNode] = [:]
+            var failed = false
+            for pair in pairs {
+                guard let key = fieldName(pair.key) else { failed = true; continue }
+                guard known.contains(key) else {
+                    error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: known))
+                    failed = true
+                    // `form: a` was meant as from: do not also report from as missing.
+                    if let meant = FieldSuggestion.nearest(to: key, in: known) { fields[meant] = fields[meant] ?? pair.value }
+                    continue
+                }
+                fields[key] = pair.value
+            }
+            let origin = location(item.mark)
+            for field in known where fields[field] == nil {
+                error(at: item.mark, "\(label): entry is missing '\(field)'")
+                failed = true
+            }
+            guard !failed, let value = make(&self, fields, origin) else { continue }
+            result.append(value)
+        }
+        return result
+    }
+
+    /// A manifest key in an operation entry.
+    private mutating func key(_ node: YAMLNode?, label: String) -> String? {
+        guard let node, let key = text(node) else { return nil }
+        guard Self.isValidKey(key) else {
+            error(at: node.mark, "invalid room key '\(DiagnosticText.shown(key))' in '\(label)'; keys match [a-z0-9][a-z0-9._-]{0,63}")
+            return nil
+        }
+        return key
     }
 
     // MARK: - Scalars

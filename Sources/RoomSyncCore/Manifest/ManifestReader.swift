@@ -6,11 +6,14 @@ public struct ManifestReadResult: Sendable {
     public var files: [String]
     /// Errors and warnings of every file, in file order then position order.
     public var diagnostics: [Diagnostic]
+    /// `moved`, `import` and `prune.exclude` of every file, combined.
+    public var operations: ManifestOperations
 
-    public init(rooms: [DesiredRoom], files: [String], diagnostics: [Diagnostic]) {
+    public init(rooms: [DesiredRoom], files: [String], diagnostics: [Diagnostic], operations: ManifestOperations = .init()) {
         self.rooms = rooms
         self.files = files
         self.diagnostics = diagnostics
+        self.operations = operations
     }
 
     public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
@@ -54,17 +57,19 @@ public enum ManifestReader {
 
         // Then every file is read and decoded on its own, several at once; only keys clashing across files need
         // them together, and `assemble` checks those in file order.
-        let decoded = Parallel.map(files) { file -> (entries: [[ManifestDecoder.Entry]], diagnostics: [Diagnostic]) in
+        let decoded = Parallel.map(files) { file -> (file: DecodedFile, operations: ManifestOperations) in
             var diagnostics: [Diagnostic] = []
+            var operations = ManifestOperations()
             switch ManifestSource.contents(of: file) {
             case .success(let bytes):
-                return (decode(bytes, file: file, limits: limits, diagnostics: &diagnostics), diagnostics)
+                let entries = decode(bytes, file: file, limits: limits, diagnostics: &diagnostics, operations: &operations)
+                return ((entries, diagnostics), operations)
             case .failure(let diagnostic):
-                return ([], [diagnostic])
+                return (([], [diagnostic]), operations)
             }
         }
 
-        let (rooms, fileDiagnostics) = assemble(decoded)
+        let (rooms, fileDiagnostics, operations) = assemble(decoded.map(\.file), operations: decoded.map(\.operations))
         var diagnostics: [Diagnostic] = []
         var next = fileDiagnostics.makeIterator()
         for source in sources {
@@ -73,7 +78,7 @@ public enum ManifestReader {
             case .file: diagnostics += next.next()!
             }
         }
-        return ManifestReadResult(rooms: rooms, files: files, diagnostics: diagnostics)
+        return ManifestReadResult(rooms: rooms, files: files, diagnostics: diagnostics, operations: operations)
     }
 
     /// Reads one manifest held in memory, named `name` in its diagnostics, exactly as `read(paths:)` reads a
@@ -81,9 +86,10 @@ public enum ManifestReader {
     /// (stdin, fuzzing, tests of the format itself).
     public static func read(bytes: [UInt8], name: String, limits: YAMLLimits = .default) -> ManifestReadResult {
         var diagnostics: [Diagnostic] = []
-        let entries = decode(bytes, file: name, limits: limits, diagnostics: &diagnostics)
-        let (rooms, fileDiagnostics) = assemble([(entries, diagnostics)])
-        return ManifestReadResult(rooms: rooms, files: [name], diagnostics: fileDiagnostics[0])
+        var operations = ManifestOperations()
+        let entries = decode(bytes, file: name, limits: limits, diagnostics: &diagnostics, operations: &operations)
+        let (rooms, fileDiagnostics, combined) = assemble([(entries, diagnostics)], operations: [operations])
+        return ManifestReadResult(rooms: rooms, files: [name], diagnostics: fileDiagnostics[0], operations: combined)
     }
 
     /// One file decoded: its entries, in slices in file order, and its own diagnostics.
@@ -96,7 +102,12 @@ public enum ManifestReader {
     /// Sorting the entries' positions by key (ties in file order) puts every key's definitions side by side,
     /// so the clashes and the sorted rooms come out of one pass, and each room is copied once: a dictionary
     /// of keys seen plus a sort of the rooms themselves cost more than the rest of reading them.
-    private static func assemble(_ files: [DecodedFile]) -> (rooms: [DesiredRoom], diagnostics: [[Diagnostic]]) {
+    ///
+    /// The files' operations are combined after the rooms, since some of their rules are about the rooms (a
+    /// moved key still declared, an import of an undeclared key).
+    private static func assemble(
+        _ files: [DecodedFile], operations: [ManifestOperations]
+    ) -> (rooms: [DesiredRoom], diagnostics: [[Diagnostic]], operations: ManifestOperations) {
         struct Position {
             var file: Int
             var slice: Int
@@ -135,12 +146,30 @@ public enum ManifestReader {
             if let room = files[first.file].entries[first.slice][first.index].room { rooms.append(room) }
             start = end
         }
-        return (rooms, diagnostics.map(sortedByPosition))
+        var combined = ManifestOperations()
+        if operations.contains(where: { !$0.isEmpty }) {
+            var declared: [String: SourceLocation] = [:]
+            for (index, key) in keys.enumerated() where declared[key] == nil { declared[key] = origin(positions[index]) }
+            var found: [Diagnostic] = []
+            combined = ManifestOperations.combine(operations, rooms: declared, diagnostics: &found)
+            // Each error goes to the file of the entry it is about.
+            for diagnostic in found {
+                let file = files.indices.first { index in
+                    operations[index].moves.contains { $0.origin == diagnostic.location }
+                        || operations[index].imports.contains { $0.origin == diagnostic.location }
+                } ?? 0
+                diagnostics[file].append(diagnostic)
+            }
+        }
+        return (rooms, diagnostics.map(sortedByPosition), combined)
     }
 
     /// One file's bytes: YAML tree, rooms. The entries come in slices (in order), as they were decoded: joining
     /// them into one array would copy every room once more.
-    static func decode(_ bytes: [UInt8], file: String, limits: YAMLLimits, diagnostics: inout [Diagnostic]) -> [[ManifestDecoder.Entry]] {
+    static func decode(
+        _ bytes: [UInt8], file: String, limits: YAMLLimits, diagnostics: inout [Diagnostic],
+        operations: inout ManifestOperations
+    ) -> [[ManifestDecoder.Entry]] {
         guard !bytes.isEmpty else {
             diagnostics.append(.error(at: ManifestSource.start(of: file), "file is empty; a manifest starts with 'version: 1'"))
             return []
@@ -162,6 +191,8 @@ public enum ManifestReader {
         let header = decoder.decodeHeader(root)
         diagnostics += decoder.diagnostics
         guard let header else { return [] }
+        // A file with YAML errors declares nothing: which entries were meant is unknown.
+        if document.errors.isEmpty { operations = header.operations }
         // Rooms are independent of each other, so a big file's are decoded in slices on every core and the
         // slices joined in order: the same entries and diagnostics as one decoder would give.
         let slices = header.rooms.indices.slices(of: roomsPerSlice)

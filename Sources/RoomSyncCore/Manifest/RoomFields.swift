@@ -2,6 +2,7 @@
 /// name would give every room the same one.
 enum RoomField: String, CaseIterable {
     case name, capacity, city, building, floor, equipment, coordinate, range, protect
+    case ignoreChanges = "ignore_changes"
 
     /// A switch, not `allCases.firstIndex`: this runs for every field of every room.
     var bit: UInt16 {
@@ -15,6 +16,7 @@ enum RoomField: String, CaseIterable {
         case .coordinate: 1 << 6
         case .range: 1 << 7
         case .protect: 1 << 8
+        case .ignoreChanges: 1 << 9
         }
     }
 
@@ -42,6 +44,7 @@ struct RoomFields {
     var coordinate: Coordinate?
     var range: RoomRange?
     var protect: Bool?
+    var ignoreChanges: [ManagedField]?
 
     func has(_ field: RoomField) -> Bool { written & field.bit != 0 }
 
@@ -58,6 +61,7 @@ struct RoomFields {
         if !has(.coordinate) { result.coordinate = defaults.coordinate }
         if !has(.range) { result.range = defaults.range }
         if !has(.protect) { result.protect = defaults.protect }
+        if !has(.ignoreChanges) { result.ignoreChanges = defaults.ignoreChanges }
         return result
     }
 }

@@ -62,6 +62,8 @@ public struct DesiredRoom: Sendable, Hashable {
     public var coordinate: Coordinate?
     public var range: RoomRange?
     public var protect: Bool
+    /// Fields sent on add and never planned or reported as drift afterwards (`ignore_changes`).
+    public var ignoreChanges: Set<ManagedField>
     /// Where the key is written, for messages that point back at the manifest.
     public var origin: SourceLocation
 
@@ -74,6 +76,7 @@ public struct DesiredRoom: Sendable, Hashable {
         coordinate: Coordinate? = nil,
         range: RoomRange? = nil,
         protect: Bool = false,
+        ignoreChanges: Set<ManagedField> = [],
         origin: SourceLocation
     ) {
         self.key = key
@@ -84,6 +87,7 @@ public struct DesiredRoom: Sendable, Hashable {
         self.coordinate = coordinate
         self.range = range
         self.protect = protect
+        self.ignoreChanges = ignoreChanges
         self.origin = origin
     }
 }

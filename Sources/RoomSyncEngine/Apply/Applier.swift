@@ -44,13 +44,14 @@ public struct Applier: Sendable {
                 result.skipped += changes.count
                 continue
             }
-            try await run(changes, into: &result)
+            // Moves are state-only and may chain (a → b, then b → c): one at a time, in order.
+            try await run(changes, limit: changes.first?.action == .move ? 1 : parallelism, into: &result)
         }
         return result
     }
 
     /// Bounded concurrency: start `parallelism` operations, then one more each time one finishes.
-    private func run(_ changes: [PlannedChange], into result: inout ApplyResult) async throws {
+    private func run(_ changes: [PlannedChange], limit: Int, into result: inout ApplyResult) async throws {
         try await withThrowingTaskGroup(of: (PlannedChange, OperationOutcome).self) { group in
             var next = changes.makeIterator()
             var inFlight = 0
@@ -60,7 +61,7 @@ public struct Applier: Sendable {
                 inFlight += 1
                 return true
             }
-            while inFlight < parallelism, startNext() {}
+            while inFlight < limit, startNext() {}
             while let (change, outcome) = try await group.next() {
                 inFlight -= 1
                 switch outcome {
@@ -102,9 +103,16 @@ public struct Applier: Sendable {
             }
             try await recorder.forget(key: change.key)
             return id
-        case .change, .adopt:
+        case .change, .adopt, .import:
             guard let id = change.meetingroomID, let seen = change.seen else {
                 throw EngineError("\(change.action.rawValue) of '\(change.key)' has no live record")
+            }
+            if change.action == .import {
+                // The mapping first, as the manifest asked; an edit that then fails leaves the room imported.
+                try await recorder.record(
+                    key: change.key, meetingroomID: id, protect: change.protect, applied: seen, action: "import",
+                    ignoreChanges: change.ignoreChanges)
+                guard change.editRequest != nil else { return id }
             }
             if let request = change.editRequest {
                 try await api.editMeetingRoom(request)
@@ -113,17 +121,23 @@ public struct Applier: Sendable {
             try await recorder.record(
                 key: change.key, meetingroomID: id, protect: change.protect,
                 applied: appliedRecord(afterEditing: seen, with: change.editRequest, previous: previous),
-                action: change.action.rawValue)
+                action: change.action == .import ? "change" : change.action.rawValue, ignoreChanges: change.ignoreChanges)
             return id
+        case .move:
+            guard let from = change.from else { throw EngineError("move to '\(change.key)' has no source key") }
+            try await recorder.move(from: from, to: change.key)
+            return change.meetingroomID
         case .add:
             guard let request = change.addRequest else { throw EngineError("add of '\(change.key)' has no request") }
-            return try await add(request, key: change.key, protect: change.protect)
+            return try await add(request, key: change.key, protect: change.protect, ignoreChanges: change.ignoreChanges)
         }
     }
 
     /// Journal, send, record. An add whose answer was lost or unreadable is never sent again blindly: the live
     /// rooms are listed first, and only when the room is not there is it sent again.
-    private func add(_ request: AddMeetingRoomRequest, key: String, protect: Bool) async throws -> Int {
+    private func add(
+        _ request: AddMeetingRoomRequest, key: String, protect: Bool, ignoreChanges: [ManagedField]
+    ) async throws -> Int {
         try await recorder.journal(PendingAdd(key: key, request: request, protect: protect))
         var attempt = 1
         while true {
@@ -132,13 +146,13 @@ public struct Applier: Sendable {
                 let id = try await api.addMeetingRoom(request)
                 try await recorder.record(
                     key: key, meetingroomID: id, protect: protect,
-                    applied: appliedRecord(afterAdding: request, id: id, live: nil))
+                    applied: appliedRecord(afterAdding: request, id: id, live: nil), ignoreChanges: ignoreChanges)
                 return id
             } catch let error as MeetingRoomAPIError where error.isOutcomeUnknown || error.isBadResponse {
                 // No answer, or one that cannot be read (an HTML page, truncated JSON, no meetingroom_id): WeCom
                 // may have made the room. The journal entry stays until we know: if listing fails too, the next
                 // run resolves it.
-                if let found = try await findAdded(request, key: key, protect: protect) {
+                if let found = try await findAdded(request, key: key, protect: protect, ignoreChanges: ignoreChanges) {
                     reporter.note("room '\(key)': the answer to add was lost; found it live as meetingroom_id \(found.meetingroomID)")
                     return found.meetingroomID
                 }
@@ -154,12 +168,16 @@ public struct Applier: Sendable {
 
     /// Lists the rooms the add could have made, once every twin add still in flight has its answer, and maps the
     /// key to the first one no key manages, in one step of the recorder.
-    private func findAdded(_ request: AddMeetingRoomRequest, key: String, protect: Bool) async throws -> MeetingRoom? {
+    private func findAdded(
+        _ request: AddMeetingRoomRequest, key: String, protect: Bool, ignoreChanges: [ManagedField]
+    ) async throws -> MeetingRoom? {
         await recorder.waitForTwins(of: key, request: request)
         let filter = ListMeetingRoomsRequest(city: request.city, building: request.building, floor: request.floor)
         let candidates = try await api.listMeetingRooms(filter).filter(request.wouldCreate)
             .sorted { $0.meetingroomID < $1.meetingroomID }
-        return try await recorder.recordFirstUnmanaged(key: key, candidates: candidates, protect: protect) { found in
+        return try await recorder.recordFirstUnmanaged(
+            key: key, candidates: candidates, protect: protect, ignoreChanges: ignoreChanges
+        ) { found in
             appliedRecord(afterAdding: request, id: found.meetingroomID, live: found)
         }
     }

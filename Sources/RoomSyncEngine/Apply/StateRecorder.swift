@@ -105,13 +105,14 @@ public actor StateRecorder {
     /// manages is refused, whatever path the caller came by.
     /// `action` is what apply did (add, change, adopt), for the history.
     public func record(
-        key: String, meetingroomID: Int, protect: Bool, applied: MeetingRoom, action: String = "add"
+        key: String, meetingroomID: Int, protect: Bool, applied: MeetingRoom, action: String = "add",
+        ignoreChanges: [ManagedField] = []
     ) async throws {
         // Answered even if the claim is refused, so no lost add waits for this one for ever.
         answered(key)
         try claim(meetingroomID, for: key)
         let before = state.rooms[key]?.meetingroomID
-        let room = ManagedRoom(meetingroomID: meetingroomID, protect: protect, applied: applied)
+        let room = ManagedRoom(meetingroomID: meetingroomID, protect: protect, applied: applied, ignoreChanges: ignoreChanges)
         state.rooms[key] = room
         let wasJournaled = state.pendingAdds.contains { $0.key == key }
         state.pendingAdds.removeAll { $0.key == key }
@@ -122,11 +123,14 @@ public actor StateRecorder {
     /// Maps `key` to the first of `candidates` (in order) that no key manages yet, in one step of this actor, so
     /// two lost adds never take the same room. Returns the room taken, or `nil` when every candidate is managed.
     public func recordFirstUnmanaged(
-        key: String, candidates: [MeetingRoom], protect: Bool, applied: @Sendable (MeetingRoom) -> MeetingRoom
+        key: String, candidates: [MeetingRoom], protect: Bool, ignoreChanges: [ManagedField] = [],
+        applied: @Sendable (MeetingRoom) -> MeetingRoom
     ) async throws -> MeetingRoom? {
         guard let room = candidates.first(where: { managers[$0.meetingroomID] == nil || managers[$0.meetingroomID] == key })
         else { return nil }
-        try await record(key: key, meetingroomID: room.meetingroomID, protect: protect, applied: applied(room), action: "add")
+        try await record(
+            key: key, meetingroomID: room.meetingroomID, protect: protect, applied: applied(room), action: "add",
+            ignoreChanges: ignoreChanges)
         return room
     }
 
@@ -137,6 +141,17 @@ public actor StateRecorder {
         while unanswered.contains(where: { $0.key != key && $0.value.couldCreateTheSameRoom(as: request) }) {
             await withCheckedContinuation { answerWaiters.append($0) }
         }
+    }
+
+    /// A manifest's `moved`: the key `from` becomes `to`, same room, no API call.
+    public func move(from: String, to: String) async throws {
+        guard let entry = state.rooms[from] else { throw StateEdits.noSuchKey(from) }
+        guard state.rooms[to] == nil else { throw EngineError("moved: '\(to)' is already in the state") }
+        state.rooms[from] = nil
+        state.rooms[to] = entry
+        managers[entry.meetingroomID] = to
+        unsaved.append(StateChange(key: from, kind: .removed, action: "move", meetingroomIDBefore: entry.meetingroomID))
+        try await save(StateChange(key: to, kind: .room(entry), action: "move"))
     }
 
     /// The key's room was deleted.
@@ -154,11 +169,12 @@ public actor StateRecorder {
     public func applyStateUpdates(of plan: Plan) async throws {
         guard plan.hasStateUpdates else { return }
         var steps: [StateChange] = []
-        for (key, protect) in plan.protectUpdates.sorted(by: { $0.key < $1.key }) {
+        for key in Set(plan.protectUpdates.keys).union(plan.ignoreChangesUpdates.keys).sorted() {
             guard var room = state.rooms[key] else { continue }
-            room.protect = protect
+            if let protect = plan.protectUpdates[key] { room.protect = protect }
+            if let ignored = plan.ignoreChangesUpdates[key] { room.ignoreChanges = ignored }
             state.rooms[key] = room
-            steps.append(StateChange(key: key, kind: .room(room), action: "protect", meetingroomIDBefore: room.meetingroomID))
+            steps.append(StateChange(key: key, kind: .room(room), action: "settings", meetingroomIDBefore: room.meetingroomID))
         }
         for key in plan.forgottenKeys {
             guard let removed = state.rooms.removeValue(forKey: key) else { continue }

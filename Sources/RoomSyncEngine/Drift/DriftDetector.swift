@@ -45,7 +45,10 @@ public enum DriftDetector {
                 items.append(.init(key: key, kind: .deleted, meetingroomID: entry.meetingroomID, name: entry.applied.name, fields: []))
                 continue
             }
-            let fields = differences(applied: entry.applied, live: current)
+            var fields = differences(applied: entry.applied, live: current)
+            if !entry.ignoreChanges.isEmpty {
+                fields.removeAll { FieldChange.managedField($0.field).map(entry.ignoreChanges.contains) ?? false }
+            }
             if !fields.isEmpty {
                 items.append(.init(key: key, kind: .changed, meetingroomID: current.meetingroomID, name: current.name, fields: fields))
             }

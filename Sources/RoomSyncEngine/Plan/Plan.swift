@@ -9,23 +9,37 @@ public struct Plan: Sendable, Hashable, Codable {
     /// State-only updates that need no API call: the `protect` flag of rooms already in state, and keys whose
     /// room is gone and no manifest wants any more.
     public var protectUpdates: [String: Bool]
+    /// The `ignore_changes` of rooms already in state, where the manifest changed it.
+    public var ignoreChangesUpdates: [String: [ManagedField]]
     public var forgottenKeys: [String]
 
     public init(
         changes: [PlannedChange], warnings: [String], unchanged: Int, protectUpdates: [String: Bool] = [:],
-        forgottenKeys: [String] = []
+        ignoreChangesUpdates: [String: [ManagedField]] = [:], forgottenKeys: [String] = []
     ) {
         self.changes = changes
         self.warnings = warnings
         self.unchanged = unchanged
         self.protectUpdates = protectUpdates
+        self.ignoreChangesUpdates = ignoreChangesUpdates
         self.forgottenKeys = forgottenKeys
     }
 
     enum CodingKeys: String, CodingKey {
         case changes, warnings, unchanged
         case protectUpdates = "protect_updates"
+        case ignoreChangesUpdates = "ignore_changes_updates"
         case forgottenKeys = "forgotten_keys"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        changes = try container.decode([PlannedChange].self, forKey: .changes)
+        warnings = try container.decode([String].self, forKey: .warnings)
+        unchanged = try container.decode(Int.self, forKey: .unchanged)
+        protectUpdates = try container.decode([String: Bool].self, forKey: .protectUpdates)
+        ignoreChangesUpdates = try container.decodeIfPresent([String: [ManagedField]].self, forKey: .ignoreChangesUpdates) ?? [:]
+        forgottenKeys = try container.decode([String].self, forKey: .forgottenKeys)
     }
 
     public func count(_ action: PlannedChange.Action) -> Int {
@@ -35,7 +49,7 @@ public struct Plan: Sendable, Hashable, Codable {
     public var hasChanges: Bool { !changes.isEmpty }
 
     /// Whether applying would change the state file even if no API call is needed.
-    public var hasStateUpdates: Bool { !protectUpdates.isEmpty || !forgottenKeys.isEmpty }
+    public var hasStateUpdates: Bool { !protectUpdates.isEmpty || !ignoreChangesUpdates.isEmpty || !forgottenKeys.isEmpty }
 }
 
 /// One operation of a plan.
@@ -45,9 +59,13 @@ public struct PlannedChange: Sendable, Hashable, Codable {
         case change
         case delete
         case adopt
+        /// A key renamed in the state by a manifest's `moved`: no API call.
+        case move
+        /// A live room adopted under a key by a manifest's `import`, then edited where it differs.
+        case `import`
     }
 
-    /// The manifest key; for a pruned unmanaged room, `#` and its id.
+    /// The manifest key; for a pruned unmanaged room, `#` and its id; for a move, the new key.
     public var key: String
     public var action: Action
     public var meetingroomID: Int?
@@ -61,11 +79,15 @@ public struct PlannedChange: Sendable, Hashable, Codable {
     public var protect: Bool
     /// Why this add happens when the room used to be managed ("deleted outside roomsync").
     public var reason: String?
+    /// For a move, the key before.
+    public var from: String?
+    /// The fields the manifest tells roomsync to leave alone after the add, remembered in the state.
+    public var ignoreChanges: [ManagedField]
 
     public init(
         key: String, action: Action, meetingroomID: Int? = nil, fields: [FieldChange] = [], seen: MeetingRoom? = nil,
         addRequest: AddMeetingRoomRequest? = nil, editRequest: EditMeetingRoomRequest? = nil, protect: Bool = false,
-        reason: String? = nil
+        reason: String? = nil, from: String? = nil, ignoreChanges: [ManagedField] = []
     ) {
         self.key = key
         self.action = action
@@ -76,6 +98,8 @@ public struct PlannedChange: Sendable, Hashable, Codable {
         self.editRequest = editRequest
         self.protect = protect
         self.reason = reason
+        self.from = from
+        self.ignoreChanges = ignoreChanges
     }
 
     enum CodingKeys: String, CodingKey {
@@ -84,15 +108,33 @@ public struct PlannedChange: Sendable, Hashable, Codable {
         case fields, seen
         case addRequest = "add_request"
         case editRequest = "edit_request"
-        case protect, reason
+        case protect, reason, from
+        case ignoreChanges = "ignore_changes"
     }
 
-    /// The order apply runs phases in: deletes free names and capacity first, adds come last.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        key = try container.decode(String.self, forKey: .key)
+        action = try container.decode(Action.self, forKey: .action)
+        meetingroomID = try container.decodeIfPresent(Int.self, forKey: .meetingroomID)
+        fields = try container.decode([FieldChange].self, forKey: .fields)
+        seen = try container.decodeIfPresent(MeetingRoom.self, forKey: .seen)
+        addRequest = try container.decodeIfPresent(AddMeetingRoomRequest.self, forKey: .addRequest)
+        editRequest = try container.decodeIfPresent(EditMeetingRoomRequest.self, forKey: .editRequest)
+        protect = try container.decode(Bool.self, forKey: .protect)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        from = try container.decodeIfPresent(String.self, forKey: .from)
+        ignoreChanges = try container.decodeIfPresent([ManagedField].self, forKey: .ignoreChanges) ?? []
+    }
+
+    /// The order apply runs phases in: moves first (the keys the other phases use), deletes free names and
+    /// capacity, adds come last.
     public var phase: Int {
         switch action {
-        case .delete: 0
-        case .change, .adopt: 1
-        case .add: 2
+        case .move: 0
+        case .delete: 1
+        case .change, .adopt, .import: 2
+        case .add: 3
         }
     }
 }

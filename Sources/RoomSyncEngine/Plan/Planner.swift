@@ -2,17 +2,24 @@ import RoomSyncCore
 
 /// Diffs desired rooms (manifests) against live rooms (`list`) and the state into a plan (SPEC section 4).
 public enum Planner {
+    /// `operations` are the manifests' `moved`, `import` and `prune.exclude` (SPEC 2): moves are planned first and
+    /// everything after sees the state as they leave it.
     public static func plan(
-        desired: [DesiredRoom], live: [MeetingRoom], state: RoomSyncState, options: PlanOptions = PlanOptions()
+        desired: [DesiredRoom], live: [MeetingRoom], state stored: RoomSyncState, options: PlanOptions = PlanOptions(),
+        operations: ManifestOperations = ManifestOperations()
     ) throws -> Plan {
         let index = LiveIndex(live)
-        let managedIDs = state.managedIDs
         var changes: [PlannedChange] = []
+        var state = stored
+        changes += try planMoves(operations.moves, state: &state)
+        let managedIDs = state.managedIDs
+        let imports = try importedRooms(operations.imports, state: state, index: index)
         var warnings: [String] = []
         var unchanged = 0
         var protectUpdates: [String: Bool] = [:]
-        // Unmanaged rooms that a key adopts in this plan; each can be adopted once.
-        var claimed: Set<Int> = []
+        var ignoreChangesUpdates: [String: [ManagedField]] = [:]
+        // Unmanaged rooms that a key adopts or imports in this plan; each can be taken once.
+        var claimed = Set(imports.values.map(\.meetingroomID))
         let desiredKeys = Set(desired.map(\.key))
 
         var warnedBuildings: Set<RoomLocation> = []
@@ -23,8 +30,19 @@ public enum Planner {
                 warnedBuildings.insert(location.buildingOnly)
                 warnings.append(warning)
             }
+            let ignored = room.ignoreChanges.sorted()
+            if let current = imports[room.key] {
+                let fields = diff(room, against: current, applied: nil, index: index)
+                changes.append(
+                    PlannedChange(
+                        key: room.key, action: .import, meetingroomID: current.meetingroomID, fields: fields, seen: current,
+                        editRequest: fields.isEmpty ? nil : editRequest(room, current: current, fields: fields, index: index),
+                        protect: room.protect, ignoreChanges: ignored))
+                continue
+            }
             if let entry = state.rooms[room.key] {
                 if entry.protect != room.protect { protectUpdates[room.key] = room.protect }
+                if entry.ignoreChanges != ignored { ignoreChangesUpdates[room.key] = ignored }
                 if let current = index.byID[entry.meetingroomID] {
                     let fields = diff(room, against: current, applied: entry.applied, index: index)
                     if fields.isEmpty {
@@ -34,7 +52,7 @@ public enum Planner {
                             PlannedChange(
                                 key: room.key, action: .change, meetingroomID: current.meetingroomID, fields: fields,
                                 seen: current, editRequest: editRequest(room, current: current, fields: fields, index: index),
-                                protect: room.protect))
+                                protect: room.protect, ignoreChanges: ignored))
                     }
                     continue
                 }
@@ -48,6 +66,7 @@ public enum Planner {
             switch candidates.count {
             case 0:
                 changes.append(addChange(room, index: index, reason: gone))
+                ignoreChangesUpdates[room.key] = nil
             case 1:
                 let current = candidates[0]
                 claimed.insert(current.meetingroomID)
@@ -56,7 +75,8 @@ public enum Planner {
                     PlannedChange(
                         key: room.key, action: .adopt, meetingroomID: current.meetingroomID, fields: fields, seen: current,
                         editRequest: fields.isEmpty ? nil : editRequest(room, current: current, fields: fields, index: index),
-                        protect: room.protect, reason: gone))
+                        protect: room.protect, reason: gone, ignoreChanges: ignored))
+                ignoreChangesUpdates[room.key] = nil
             default:
                 let ids = candidates.map { String($0.meetingroomID) }.joined(separator: ", ")
                 throw EngineError(
@@ -84,8 +104,16 @@ public enum Planner {
                     fields: [FieldChange(field: "name", before: .string(current.name), after: .none)], seen: current))
         }
 
-        let unmanaged = index.rooms.filter { !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) }
+        var unmanaged = index.rooms.filter { !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) }
         if options.prune {
+            // prune.exclude keeps rooms another team runs: reported, never deleted.
+            unmanaged.removeAll { room in
+                guard let exclusion = operations.exclusion(keeping: room.name) else { return false }
+                warnings.append(
+                    "live room '\(room.name)' (meetingroom_id \(room.meetingroomID)) is not managed and was kept: it matches "
+                        + "prune.exclude '\(exclusion.pattern)' (\(exclusion.origin))")
+                return true
+            }
             for room in unmanaged {
                 changes.append(
                     PlannedChange(
@@ -98,10 +126,64 @@ public enum Planner {
         }
 
         try checkMassDelete(changes: changes, managed: state.rooms.count, live: index.rooms.count, options: options)
-        changes.sort { ($0.phase, $0.key) < ($1.phase, $1.key) }
+        // Moves keep the manifests' order (a chain applies step by step); the rest go by key within their phase.
+        let order = Dictionary(changes.enumerated().filter { $0.element.action == .move }.map { ($0.element.key, $0.offset) }) { a, _ in a }
+        changes.sort { a, b in
+            guard a.phase == b.phase else { return a.phase < b.phase }
+            if a.action == .move, b.action == .move { return order[a.key]! < order[b.key]! }
+            return a.key < b.key
+        }
         return Plan(
             changes: changes, warnings: warnings, unchanged: unchanged, protectUpdates: protectUpdates,
-            forgottenKeys: forgottenKeys)
+            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys)
+    }
+
+    /// SPEC 2 `moved`: in order, each entry whose `from` is in the state (and `to` is not) renames the key in
+    /// `state`; one whose `to` is already there is done and stays a no-op for ever.
+    static func planMoves(_ moves: [ManifestOperations.Move], state: inout RoomSyncState) throws -> [PlannedChange] {
+        var changes: [PlannedChange] = []
+        for move in moves {
+            let hasFrom = state.rooms[move.from] != nil
+            guard state.rooms[move.to] == nil else {
+                if hasFrom {
+                    throw EngineError(
+                        "\(move.origin): error: moved: both '\(move.from)' and '\(move.to)' are in the state; "
+                            + "remove the one that is wrong with `roomsync state rm KEY`")
+                }
+                continue
+            }
+            guard let entry = state.rooms.removeValue(forKey: move.from) else { continue }
+            state.rooms[move.to] = entry
+            changes.append(
+                PlannedChange(key: move.to, action: .move, meetingroomID: entry.meetingroomID, protect: entry.protect, from: move.from))
+        }
+        return changes
+    }
+
+    /// SPEC 2 `import`: the live room each entry adopts, by key; entries already done are left out.
+    static func importedRooms(
+        _ imports: [ManifestOperations.Import], state: RoomSyncState, index: LiveIndex
+    ) throws -> [String: MeetingRoom] {
+        guard !imports.isEmpty else { return [:] }
+        let managers = state.managersByID(imports.map(\.meetingroomID))
+        var rooms: [String: MeetingRoom] = [:]
+        for entry in imports {
+            if let mapped = state.rooms[entry.key] {
+                if mapped.meetingroomID == entry.meetingroomID { continue }
+                throw EngineError(
+                    "\(entry.origin): error: import: '\(entry.key)' already manages meetingroom_id \(mapped.meetingroomID); "
+                        + "drop this entry, or run `roomsync state rm \(entry.key)` to import \(entry.meetingroomID) instead")
+            }
+            guard let live = index.byID[entry.meetingroomID] else {
+                throw EngineError("\(entry.origin): error: import: no live room has meetingroom_id \(entry.meetingroomID)")
+            }
+            if let holder = managers[entry.meetingroomID] {
+                throw EngineError(
+                    "\(entry.origin): error: import: meetingroom_id \(entry.meetingroomID) is already managed by '\(holder)'")
+            }
+            rooms[entry.key] = live
+        }
+        return rooms
     }
 
     /// SPEC 4: the share of what could be deleted, the larger of the managed and the live rooms. Counting only
@@ -151,12 +233,21 @@ public enum Planner {
             fields.append(FieldChange(field: "range", before: .none, after: .range(range)))
         }
         return PlannedChange(
-            key: room.key, action: .add, fields: fields, addRequest: request, protect: room.protect, reason: reason)
+            key: room.key, action: .add, fields: fields, addRequest: request, protect: room.protect, reason: reason,
+            ignoreChanges: room.ignoreChanges.sorted())
     }
 
     /// The fields the manifest manages that differ from the live room. `applied` is the state's record, used for
     /// `range` when `list` does not return it, so a hidden range never makes an edit every run.
     static func diff(_ room: DesiredRoom, against live: MeetingRoom, applied: MeetingRoom?, index: LiveIndex) -> [FieldChange] {
+        var fields = diffAll(room, against: live, applied: applied, index: index)
+        if !room.ignoreChanges.isEmpty {
+            fields.removeAll { change in FieldChange.managedField(change.field).map(room.ignoreChanges.contains) ?? false }
+        }
+        return fields
+    }
+
+    private static func diffAll(_ room: DesiredRoom, against live: MeetingRoom, applied: MeetingRoom?, index: LiveIndex) -> [FieldChange] {
         var fields: [FieldChange] = []
         if live.name != room.name {
             fields.append(FieldChange(field: "name", before: .string(live.name), after: .string(room.name)))

@@ -68,6 +68,7 @@ public struct SavedPlan: Sendable, Hashable, Codable {
                 if change.meetingroomID == nil || change.reason != "unmanaged", seenKeys.insert(change.key).inserted {
                     keys.append(change.key)
                 }
+                if let from = change.from, seenKeys.insert(from).inserted { keys.append(from) }
                 if let id = change.meetingroomID, seenIDs.insert(id).inserted { ids.append(id) }
             }
             for key in plan.forgottenKeys where seenKeys.insert(key).inserted { keys.append(key) }
@@ -143,7 +144,10 @@ public struct SavedPlan: Sendable, Hashable, Codable {
                 if let entry = state.rooms[change.key], byID[entry.meetingroomID] != nil {
                     reasons.append("'\(change.key)' already exists as meetingroom_id \(entry.meetingroomID)")
                 }
-            case .change, .delete, .adopt:
+            case .move:
+                // State-only: the state entries it saw (both keys) are checked below.
+                continue
+            case .change, .delete, .adopt, .import:
                 guard let id = change.meetingroomID else { continue }
                 guard let current = byID[id] else {
                     reasons.append("'\(change.key)' (meetingroom_id \(id)) no longer exists")

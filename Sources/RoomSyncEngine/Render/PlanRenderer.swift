@@ -15,11 +15,22 @@ public enum PlanRenderer {
         case .add: "+"
         case .change: "~"
         case .delete: "-"
-        case .adopt: "="
+        case .adopt, .import: "="
+        case .move: ">"
         }
     }
 
     static func headline(_ change: PlannedChange) -> String {
+        switch change.action {
+        case .move:
+            return "\(symbol(change.action)) \(change.from ?? "?") moved to \(change.key)"
+        case .import:
+            let id = change.meetingroomID.map(String.init) ?? "?"
+            return "\(symbol(change.action)) \(change.key) will be imported (meetingroom_id \(id))"
+                + (change.fields.isEmpty ? "" : " and changed")
+        default:
+            break
+        }
         var line = "\(symbol(change.action)) \(change.key)"
         if let id = change.meetingroomID { line += " (meetingroom_id \(id))" }
         switch change.action {
@@ -29,6 +40,7 @@ public enum PlanRenderer {
         case .adopt:
             line += change.fields.isEmpty ? " will be adopted" : " will be adopted and changed"
             if let reason = change.reason { line += " (\(reason))" }
+        case .move, .import: break
         }
         return line
     }
@@ -41,7 +53,12 @@ public enum PlanRenderer {
 
     public static func summaryLine(_ plan: Plan) -> String {
         guard plan.hasChanges else { return "No changes." }
-        return "Plan: \(plan.count(.add)) to add, \(plan.count(.change)) to change, \(plan.count(.delete)) to delete, \(plan.count(.adopt)) to adopt."
+        var line = "Plan: \(plan.count(.add)) to add, \(plan.count(.change)) to change, \(plan.count(.delete)) to delete, \(plan.count(.adopt)) to adopt"
+        // Moves and imports are named only when the plan has some, so plans without them read as they always did.
+        for action in [PlannedChange.Action.move, .import] where plan.count(action) > 0 {
+            line += ", \(plan.count(action)) to \(action.rawValue)"
+        }
+        return line + "."
     }
 
     static func text(_ plan: Plan, palette: Palette) -> String {
@@ -52,14 +69,14 @@ public enum PlanRenderer {
                 case .add: palette.green
                 case .change: palette.yellow
                 case .delete: palette.red
-                case .adopt: palette.cyan
+                case .adopt, .import, .move: palette.cyan
                 }
             out += color(headline(change)) + "\n"
             for field in change.fields {
                 switch change.action {
                 case .add: out += "    \(field.field): \(field.after)\n"
                 case .delete: out += "    \(field.field): \(field.before)\n"
-                case .change, .adopt: out += "    \(field.field): \(field.before) → \(field.after)\n"
+                case .change, .adopt, .import, .move: out += "    \(field.field): \(field.before) → \(field.after)\n"
                 }
             }
         }
@@ -76,7 +93,7 @@ public enum PlanRenderer {
 
     struct JSONPlan: Encodable {
         struct Summary: Encodable {
-            var add, change, delete, adopt, unchanged: Int
+            var add, change, delete, adopt, move, `import`, unchanged: Int
         }
         struct Change: Encodable {
             var key: String
@@ -84,6 +101,8 @@ public enum PlanRenderer {
             var meetingroom_id: Int?
             var fields: [String: FieldDelta]
             var reason: String?
+            /// A move's key before.
+            var from: String?
 
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
@@ -93,9 +112,10 @@ public enum PlanRenderer {
                 try container.encode(meetingroom_id, forKey: .meetingroom_id)
                 try container.encode(fields, forKey: .fields)
                 try container.encodeIfPresent(reason, forKey: .reason)
+                try container.encodeIfPresent(from, forKey: .from)
             }
 
-            enum CodingKeys: String, CodingKey { case key, action, meetingroom_id, fields, reason }
+            enum CodingKeys: String, CodingKey { case key, action, meetingroom_id, fields, reason, from }
         }
         struct FieldDelta: Encodable {
             var before: FieldValue
@@ -118,12 +138,12 @@ public enum PlanRenderer {
         let document = JSONPlan(
             summary: .init(
                 add: plan.count(.add), change: plan.count(.change), delete: plan.count(.delete), adopt: plan.count(.adopt),
-                unchanged: plan.unchanged),
+                move: plan.count(.move), import: plan.count(.import), unchanged: plan.unchanged),
             changes: plan.changes.map { change in
                 JSONPlan.Change(
                     key: change.key, action: change.action.rawValue, meetingroom_id: change.meetingroomID,
                     fields: JSONPlan.FieldDelta.object(change.fields),
-                    reason: change.reason)
+                    reason: change.reason, from: change.from)
             },
             warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys)
         return encodeJSON(document)
@@ -150,6 +170,8 @@ extension PlanRenderer {
         case .change: "changed"
         case .delete: "deleted"
         case .adopt: "adopted"
+        case .move: "moved"
+        case .import: "imported"
         }
     }
 }

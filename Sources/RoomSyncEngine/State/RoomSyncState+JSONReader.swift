@@ -53,16 +53,22 @@ extension StateTarget {
 extension ManagedRoom {
     init(reading reader: inout JSONReader) throws {
         var id: Int?, protect: Bool?, applied: MeetingRoom?
+        var ignoreChanges: [ManagedField] = []
         try reader.readObject { key, reader in
             switch key {
             case "meetingroom_id": id = try reader.readInt()
             case "protect": protect = try reader.readBool()
             case "applied": applied = try MeetingRoom(reading: &reader)
+            case "ignore_changes":
+                try reader.readArray { reader in
+                    guard let field = ManagedField(rawValue: try reader.readString()) else { throw JSONReader.Unexpected() }
+                    ignoreChanges.append(field)
+                }
             default: try reader.skipValue()
             }
         }
         guard let id, let protect, let applied else { throw JSONReader.Unexpected() }
-        self.init(meetingroomID: id, protect: protect, applied: applied)
+        self.init(meetingroomID: id, protect: protect, applied: applied, ignoreChanges: ignoreChanges)
     }
 }
 

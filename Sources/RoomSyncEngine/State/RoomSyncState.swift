@@ -101,16 +101,37 @@ public struct ManagedRoom: Sendable, Hashable, Codable {
     public var protect: Bool
     /// The room as roomsync last left it. `range` here is the only record of the range when `list` hides it.
     public var applied: MeetingRoom
+    /// Fields neither planned nor reported as drift (`ignore_changes`), remembered so drift honours them with
+    /// no manifest at hand. Written only when not empty.
+    public var ignoreChanges: [ManagedField]
 
-    public init(meetingroomID: Int, protect: Bool, applied: MeetingRoom) {
+    public init(meetingroomID: Int, protect: Bool, applied: MeetingRoom, ignoreChanges: [ManagedField] = []) {
         self.meetingroomID = meetingroomID
         self.protect = protect
         self.applied = applied
+        self.ignoreChanges = ignoreChanges
     }
 
     enum CodingKeys: String, CodingKey {
         case meetingroomID = "meetingroom_id"
         case protect, applied
+        case ignoreChanges = "ignore_changes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        meetingroomID = try container.decode(Int.self, forKey: .meetingroomID)
+        protect = try container.decode(Bool.self, forKey: .protect)
+        applied = try container.decode(MeetingRoom.self, forKey: .applied)
+        ignoreChanges = try container.decodeIfPresent([ManagedField].self, forKey: .ignoreChanges) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(meetingroomID, forKey: .meetingroomID)
+        try container.encode(protect, forKey: .protect)
+        try container.encode(applied, forKey: .applied)
+        if !ignoreChanges.isEmpty { try container.encode(ignoreChanges, forKey: .ignoreChanges) }
     }
 }
 

@@ -17,7 +17,7 @@ struct PlanningContext {
     /// `desired` is asked for while the live rooms are being listed and the state read, so manifests can still be
     /// parsing; its errors come before any of the state's or the list's.
     static func make(
-        desired: () async throws -> [DesiredRoom]?, store: any StateStore, api: any MeetingRoomAPI, target: StateTarget,
+        desired: () async throws -> ManifestReadResult?, store: any StateStore, api: any MeetingRoomAPI, target: StateTarget,
         options: PlanOptions
     ) async throws -> PlanningContext {
         async let listed = listAllRooms(api)
@@ -31,7 +31,9 @@ struct PlanningContext {
         let live = try await listed
         let hadPending = !state.pendingAdds.isEmpty
         for note in PendingAddResolver.resolve(&state, live: live) { Console.err("note: \(note)") }
-        let plan = try desired.map { try Planner.plan(desired: $0, live: live, state: state, options: options) }
+        let plan = try desired.map {
+            try Planner.plan(desired: $0.rooms, live: live, state: state, options: options, operations: $0.operations)
+        }
             ?? Plan(changes: [], warnings: [], unchanged: 0)
         return PlanningContext(stored: stored, state: state, live: live, plan: plan, stateSettled: hadPending)
     }
