@@ -57,7 +57,10 @@ public enum AtomicFile {
         }
         defer { close(descriptor) }
         var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        // A state of 100,000 rooms is tens of megabytes: size the buffer once and read in large steps.
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_size > 0 { data.reserveCapacity(Int(status.st_size)) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let count = buffer.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress!, $0.count) }
             if count < 0 {
