@@ -67,6 +67,29 @@ import Testing
         }
     }
 
+    @Test func aStateFolderLostMidApplyIsOneLineForEveryOperationInFlight() async throws {
+        // Portable where mounting is not: the state's folder becomes a file while four adds are in flight (the
+        // sandbox holds each answer 300 ms), so each of them fails to record, for one reason, said once.
+        try await withWorkspace(SandboxServer.Options(latencyMs: 300)) { ws in
+            try ws.write(manifest(rooms: numberedRooms(12)))
+            let folder = ws.directory.appendingPathComponent("st")
+            let running = try RoomSyncBinary.start(
+                ["apply", "--auto-approve", "--parallelism", "4", "--state", "st/state.json"], in: ws.directory,
+                environment: ws.environment)
+            while await ws.sandbox.store.callCount("add") == 0, running.process.isRunning {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            try FileManager.default.removeItem(at: folder)
+            try Data("not a folder any more\n".utf8).write(to: folder)
+            let apply = try await ws.finish(running)
+            #expect(apply.status == 1, "\(apply)")
+            let reasons = apply.stderr.split(separator: "\n").filter { $0.contains("Not a directory") }
+            #expect(reasons.count == 1, "\(apply)")
+            #expect(reasons.first?.hasPrefix("error: cannot write state st/state.json: Not a directory") == true, "\(apply)")
+            #expect(!(apply.stdout + apply.stderr).contains("NSCocoaErrorDomain"), "\(apply)")
+        }
+    }
+
     @Test(.enabled(if: TinyDisk.isAvailable, "needs permission to mount a tmpfs (root, in a container that allows it)"))
     func aFullDiskDuringApplyIsOneLineAndTheStateStaysValid() async throws {
         try await withWorkspace { ws in

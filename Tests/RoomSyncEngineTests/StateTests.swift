@@ -81,9 +81,9 @@ import Testing
         }
     }
 
-    @Test func aStateWriteThatFailsDuringApplyKeepsTheStateValid() async throws {
-        // The folder is replaced by a file after the state was read: every write fails with ENOTDIR, each
-        // operation stops with one message naming the file and the reason, and nothing is half-written.
+    @Test func aStateWriteThatFailsMidApplyNamesTheFileAndTheReason() async throws {
+        // The folder is replaced by a file after the state was read: the recorder's write fails with ENOTDIR and
+        // says so about the state file, as an apply's operation would report it.
         try await withTemporaryDirectory { directory in
             let folder = directory.appendingPathComponent("state")
             let path = folder.appendingPathComponent("state.json").path
