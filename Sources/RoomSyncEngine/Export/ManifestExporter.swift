@@ -24,7 +24,7 @@ public enum ManifestExporter {
         state.pendingAdds = []
         var keyByID: [Int: String] = [:]
         for (key, entry) in previous.rooms { keyByID[entry.meetingroomID] = key }
-        var used = Set(previous.rooms.keys)
+        var keys = KeyMaker(used: Set(previous.rooms.keys))
         var warnings: [String] = []
         var yaml = "# Exported by roomsync from the live rooms. Edit, commit, then `roomsync plan`.\nversion: 1\nrooms:\n"
         var written = 0
@@ -39,8 +39,7 @@ public enum ManifestExporter {
             if let existing = keyByID[room.meetingroomID] {
                 key = existing
             } else {
-                key = makeKey(for: room, avoiding: used)
-                used.insert(key)
+                key = keys.makeKey(for: room)
             }
             let entry = previous.rooms[key].flatMap { $0.meetingroomID == room.meetingroomID ? $0 : nil }
             let applied = appliedRecord(afterEditing: room, with: nil, previous: entry?.applied)
@@ -145,42 +144,6 @@ public enum ManifestExporter {
         return nil
     }
 
-    /// A key matching `[a-z0-9][a-z0-9._-]{0,63}`, unused so far: from the name (Chinese in pinyin where the
-    /// platform can transliterate it), else `room-ID`; a taken key gets the id, then a counter, appended.
-    static func makeKey(for room: MeetingRoom, avoiding used: Set<String>) -> String {
-        let slug = trimmed(String(slug(room.name).prefix(48)))
-        let base = slug.isEmpty ? "room-\(room.meetingroomID)" : slug
-        var candidate = base
-        var attempt = 1
-        while used.contains(candidate) {
-            let suffix = attempt == 1 ? "-\(room.meetingroomID)" : "-\(room.meetingroomID)-\(attempt)"
-            candidate = trimmed(String(base.prefix(64 - suffix.count))) + suffix
-            attempt += 1
-        }
-        return candidate
-    }
-
-    /// The ASCII letters and digits of the name, lowercased, runs of anything else as one `-`.
-    static func slug(_ name: String) -> String {
-        let latin = name.applyingTransform(.mandarinToLatin, reverse: false) ?? name
-        let plain = latin.applyingTransform(.stripDiacritics, reverse: false) ?? latin
-        var slug = ""
-        for scalar in plain.lowercased().unicodeScalars {
-            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
-                slug.unicodeScalars.append(scalar)
-            } else if !slug.isEmpty, slug.last != "-" {
-                slug.append("-")
-            }
-        }
-        return slug
-    }
-
-    private static func trimmed(_ key: String) -> String {
-        var key = key
-        while key.hasSuffix("-") { key.removeLast() }
-        return key
-    }
-
     /// A YAML double-quoted scalar. JSON's escapes are valid there, and quoting everything keeps `yes`, `1e3`
     /// or `null` from being read as anything but strings; what YAML does not allow in a stream (C0 and C1
     /// controls, noncharacters) is escaped.
@@ -214,6 +177,72 @@ public enum ManifestExporter {
         case 0x20...0x7E, 0xA0...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: true
         default: false
         }
+    }
+}
+
+/// Makes keys matching `[a-z0-9][a-z0-9._-]{0,63}` that no other key has: from the name (Chinese in pinyin, where
+/// the platform can transliterate it), else `room-ID`; a taken key gets the id, then a counter, appended.
+struct KeyMaker {
+    private(set) var used: Set<String>
+    /// Each non-ASCII character's Latin letters, worked out once: the transliterator costs about a third of a
+    /// millisecond a call, and a corp's room names share a few thousand characters.
+    private var latin: [Unicode.Scalar: (text: String, syllable: Bool)] = [:]
+
+    init(used: Set<String>) {
+        self.used = used
+    }
+
+    mutating func makeKey(for room: MeetingRoom) -> String {
+        let slug = Self.trimmed(String(slug(room.name).prefix(48)))
+        let base = slug.isEmpty ? "room-\(room.meetingroomID)" : slug
+        var candidate = base
+        var attempt = 1
+        while used.contains(candidate) {
+            let suffix = attempt == 1 ? "-\(room.meetingroomID)" : "-\(room.meetingroomID)-\(attempt)"
+            candidate = Self.trimmed(String(base.prefix(64 - suffix.count))) + suffix
+            attempt += 1
+        }
+        used.insert(candidate)
+        return candidate
+    }
+
+    /// The ASCII letters and digits of the name, lowercased, with runs of anything else, and the boundaries of
+    /// each Chinese syllable, as one `-`: `18F-会议室` gives `18f-hui-yi-shi`, `Café` gives `cafe`.
+    mutating func slug(_ name: String) -> String {
+        var slug = ""
+        func separate() {
+            if !slug.isEmpty, slug.last != "-" { slug.append("-") }
+        }
+        for scalar in name.unicodeScalars {
+            let (text, syllable) = scalar.isASCII ? (String(scalar), false) : latinLetters(scalar)
+            if syllable { separate() }
+            for letter in text.lowercased().unicodeScalars {
+                if ("a"..."z").contains(letter) || ("0"..."9").contains(letter) {
+                    slug.unicodeScalars.append(letter)
+                } else {
+                    separate()
+                }
+            }
+            if syllable { separate() }
+        }
+        return slug
+    }
+
+    /// A Chinese character's pinyin (a syllable of its own) or another letter without its accents.
+    private mutating func latinLetters(_ scalar: Unicode.Scalar) -> (text: String, syllable: Bool) {
+        if let known = latin[scalar] { return known }
+        let original = String(scalar)
+        let pinyin = original.applyingTransform(.mandarinToLatin, reverse: false) ?? original
+        let plain = pinyin.applyingTransform(.stripDiacritics, reverse: false) ?? pinyin
+        let result = (text: plain, syllable: pinyin != original)
+        latin[scalar] = result
+        return result
+    }
+
+    private static func trimmed(_ key: String) -> String {
+        var key = key
+        while key.hasSuffix("-") { key.removeLast() }
+        return key
     }
 }
 
