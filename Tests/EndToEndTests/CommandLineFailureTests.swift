@@ -52,6 +52,21 @@ import Testing
         }
     }
 
+    @Test func anUnreadableSecretFileSaysWhy() async throws {
+        try await withTemporaryDirectory { directory in
+            try manifest(rooms: numberedRooms(1)).write(
+                to: directory.appendingPathComponent("rooms.yaml"), atomically: true, encoding: .utf8)
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent("secret-dir"), withIntermediateDirectories: true)
+            for (file, reason) in [("missing.txt", "No such file or directory"), ("secret-dir", "Is a directory")] {
+                let plan = try await RoomSyncBinary.run(
+                    ["plan", "--corp-secret-file", file], in: directory, environment: ["WECOM_CORP_ID": "ww1"])
+                #expect(plan.status == 1, "\(plan)")
+                #expect(plan.stderr == "error: cannot read the corp secret file \(file): \(reason)\n", "\(plan)")
+            }
+        }
+    }
+
     @Test func outputFilesInAFolderThatIsAFileAreOneLine() async throws {
         try await withWorkspace { ws in
             try ws.write(manifest(rooms: numberedRooms(2)))
