@@ -101,7 +101,8 @@ import Testing
         #expect(export.state.managedIDs == [10, 11, 15])
         #expect(export.warnings.count == 5, "\(export.warnings)")
         #expect(export.warnings.contains {
-            $0 == "meetingroom_id 12 (Zero) left out of the manifest (capacity 0 is outside 1-100000); it stays unmanaged"
+            $0 == "meetingroom_id 12 (Zero) left out of the manifest (capacity 0 is outside 1-100000); "
+                + "it stays unmanaged, so `--prune` would delete it"
         })
         #expect(export.manifest.contains("  # meetingroom_id 12 left out: capacity 0 is outside 1-100000\n"))
     }

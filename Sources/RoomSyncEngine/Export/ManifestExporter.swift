@@ -31,7 +31,7 @@ public enum ManifestExporter {
         for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) {
             if let reason = unexportable(room) {
                 warnings.append(
-                    "meetingroom_id \(room.meetingroomID) (\(ManifestRules.shown(room.name))) left out of the manifest (\(reason)); it stays unmanaged")
+                    "meetingroom_id \(room.meetingroomID) (\(ManifestRules.shown(room.name))) left out of the manifest (\(reason)); it stays unmanaged, so `--prune` would delete it")
                 yaml += "  # meetingroom_id \(room.meetingroomID) left out: \(reason)\n"
                 continue
             }
@@ -202,6 +202,7 @@ struct KeyMaker {
             candidate = Self.trimmed(String(base.prefix(64 - suffix.count))) + suffix
             attempt += 1
         }
+        assert(ManifestRules.isValidKey(candidate), "made an invalid key '\(candidate)'")
         used.insert(candidate)
         return candidate
     }
