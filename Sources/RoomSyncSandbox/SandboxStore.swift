@@ -310,8 +310,8 @@ public actor SandboxStore {
         return result
     }
 
-    /// Writes the whole store to a temporary file and renames it over the data file, so a crash leaves either
-    /// the old or the new file, never half of one. `nextID` is saved too: ids are never reused across restarts.
+    /// Writes the whole store through `AtomicFile`, as the state is written, so a crash leaves either the old or
+    /// the new file, never half of one. `nextID` is saved too: ids are never reused across restarts.
     private func persist() throws {
         guard let dataFile else { return }
         let snapshot = Snapshot(
@@ -320,17 +320,7 @@ public actor SandboxStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
-            let data = try encoder.encode(snapshot)
-            let url = URL(fileURLWithPath: dataFile)
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(), withIntermediateDirectories: true
-            )
-            let temporary = url.deletingLastPathComponent()
-                .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-            try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw CocoaError(.fileWriteUnknown)
-            }
+            try AtomicFile.write(try encoder.encode(snapshot), to: dataFile)
         } catch {
             throw SandboxError(errcode: WeComErrcode.busy, errmsg: "system busy: cannot write sandbox data file")
         }

@@ -82,9 +82,7 @@ extension RoomSyncCommand {
                     reporter.finish()
                     Console.out(summary(result))
                     guard result.isSuccess else {
-                        for failure in result.failures {
-                            Console.err("error: \(failure.action.rawValue) '\(failure.key)' failed: \(failure.message)")
-                        }
+                        for line in failureLines(result.failures) { Console.err(line) }
                         Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(store.displayName). Fix the cause and run apply again.")
                         throw ExitCode(1)
                     }
@@ -114,6 +112,25 @@ extension RoomSyncCommand {
             Console.out("\nDo you want to apply these changes? Only 'yes' is accepted: ")
             guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
                 throw EngineError("apply cancelled; nothing was changed")
+            }
+        }
+
+        /// One line per cause: operations in flight that failed for one reason (a full disk fails every state
+        /// write) are named together after it, in the order they failed.
+        private func failureLines(_ failures: [ApplyResult.Failure]) -> [String] {
+            var order: [String] = []
+            var byMessage: [String: [ApplyResult.Failure]] = [:]
+            for failure in failures {
+                if byMessage[failure.message] == nil { order.append(failure.message) }
+                byMessage[failure.message, default: []].append(failure)
+            }
+            return order.map { message in
+                let failed = byMessage[message]!
+                guard failed.count > 1 else {
+                    return "error: \(failed[0].action.rawValue) '\(failed[0].key)' failed: \(message)"
+                }
+                let names = failed.map { "\($0.action.rawValue) '\($0.key)'" }.joined(separator: ", ")
+                return "error: \(message) (\(failed.count) operations failed: \(names))"
             }
         }
 

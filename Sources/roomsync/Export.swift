@@ -27,7 +27,10 @@ extension RoomSyncCommand {
                 let export = try await stateOptions.withLockedState(command: "export") { store, state in
                     let export = try await target.withAPI { api, stateTarget in
                         try StateFile.bind(&state, to: stateTarget, path: store.displayName)
-                        return ManifestExporter.export(live: try await listAllRooms(api), state: state)
+                        let live = try await listAllRooms(api)
+                        // A room an interrupted add created keeps the key it was added under.
+                        PendingAddResolver.resolve(&state, live: live)
+                        return ManifestExporter.export(live: live, state: state)
                     }
                     // The manifest first: a state that manages rooms no manifest names would plan to delete them.
                     if let out {
@@ -38,6 +41,7 @@ extension RoomSyncCommand {
                     state = export.state
                     return export
                 }
+                for warning in export.warnings { Console.err("warning: \(warning)") }
                 Console.err("Exported \(export.state.rooms.count) room(s)\(out.map { " to \($0)" } ?? ""); state written to \(stateOptions.displayName).")
             }
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct RoomSyncCommand: AsyncParsableCommand {
@@ -14,4 +15,21 @@ struct RoomSyncCommand: AsyncParsableCommand {
             Validate.self, Plan.self, Apply.self, Drift.self, Import.self, Export.self, State.self, Sandbox.self,
         ]
     )
+
+    /// ArgumentParser's `main`, except that a usage error (an unknown flag, a bad value, a failed `validate()`)
+    /// exits 1 like every other error (SPEC section 3) instead of with EX_USAGE (64). Its message is unchanged.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            exit(withError: ExitCode.failure)
+        }
+    }
 }

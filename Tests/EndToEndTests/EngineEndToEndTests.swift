@@ -233,6 +233,42 @@ import Testing
         }
     }
 
+    @Test func exportRoundTripsRoomsAManifestCannotNaivelyHold() async throws {
+        // What a real corp's `list` may hold, written straight into the sandbox's data file (the console allows
+        // what the sandbox's API refuses): keys that would collide, equipment ids this version does not know, empty
+        // location strings, a Chinese name.
+        let rooms: [(id: Int, name: String, location: String, equipment: String)] = [
+            (2, "A-8", "null", "[]"),
+            (5, "A", "null", "[]"),
+            (8, "A", "null", "[]"),
+            (9, "18F-会议室", #"{"city": "深圳", "building": "腾讯大厦", "floor": "18F"}"#, "[1, 9]"),
+            (10, "Lobby", #"{"city": "", "building": "", "floor": ""}"#, "[2]"),
+        ]
+        let entries = rooms.map {
+            #"{"id": \#($0.id), "name": "\#($0.name)", "capacity": 8, "location": \#($0.location), "equipment": \#($0.equipment)}"#
+        }
+        let data = #"{"version": 1, "next_id": 11, "buildings": [], "rooms": [\#(entries.joined(separator: ", "))]}"#
+        try await withTemporaryDirectory { dataDirectory in
+            let dataFile = dataDirectory.appendingPathComponent("sandbox.json")
+            try data.write(to: dataFile, atomically: true, encoding: .utf8)
+            try await withWorkspace(SandboxServer.Options(dataFile: dataFile.path)) { ws in
+                let export = try await ws.roomsync("export", "--out", "rooms.yaml")
+                #expect(export.status == 0, "\(export)")
+                #expect(export.stderr.contains("warning: room 'lobby' (meetingroom_id 10): location left out"), "\(export)")
+                #expect(export.stderr.contains("warning: room '18f-hui-yi-shi' (meetingroom_id 9): equipment left out"), "\(export)")
+                let validate = try await ws.roomsync("validate", "rooms.yaml")
+                #expect(validate.status == 0, "\(validate)")
+                let plan = try await ws.roomsync("plan", "--format", "json", "--detailed-exitcode")
+                #expect(plan.status == 0, "\(plan)")
+                #expect(try plan.summary()["unchanged"] == 5)
+                let state = try ws.state()
+                #expect(state.managedIDs == [2, 5, 8, 9, 10])
+                #expect(state.rooms["18f-hui-yi-shi"]?.meetingroomID == 9)
+                #expect(try await ws.roomsync("plan").stdout == "No changes.\n")
+            }
+        }
+    }
+
     @Test func importAdoptsAnExistingRoom() async throws {
         try await withWorkspace { ws in
             let id = try await ws.withClient { try await $0.addMeetingRoom(AddMeetingRoomRequest(name: "Old", capacity: 3)) }

@@ -81,7 +81,35 @@ import Testing
         #expect(markdown.utf16.count < MarkdownReport.limit)
         #expect(markdown.contains("| 3000 | 0 | 0 | 0 | 0 |"))
         let shown = markdown.components(separatedBy: "— add\n").count - 1
-        #expect(markdown.contains("_… \(3000 - shown) more not shown"))
+        #expect(markdown.contains("_… \(3000 - shown) more changes not shown"))
         #expect(markdown.contains("Room 0 \\| with"))
+    }
+
+    @Test func markdownWarningsCountAgainstTheLimitToo() throws {
+        // 3,000 changes and 40 warnings of 5,000 characters each (plus one longer than the whole limit): the
+        // report stays under the limit and says how many of each were left out.
+        let desired = (0..<3000).map { Fixture.desired(String(format: "room-%04d", $0), name: "Room \($0)") }
+        var plan = try Planner.plan(desired: desired, live: [], state: RoomSyncState())
+        plan.warnings = (0..<40).map { "warning \($0): " + String(repeating: "x", count: 5000) }
+            + ["huge: " + String(repeating: "y", count: 70_000)]
+        let markdown = PlanRenderer.render(plan, format: .markdown)
+        #expect(markdown.utf16.count <= MarkdownReport.limit, "\(markdown.utf16.count) characters")
+        #expect(markdown.contains("| 3000 | 0 | 0 | 0 | 0 |"))
+        let shownChanges = markdown.components(separatedBy: "— add\n").count - 1
+        let shownWarnings = markdown.components(separatedBy: "\n- warning ").count - 1
+        #expect(shownChanges > 0 && shownWarnings > 0)
+        #expect(markdown.contains("_… \(3000 - shownChanges) more changes not shown"))
+        #expect(markdown.contains("_… \(41 - shownWarnings) more warnings not shown"))
+        #expect(!markdown.contains("huge: "))
+    }
+
+    @Test func markdownKeepsEveryWarningWhenTheyFit() throws {
+        let desired = (0..<3000).map { Fixture.desired(String(format: "room-%04d", $0), name: "Room \($0)") }
+        var plan = try Planner.plan(desired: desired, live: [], state: RoomSyncState())
+        plan.warnings = ["first warning", "second warning"]
+        let markdown = PlanRenderer.render(plan, format: .markdown)
+        #expect(markdown.utf16.count <= MarkdownReport.limit)
+        #expect(markdown.hasSuffix("#### Warnings\n\n- first warning\n- second warning\n"))
+        #expect(!markdown.contains("more warnings not shown"))
     }
 }

@@ -48,6 +48,56 @@ import Testing
         }
     }
 
+    @Test func stateTargetIgnoresATrailingSlashOnTheEndpoint() throws {
+        var state = RoomSyncState()
+        try StateFile.bind(&state, to: StateTarget(endpoint: "https://qyapi.weixin.qq.com/", corpID: "x"), path: "s.json")
+        try StateFile.bind(&state, to: StateTarget(endpoint: "https://qyapi.weixin.qq.com", corpID: "x"), path: "s.json")
+        #expect(StateTarget(endpoint: "https://x//", corpID: nil) == StateTarget(endpoint: "https://x", corpID: nil))
+        #expect(
+            Set([StateTarget(endpoint: "https://x/", corpID: "c"), StateTarget(endpoint: "https://x", corpID: "c")]).count == 1)
+        #expect(StateTarget(endpoint: "https://x/a", corpID: nil) != StateTarget(endpoint: "https://x", corpID: nil))
+    }
+
+    @Test func aStatePathThatIsADirectoryIsOneClearError() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("state.json").path
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            #expect(throws: EngineError("cannot read state \(path): Is a directory")) { try StateFile.load(path) }
+            #expect(throws: EngineError("cannot write state \(path): Is a directory")) {
+                try StateFile.save(RoomSyncState(), to: path)
+            }
+        }
+    }
+
+    @Test func aStateInAFolderThatIsAFileIsOneClearError() async throws {
+        try await withTemporaryDirectory { directory in
+            let blocker = directory.appendingPathComponent("blocker")
+            try Data("x".utf8).write(to: blocker)
+            let path = blocker.appendingPathComponent("state.json").path
+            #expect(throws: EngineError("cannot read state \(path): Not a directory")) { try StateFile.load(path) }
+            #expect(throws: EngineError("cannot write state \(path): Not a directory")) {
+                try StateFile.save(RoomSyncState(), to: path)
+            }
+        }
+    }
+
+    @Test func aStateWriteThatFailsMidApplyNamesTheFileAndTheReason() async throws {
+        // The folder is replaced by a file after the state was read: the recorder's write fails with ENOTDIR and
+        // says so about the state file, as an apply's operation would report it.
+        try await withTemporaryDirectory { directory in
+            let folder = directory.appendingPathComponent("state")
+            let path = folder.appendingPathComponent("state.json").path
+            try StateFile.save(RoomSyncState(), to: path)
+            let recorder = StateRecorder(state: try StateFile.load(path), path: path)
+            try FileManager.default.removeItem(at: folder)
+            try Data("x".utf8).write(to: folder)
+            let pending = PendingAdd(key: "a", request: AddMeetingRoomRequest(name: "A", capacity: 1), protect: false)
+            await #expect(throws: EngineError("cannot write state \(path): Not a directory")) {
+                try await recorder.journal(pending)
+            }
+        }
+    }
+
     @Test func secondLockFailsNamingTheHolderAndReleaseFreesIt() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("state.json").path

@@ -33,6 +33,21 @@ import Testing
         }
     }
 
+    @Test func aFailedPersistLeavesNoTemporaryFileAndNoChange() async throws {
+        // The store saves through the same atomic write as the state: a write that cannot land (here the data
+        // file's name is taken by a folder) removes its temporary file and the call takes no effect.
+        try await withTemporaryDirectory { directory in
+            let file = directory.appendingPathComponent("sandbox.json")
+            let sandbox = try EmbeddedSandbox(dataFile: file.path)
+            #expect(try await sandbox.addMeetingRoom(room("A")) == 1)
+            try FileManager.default.removeItem(at: file)
+            try FileManager.default.createDirectory(at: file, withIntermediateDirectories: true)
+            await #expect(throws: (any Error).self) { try await sandbox.addMeetingRoom(room("B")) }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["sandbox.json"])
+            #expect(try await sandbox.listMeetingRooms(.init()).map(\.name) == ["A"])
+        }
+    }
+
     @Test func persistenceRoundTripKeepsEveryField() async throws {
         try await withTemporaryDirectory { directory in
             let file = directory.appendingPathComponent("sandbox.json").path

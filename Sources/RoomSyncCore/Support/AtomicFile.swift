@@ -6,40 +6,116 @@ import Darwin
 import Foundation
 
 /// Writes files so that a reader, or a process killed half-way, only ever sees the old or the new content:
-/// write a temporary sibling, flush it to disk, then rename it over the target.
+/// write a temporary sibling, flush it to disk, rename it over the target, then flush the folder so the rename
+/// itself survives a power cut. Failures are `FileSystemError`s naming the target and the system's reason.
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws {
+    public static func write(_ data: Data, to path: String) throws(FileSystemError) {
+        func failure(_ code: Int32) -> FileSystemError { FileSystemError(.write, path: path, code: code) }
         let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: temporary.path])
-        }
-        var failed = false
+        let directory = url.deletingLastPathComponent().path
+        if let code = createDirectories(directory) { throw failure(code) }
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw failure(errno) }
+        var code: Int32 = 0
         data.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
                 if written < 0 {
                     if errno == EINTR { continue }
-                    failed = true
+                    code = errno
                     return
                 }
                 offset += written
             }
         }
-        // Without fsync a crash right after rename can leave an empty file under the new name.
-        if fsync(descriptor) != 0 { failed = true }
-        close(descriptor)
-        guard !failed else {
-            unlink(temporary.path)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        // Without fsync a crash right after rename can leave an empty file under the new name. tmpfs and some
+        // file systems report a full disk only here.
+        if code == 0, fsync(descriptor) != 0 { code = errno }
+        if close(descriptor) != 0, code == 0 { code = errno }
+        if code == 0, rename(temporary, path) != 0 { code = errno }
+        guard code == 0 else {
+            unlink(temporary)
+            throw failure(code)
         }
-        guard rename(temporary.path, path) == 0 else {
-            unlink(temporary.path)
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        // The rename is an entry in the folder: flush the folder too, or a crash may bring the old file back.
+        // A folder that cannot be opened for this (some network file systems) already holds the new file.
+        let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        if folder >= 0 {
+            _ = fsync(folder)
+            close(folder)
         }
     }
+
+    /// The file's content, or `nil` when it does not exist.
+    public static func read(_ path: String) throws(FileSystemError) -> Data? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw FileSystemError(.read, path: path, code: errno)
+        }
+        defer { close(descriptor) }
+        var data = Data()
+        // A state of 100,000 rooms is tens of megabytes: size the buffer once and read in large steps.
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_size > 0 { data.reserveCapacity(Int(status.st_size)) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress!, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(.read, path: path, code: errno)
+            }
+            if count == 0 { return data }
+            data.append(contentsOf: buffer[0..<count])
+        }
+    }
+
+    /// `mkdir -p`; returns the errno of the step that failed.
+    private static func createDirectories(_ path: String) -> Int32? {
+        guard !path.isEmpty, path != "/" else { return nil }
+        var status = stat()
+        if stat(path, &status) == 0 {
+            return (status.st_mode & S_IFMT) == S_IFDIR ? nil : ENOTDIR
+        }
+        guard errno == ENOENT else { return errno }
+        if let code = createDirectories((path as NSString).deletingLastPathComponent) { return code }
+        if mkdir(path, 0o755) != 0, errno != EEXIST { return errno }
+        return nil
+    }
 }
+
+/// A file operation that failed, with the operating system's reason: `cannot write PATH: No space left on device`.
+public struct FileSystemError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Operation: String, Sendable, Hashable {
+        case read, write
+    }
+
+    public var operation: Operation
+    public var path: String
+    /// The `errno` the system call set.
+    public var code: Int32
+
+    public init(_ operation: Operation, path: String, code: Int32) {
+        self.operation = operation
+        self.path = path
+        self.code = code
+    }
+
+    /// The operating system's words for `code` (`strerror`).
+    public var reason: String { String(cString: strerror(code)) }
+
+    public var description: String { "cannot \(operation.rawValue) \(path): \(reason)" }
+
+    /// The message with what the file is: `cannot write state .roomsync/state.json: No space left on device`.
+    public func description(of what: String) -> String { "cannot \(operation.rawValue) \(what) \(path): \(reason)" }
+}
+
+#if canImport(Glibc)
+private let systemWrite = Glibc.write
+private let systemRead = Glibc.read
+#elseif canImport(Darwin)
+private let systemWrite = Darwin.write
+private let systemRead = Darwin.read
+#endif

@@ -1,76 +1,152 @@
+import Foundation
 import RoomSyncCore
 
 /// Turns live rooms into a manifest and a state that manages them, so that an organisation with rooms already
-/// in WeCom can start from what it has: the next plan is empty.
+/// in WeCom can start from what it has: the manifest validates and the next plan is empty, whatever `list` said.
+///
+/// Each value goes through the rules `validate` applies. A field a manifest cannot hold (an equipment id this
+/// version does not know, an empty city) is left out, which tells roomsync to leave it alone; a room whose name or
+/// capacity a manifest cannot hold is left out and stays unmanaged. Both are said, as a warning and as a comment
+/// in the manifest.
 public enum ManifestExporter {
     public struct Export: Sendable {
         public var manifest: String
         public var state: RoomSyncState
+        /// What could not be exported as WeCom has it, one line each.
+        public var warnings: [String]
     }
 
-    /// Rooms already in `state` keep their key; others get one made from their name and id.
-    public static func export(live: [MeetingRoom], state: RoomSyncState) -> Export {
-        var state = state
+    /// Rooms already in `state` keep their key; others get one made from their name, unique among all keys.
+    /// The state returned manages exactly the rooms the manifest declares.
+    public static func export(live: [MeetingRoom], state previous: RoomSyncState) -> Export {
+        var state = previous
+        state.rooms = [:]
+        state.pendingAdds = []
         var keyByID: [Int: String] = [:]
-        for (key, entry) in state.rooms { keyByID[entry.meetingroomID] = key }
-        var used = Set(state.rooms.keys)
+        for (key, entry) in previous.rooms { keyByID[entry.meetingroomID] = key }
+        var keys = KeyMaker(used: Set(previous.rooms.keys))
+        var warnings: [String] = []
         var yaml = "# Exported by roomsync from the live rooms. Edit, commit, then `roomsync plan`.\nversion: 1\nrooms:\n"
+        var written = 0
         for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) {
+            if let reason = unexportable(room) {
+                warnings.append(
+                    "meetingroom_id \(room.meetingroomID) (\(ManifestRules.shown(room.name))) left out of the manifest (\(reason)); it stays unmanaged, so `--prune` would delete it")
+                yaml += "  # meetingroom_id \(room.meetingroomID) left out: \(reason)\n"
+                continue
+            }
             let key: String
             if let existing = keyByID[room.meetingroomID] {
                 key = existing
             } else {
-                key = makeKey(for: room, avoiding: used)
-                used.insert(key)
+                key = keys.makeKey(for: room)
             }
-            state.rooms[key] = ManagedRoom(
-                meetingroomID: room.meetingroomID, protect: state.rooms[key]?.protect ?? false,
-                applied: appliedRecord(afterEditing: room, with: nil, previous: state.rooms[key]?.applied))
-            yaml += "  \(quoted(key)):\n"
-            yaml += "    name: \(quoted(room.name))\n"
-            yaml += "    capacity: \(room.capacity)\n"
-            if let location = room.location {
-                yaml += "    city: \(quoted(location.city))\n"
-                yaml += "    building: \(quoted(location.building))\n"
-                yaml += "    floor: \(quoted(location.floor))\n"
+            let entry = previous.rooms[key].flatMap { $0.meetingroomID == room.meetingroomID ? $0 : nil }
+            let applied = appliedRecord(afterEditing: room, with: nil, previous: entry?.applied)
+            state.rooms[key] = ManagedRoom(meetingroomID: room.meetingroomID, protect: entry?.protect ?? false, applied: applied)
+            written += 1
+            var lines: [String] = []
+            func leftOut(_ field: String, _ reason: String) {
+                lines.append("# \(field) left out: \(reason)")
+                warnings.append(
+                    "room '\(key)' (meetingroom_id \(room.meetingroomID)): \(field) left out of the manifest (\(reason)); roomsync leaves it alone")
+            }
+            lines.append("name: \(quoted(room.name))")
+            lines.append("capacity: \(room.capacity)")
+            switch location(of: room) {
+            case .none:
+                break
+            case .invalid(let reason):
+                leftOut(room.coordinate == nil ? "location" : "location (and coordinate)", reason)
+            case .valid(let location):
+                lines.append("city: \(quoted(location.city))")
+                lines.append("building: \(quoted(location.building))")
+                lines.append("floor: \(quoted(location.floor))")
+                if let coordinate = room.coordinate {
+                    if let reason = invalidCoordinate(coordinate) {
+                        leftOut("coordinate", reason)
+                    } else {
+                        lines.append("coordinate: {latitude: \(quoted(coordinate.latitude)), longitude: \(quoted(coordinate.longitude))}")
+                    }
+                }
             }
             if let equipment = room.equipment {
-                let names = equipment.sorted().map { Equipment(rawValue: $0)?.englishName ?? String($0) }
-                yaml += "    equipment: [\(names.joined(separator: ", "))]\n"
+                let unknown = Array(Set(equipment.filter { Equipment(rawValue: $0) == nil })).sorted()
+                if unknown.isEmpty {
+                    let names = Array(Set(equipment)).sorted().compactMap { Equipment(rawValue: $0)?.englishName }
+                    lines.append("equipment: [\(names.joined(separator: ", "))]")
+                } else {
+                    let ids = unknown.map(String.init).joined(separator: ", ")
+                    leftOut("equipment", "\(unknown.count == 1 ? "id" : "ids") \(ids) \(unknown.count == 1 ? "is" : "are") unknown to this roomsync")
+                }
             }
-            if let coordinate = room.coordinate, room.location != nil {
-                yaml += "    coordinate: {latitude: \(quoted(coordinate.latitude)), longitude: \(quoted(coordinate.longitude))}\n"
+            if let range = applied.range {
+                if let reason = invalidRange(range) {
+                    leftOut("range", reason)
+                } else {
+                    lines.append("range:")
+                    lines.append("  user_list: [\(range.userList.map(quoted).joined(separator: ", "))]")
+                    lines.append("  department_list: [\(range.departmentList.map(String.init).joined(separator: ", "))]")
+                }
             }
-            if let range = room.range ?? state.rooms[key]?.applied.range {
-                yaml += "    range:\n"
-                yaml += "      user_list: [\(range.userList.map(quoted).joined(separator: ", "))]\n"
-                yaml += "      department_list: [\(range.departmentList.map(String.init).joined(separator: ", "))]\n"
-            }
-            if state.rooms[key]?.protect == true { yaml += "    protect: true\n" }
+            if entry?.protect == true { lines.append("protect: true") }
+            yaml += "  \(quoted(key)):\n" + lines.map { "    \($0)\n" }.joined()
         }
-        if live.isEmpty { yaml += "  {}\n" }
-        state.pendingAdds = []
-        return Export(manifest: yaml, state: state)
+        if written == 0 { yaml += "  {}\n" }
+        return Export(manifest: yaml, state: state, warnings: warnings)
     }
 
-    /// `[a-z0-9][a-z0-9._-]{0,63}` from the ASCII letters and digits of the name, with the id when needed.
-    static func makeKey(for room: MeetingRoom, avoiding used: Set<String>) -> String {
-        var slug = ""
-        for scalar in room.name.lowercased().unicodeScalars {
-            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
-                slug.unicodeScalars.append(scalar)
-            } else if !slug.isEmpty, slug.last != "-" {
-                slug.append("-")
-            }
+    /// Why a manifest cannot declare this room at all: `name` and `capacity` are required.
+    static func unexportable(_ room: MeetingRoom) -> String? {
+        let length = room.name.unicodeScalars.count
+        if !(1...ManifestRules.maxNameLength).contains(length) {
+            return "its name has \(length) characters; a manifest takes 1 to \(ManifestRules.maxNameLength)"
         }
-        while slug.hasSuffix("-") { slug.removeLast() }
-        slug = String(slug.prefix(48))
-        let candidate = slug.isEmpty ? "room-\(room.meetingroomID)" : slug
-        return used.contains(candidate) ? "\(candidate)-\(room.meetingroomID)" : candidate
+        if !ManifestRules.capacityRange.contains(room.capacity) {
+            return "capacity \(room.capacity) is outside \(ManifestRules.capacityRange.lowerBound)-\(ManifestRules.capacityRange.upperBound)"
+        }
+        return nil
     }
 
-    /// A YAML double-quoted scalar; JSON's escapes are valid there, and quoting everything keeps `yes`, `1e3`
-    /// or `null` from being read as anything but strings.
+    enum LocationExport {
+        case none
+        case valid(RoomLocation)
+        case invalid(String)
+    }
+
+    /// City, building and floor go together and none may be empty; WeCom's `list` may still show one empty.
+    static func location(of room: MeetingRoom) -> LocationExport {
+        let parts = [("city", room.city), ("building", room.building), ("floor", room.floor)]
+        if parts.allSatisfy({ $0.1 == nil }) { return .none }
+        if let missing = parts.first(where: { $0.1 == nil }) { return .invalid("WeCom lists no \(missing.0)") }
+        if let empty = parts.first(where: { $0.1!.isEmpty }) { return .invalid("WeCom lists an empty \(empty.0)") }
+        return .valid(RoomLocation(city: room.city!, building: room.building!, floor: room.floor!))
+    }
+
+    static func invalidCoordinate(_ coordinate: Coordinate) -> String? {
+        for (label, text, limit) in [("latitude", coordinate.latitude, 90), ("longitude", coordinate.longitude, 180)]
+        where !ManifestRules.isCoordinate(text, limit: limit) {
+            return "\(label) '\(ManifestRules.shown(text))' is not a decimal between -\(limit) and \(limit)"
+        }
+        return nil
+    }
+
+    static func invalidRange(_ range: RoomRange) -> String? {
+        let limit = ManifestRules.maxRangeEntries
+        if range.userList.count > limit { return "user_list has \(range.userList.count) entries, more than \(limit)" }
+        if range.departmentList.count > limit {
+            return "department_list has \(range.departmentList.count) entries, more than \(limit)"
+        }
+        if range.userList.contains("") { return "user_list holds an empty user id" }
+        if let id = range.departmentList.first(where: { !ManifestRules.departmentRange.contains($0) }) {
+            return "department id \(id) is outside \(ManifestRules.departmentRange.lowerBound)-\(ManifestRules.departmentRange.upperBound)"
+        }
+        return nil
+    }
+
+    /// A YAML double-quoted scalar. JSON's escapes are valid there, and quoting everything keeps `yes`, `1e3`
+    /// or `null` from being read as anything but strings; what YAML does not allow in a stream (C0 and C1
+    /// controls, noncharacters) is escaped.
     static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
@@ -79,12 +155,95 @@ public enum ManifestExporter {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            case _ where isPrintableInYAML(scalar.value):
+                out.unicodeScalars.append(scalar)
+            case _ where scalar.value <= 0xFF:
                 out += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            default: out.unicodeScalars.append(scalar)
+            case _ where scalar.value <= 0xFFFF:
+                out += "\\u" + String(scalar.value, radix: 16).leftPadded(to: 4)
+            default:
+                out += "\\U" + String(scalar.value, radix: 16).leftPadded(to: 8)
             }
         }
         return out + "\""
+    }
+
+    /// What may stand for itself inside quotes: YAML 1.1's `c-printable` (which libyaml enforces on the whole
+    /// stream) less its line breaks (NEL, LS, PS, which a quoted scalar folds into spaces) and the byte-order
+    /// mark.
+    private static func isPrintableInYAML(_ value: UInt32) -> Bool {
+        switch value {
+        case 0x2028, 0x2029, 0xFEFF: false
+        case 0x20...0x7E, 0xA0...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: true
+        default: false
+        }
+    }
+}
+
+/// Makes keys matching `[a-z0-9][a-z0-9._-]{0,63}` that no other key has: from the name (Chinese in pinyin, where
+/// the platform can transliterate it), else `room-ID`; a taken key gets the id, then a counter, appended.
+struct KeyMaker {
+    private(set) var used: Set<String>
+    /// Each non-ASCII character's Latin letters, worked out once: the transliterator costs about a third of a
+    /// millisecond a call, and a corp's room names share a few thousand characters.
+    private var latin: [Unicode.Scalar: (text: String, syllable: Bool)] = [:]
+
+    init(used: Set<String>) {
+        self.used = used
+    }
+
+    mutating func makeKey(for room: MeetingRoom) -> String {
+        let slug = Self.trimmed(String(slug(room.name).prefix(48)))
+        let base = slug.isEmpty ? "room-\(room.meetingroomID)" : slug
+        var candidate = base
+        var attempt = 1
+        while used.contains(candidate) {
+            let suffix = attempt == 1 ? "-\(room.meetingroomID)" : "-\(room.meetingroomID)-\(attempt)"
+            candidate = Self.trimmed(String(base.prefix(64 - suffix.count))) + suffix
+            attempt += 1
+        }
+        assert(ManifestRules.isValidKey(candidate), "made an invalid key '\(candidate)'")
+        used.insert(candidate)
+        return candidate
+    }
+
+    /// The ASCII letters and digits of the name, lowercased, with runs of anything else, and the boundaries of
+    /// each Chinese syllable, as one `-`: `18F-会议室` gives `18f-hui-yi-shi`, `Café` gives `cafe`.
+    mutating func slug(_ name: String) -> String {
+        var slug = ""
+        func separate() {
+            if !slug.isEmpty, slug.last != "-" { slug.append("-") }
+        }
+        for scalar in name.unicodeScalars {
+            let (text, syllable) = scalar.isASCII ? (String(scalar), false) : latinLetters(scalar)
+            if syllable { separate() }
+            for letter in text.lowercased().unicodeScalars {
+                if ("a"..."z").contains(letter) || ("0"..."9").contains(letter) {
+                    slug.unicodeScalars.append(letter)
+                } else {
+                    separate()
+                }
+            }
+            if syllable { separate() }
+        }
+        return slug
+    }
+
+    /// A Chinese character's pinyin (a syllable of its own) or another letter without its accents.
+    private mutating func latinLetters(_ scalar: Unicode.Scalar) -> (text: String, syllable: Bool) {
+        if let known = latin[scalar] { return known }
+        let original = String(scalar)
+        let pinyin = original.applyingTransform(.mandarinToLatin, reverse: false) ?? original
+        let plain = pinyin.applyingTransform(.stripDiacritics, reverse: false) ?? pinyin
+        let result = (text: plain, syllable: pinyin != original)
+        latin[scalar] = result
+        return result
+    }
+
+    private static func trimmed(_ key: String) -> String {
+        var key = key
+        while key.hasSuffix("-") { key.removeLast() }
+        return key
     }
 }
 

@@ -1,5 +1,5 @@
 /// Markdown for pull-request comments and issues. GitHub refuses comments over 65,536 characters, so the report
-/// stays under `limit`: the summary always fits, details are cut with a note of how many were left out.
+/// stays under `limit`: the summary always fits; details and warnings are cut with a note of how many were left out.
 public enum MarkdownReport {
     public static let limit = 60_000
 
@@ -17,10 +17,6 @@ public enum MarkdownReport {
         head += "| add | change | delete | adopt | unchanged |\n| ---: | ---: | ---: | ---: | ---: |\n"
         head += "| \(plan.count(.add)) | \(plan.count(.change)) | \(plan.count(.delete)) | \(plan.count(.adopt)) | \(plan.unchanged) |\n\n"
         head += "**\(PlanRenderer.summaryLine(plan))**\n"
-        var warnings = ""
-        if !plan.warnings.isEmpty {
-            warnings = "\n#### Warnings\n\n" + plan.warnings.map { "- \(escape($0))\n" }.joined()
-        }
         let sections = plan.changes.map { change -> String in
             var section = "\n`\(PlanRenderer.symbol(change.action))` **\(escape(change.key))**"
             if let id = change.meetingroomID { section += " (meetingroom_id \(id))" }
@@ -33,7 +29,10 @@ public enum MarkdownReport {
             }
             return section
         }
-        return assemble(head: head, detailsTitle: "\n#### Changes\n", sections: sections, tail: warnings)
+        return assemble(head: head, parts: [
+            Part(title: "\n#### Changes\n", sections: sections, noun: "changes"),
+            Part(title: "\n#### Warnings\n\n", sections: plan.warnings.map { "- \(escape($0))\n" }, noun: "warnings"),
+        ])
     }
 
     static func drift(_ report: DriftReport) -> String {
@@ -51,27 +50,50 @@ public enum MarkdownReport {
             }
             return section
         }
-        return assemble(head: head, detailsTitle: "\n#### Details\n", sections: sections, tail: "")
+        return assemble(head: head, parts: [Part(title: "\n#### Details\n", sections: sections, noun: "items")])
     }
 
-    /// Head and tail always; as many detail sections as fit under `limit`, then a note of the rest.
-    static func assemble(head: String, detailsTitle: String, sections: [String], tail: String) -> String {
+    /// One titled run of detail sections (the changes, the warnings) and what to call them in the cut note.
+    struct Part {
+        var title: String
+        var sections: [String]
+        var noun: String
+    }
+
+    /// The head always, then each part's title and as many of its sections as fit, so that the whole stays under
+    /// `limit`, counted in UTF-16 units as GitHub counts characters. A part that is cut ends with a note of how
+    /// many of its sections were left out. Each part after the first is promised up to a quarter of the room, so
+    /// that thousands of changes cannot crowd out every warning, nor huge warnings the changes.
+    static func assemble(head: String, parts: [Part]) -> String {
+        let parts = parts.filter { !$0.sections.isEmpty }
+        let capacity = limit - 1
         var out = head
-        guard !sections.isEmpty else { return out + tail }
-        out += detailsTitle
-        // Room for the tail and the cut note, counted in UTF-16 units as GitHub counts characters.
-        let reserve = tail.utf16.count + 200
-        var used = out.utf16.count
-        for (index, section) in sections.enumerated() {
-            let size = section.utf16.count
-            if used + size + reserve > limit {
-                let left = sections.count - index
-                out += "\n_… \(left) more not shown: the report is cut to stay under \(limit) characters. Run the command locally for the full output._\n"
-                return out + tail
+        var used = head.utf16.count
+        // The least each part takes (its title and a cut note) and what it would take in full.
+        let least = parts.map { $0.title.utf16.count + cutNote(left: $0.sections.count, of: $0.noun).utf16.count }
+        let full = parts.map { part in part.sections.reduce(part.title.utf16.count) { $0 + $1.utf16.count } }
+        let share = max(0, capacity - used - least.reduce(0, +)) / 4
+        for (index, part) in parts.enumerated() {
+            let promised = parts.indices.dropFirst(index + 1).reduce(0) { $0 + least[$1] + min(full[$1], share) }
+            let note = least[index] - part.title.utf16.count
+            out += part.title
+            used += part.title.utf16.count
+            for (shown, section) in part.sections.enumerated() {
+                let size = section.utf16.count
+                if used + size + note + promised > capacity {
+                    let cut = cutNote(left: part.sections.count - shown, of: part.noun)
+                    out += cut
+                    used += cut.utf16.count
+                    break
+                }
+                out += section
+                used += size
             }
-            out += section
-            used += size
         }
-        return out + tail
+        return out
+    }
+
+    static func cutNote(left: Int, of noun: String) -> String {
+        "\n_… \(left) more \(noun) not shown: the report is cut to stay under \(limit) characters. Run the command locally for the full output._\n"
     }
 }

@@ -74,7 +74,8 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
     }
 }
 
-/// Where a state's rooms live.
+/// Where a state's rooms live. Endpoints are compared without trailing slashes: `https://x/` and `https://x` are
+/// one WeCom.
 public struct StateTarget: Sendable, Hashable, Codable, CustomStringConvertible {
     public var endpoint: String
     public var corpID: String?
@@ -91,6 +92,22 @@ public struct StateTarget: Sendable, Hashable, Codable, CustomStringConvertible 
 
     public var description: String {
         corpID.map { "\(endpoint) (corp \($0))" } ?? endpoint
+    }
+
+    /// The endpoint as compared: the text given, less any trailing slashes.
+    var comparedEndpoint: Substring {
+        var end = endpoint.endIndex
+        while end > endpoint.startIndex, endpoint[endpoint.index(before: end)] == "/" { end = endpoint.index(before: end) }
+        return endpoint[..<end]
+    }
+
+    public static func == (lhs: StateTarget, rhs: StateTarget) -> Bool {
+        lhs.comparedEndpoint == rhs.comparedEndpoint && lhs.corpID == rhs.corpID
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(comparedEndpoint)
+        hasher.combine(corpID)
     }
 }
 

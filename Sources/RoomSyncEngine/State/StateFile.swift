@@ -4,13 +4,13 @@ import RoomSyncCore
 /// Reads and writes the state file. Every write is atomic, so a killed process leaves the previous valid state.
 public enum StateFile {
     public static func load(_ path: String) throws -> RoomSyncState {
-        guard FileManager.default.fileExists(atPath: path) else { return RoomSyncState() }
-        let data: Data
+        let read: Data?
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            read = try AtomicFile.read(path)
         } catch {
-            throw EngineError("cannot read state file \(path): \(error.localizedDescription)")
+            throw EngineError(error.description(of: "state"))
         }
+        guard let data = read else { return RoomSyncState() }
         let state: RoomSyncState
         do {
             // The fast reader accepts only what JSONDecoder accepts; anything else goes to JSONDecoder, which
@@ -29,12 +29,21 @@ public enum StateFile {
     }
 
     public static func save(_ state: RoomSyncState, to path: String) throws {
-        try AtomicFile.write(encode(state), to: path)
+        try write(encode(state), to: path)
     }
 
     /// `save`, re-encoding only the rooms that changed since the last save through `encoder`.
     static func save(_ state: RoomSyncState, to path: String, encoder: StateFileEncoder) throws {
-        try AtomicFile.write(encoder.encode(state), to: path)
+        try write(encoder.encode(state), to: path)
+    }
+
+    /// A failed write leaves the previous file whole and says which file and why, in one line.
+    private static func write(_ data: Data, to path: String) throws {
+        do {
+            try AtomicFile.write(data, to: path)
+        } catch {
+            throw EngineError(error.description(of: "state"))
+        }
     }
 
     static func encode(_ state: RoomSyncState) throws -> Data {

@@ -13,6 +13,8 @@ final class ConsoleApplyReporter: ApplyReporter {
         var started = ContinuousClock.now
         /// Until when the client said it is waiting for a rate-limit window.
         var waitingUntil: ContinuousClock.Instant?
+        /// Failure messages already printed: one cause shared by every operation in flight is said once.
+        var failureMessages: Set<String> = []
     }
 
     /// The reporter of the apply in progress, so the client's events can reach its live line.
@@ -45,7 +47,8 @@ final class ConsoleApplyReporter: ApplyReporter {
                 return "\(PlanRenderer.pastTense(change.action)) \(change.key)\(shown) in \(milliseconds) ms \(counter)\n"
             case .failed(let message):
                 let shown = change.meetingroomID.map { " (meetingroom_id \($0))" } ?? ""
-                return palette.red("failed to \(change.action.rawValue) \(change.key)\(shown) after \(milliseconds) ms: \(message)")
+                let said = progress.failureMessages.insert(message).inserted ? message : "the same error as above"
+                return palette.red("failed to \(change.action.rawValue) \(change.key)\(shown) after \(milliseconds) ms: \(said)")
                     + " \(counter)\n"
             }
         }

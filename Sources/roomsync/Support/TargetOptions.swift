@@ -89,16 +89,22 @@ struct TargetOptions: ParsableArguments {
 
     private func readSecret(_ environment: [String: String]) throws -> String? {
         if let corpSecretFile {
+            let data: Data?
             do {
-                let secret = try String(contentsOfFile: corpSecretFile, encoding: .utf8)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !secret.isEmpty else { throw EngineError("the corp secret file \(corpSecretFile) is empty") }
-                return secret
-            } catch let error as EngineError {
-                throw error
+                data = try AtomicFile.read(corpSecretFile)
             } catch {
-                throw EngineError("cannot read the corp secret file \(corpSecretFile)")
+                throw EngineError(error.description(of: "the corp secret file"))
             }
+            guard let data else {
+                throw EngineError(FileSystemError(.read, path: corpSecretFile, code: ENOENT).description(of: "the corp secret file"))
+            }
+            // Never echoed: a file that is not text is only said to be unreadable.
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw EngineError("cannot read the corp secret file \(corpSecretFile): it is not UTF-8 text")
+            }
+            let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !secret.isEmpty else { throw EngineError("the corp secret file \(corpSecretFile) is empty") }
+            return secret
         }
         return environment["WECOM_CORP_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
     }

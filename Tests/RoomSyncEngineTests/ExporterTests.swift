@@ -1,0 +1,137 @@
+import RoomSyncCore
+import RoomSyncTestSupport
+import Testing
+
+@testable import RoomSyncEngine
+
+/// `export` then `plan` round-trips (SPEC section 3): whatever `list` returns, the manifest validates, every key is
+/// unique, and a plan of it against the same live rooms and the exported state has no changes.
+@Suite struct ExporterTests {
+    /// Exports `live`, reads the manifest back as `validate` does, and plans it against the exported state.
+    func roundTrip(
+        _ live: [MeetingRoom], state: RoomSyncState = RoomSyncState(), sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws -> (export: ManifestExporter.Export, read: ManifestReadResult, plan: Plan) {
+        let export = ManifestExporter.export(live: live, state: state)
+        let read = ManifestReader.read(bytes: Array(export.manifest.utf8), name: "rooms.yaml")
+        #expect(!read.hasErrors, "\(read.diagnostics)\n\(export.manifest)", sourceLocation: sourceLocation)
+        let plan = try Planner.plan(desired: read.rooms, live: live, state: export.state)
+        #expect(!plan.hasChanges, "\(plan.changes)\n\(export.manifest)", sourceLocation: sourceLocation)
+        #expect(!plan.hasStateUpdates, "\(plan)", sourceLocation: sourceLocation)
+        return (export, read, plan)
+    }
+
+    @Test func generatedKeysNeverCollide() throws {
+        // "A-8" takes `a-8`; the second "A" used to be given `a-8` too, which made the manifest invalid and left
+        // one of the rooms silently unmanaged.
+        let live = [
+            Fixture.live(2, name: "A-8"), Fixture.live(5, name: "A"), Fixture.live(8, name: "A"),
+            Fixture.live(9, name: "a 8"), Fixture.live(12, name: "A-8-12"),
+        ]
+        let (export, read, _) = try roundTrip(live)
+        #expect(Set(export.state.rooms.keys).count == live.count)
+        #expect(Set(read.rooms.map(\.key)).count == live.count)
+        #expect(export.state.managedIDs == Set(live.map(\.meetingroomID)))
+    }
+
+    @Test func generatedKeysAvoidKeysTheStateAlreadyHas() throws {
+        let kept = Fixture.live(3, name: "Lobby")
+        var state = Fixture.state([("lobby-7", kept)])
+        state.target = nil
+        let live = [kept, Fixture.live(7, name: "Lobby"), Fixture.live(9, name: "Lobby")]
+        let (export, _, _) = try roundTrip(live, state: state)
+        #expect(export.state.rooms["lobby-7"]?.meetingroomID == 3)
+        #expect(Set(export.state.rooms.keys).count == 3)
+    }
+
+    @Test func longNamesAndHugeIDsStillMakeValidKeys() throws {
+        // Thirty Chinese characters make a slug longer than a key may be; the id added to tell twins apart must
+        // still fit in 64 characters.
+        let name = String(repeating: "会议室", count: 10)
+        let live = [Fixture.live(1, name: name), Fixture.live(Int.max, name: name), Fixture.live(Int.max - 1, name: name)]
+        let (export, _, _) = try roundTrip(live)
+        #expect(export.state.rooms.count == 3)
+    }
+
+    @Test func unknownEquipmentLeavesEquipmentUnmanagedWithAWarning() throws {
+        let live = [Fixture.live(4, name: "Studio", equipment: [1, 9, 3])]
+        let (export, read, _) = try roundTrip(live)
+        #expect(read.rooms.first?.equipment == nil)
+        #expect(export.warnings == [
+            "room 'studio' (meetingroom_id 4): equipment left out of the manifest (id 9 is unknown to this roomsync); "
+                + "roomsync leaves it alone"
+        ])
+        #expect(export.manifest.contains("    # equipment left out: id 9 is unknown to this roomsync\n"))
+        // The state still records what WeCom has, so drift sees a console change to it.
+        #expect(export.state.rooms["studio"]?.applied.equipment == [1, 9, 3])
+    }
+
+    @Test(arguments: [("", "腾讯大厦", "18F"), ("深圳", "", "18F"), ("深圳", "腾讯大厦", ""), ("", "", "")])
+    func emptyLocationPartsLeaveTheLocationOut(city: String, building: String, floor: String) throws {
+        let live = [
+            MeetingRoom(
+                meetingroomID: 6, name: "Corner", capacity: 4, city: city, building: building, floor: floor, equipment: [],
+                coordinate: Fixture.towerCoordinate, needApproval: 0)
+        ]
+        let (export, read, _) = try roundTrip(live)
+        #expect(read.rooms.first?.location == nil)
+        #expect(read.rooms.first?.coordinate == nil)
+        #expect(export.warnings.count == 1)
+        #expect(export.warnings.first?.hasPrefix("room 'corner' (meetingroom_id 6): ") == true)
+    }
+
+    @Test func fieldsAManifestCannotHoldAreLeftOutNeverInvalid() throws {
+        // Values WeCom might list that a manifest refuses: each is left out (or the room left unmanaged), with a
+        // warning, and the result still validates and plans empty.
+        var badRange = Fixture.live(10, name: "Range")
+        badRange.range = RoomRange(userList: ["", "lisi"], departmentList: [0])
+        var badCoordinate = Fixture.live(11, name: "Coord")
+        badCoordinate.coordinate = Coordinate(latitude: "north", longitude: "200")
+        let live = [
+            badRange, badCoordinate,
+            Fixture.live(12, name: "Zero", capacity: 0),
+            Fixture.live(13, name: String(repeating: "长", count: 31)),
+            Fixture.live(14, name: ""),
+            Fixture.live(15, name: "Fine"),
+        ]
+        let (export, read, _) = try roundTrip(live)
+        #expect(Set(read.rooms.map(\.key)) == ["range", "coord", "fine"])
+        #expect(read.rooms.first { $0.key == "range" }?.range == nil)
+        #expect(read.rooms.first { $0.key == "coord" }?.coordinate == nil)
+        // Rooms whose name or capacity no manifest can hold stay unmanaged, and are said to.
+        #expect(export.state.managedIDs == [10, 11, 15])
+        #expect(export.warnings.count == 5, "\(export.warnings)")
+        #expect(export.warnings.contains {
+            $0 == "meetingroom_id 12 (Zero) left out of the manifest (capacity 0 is outside 1-100000); "
+                + "it stays unmanaged, so `--prune` would delete it"
+        })
+        #expect(export.manifest.contains("  # meetingroom_id 12 left out: capacity 0 is outside 1-100000\n"))
+    }
+
+    @Test func namesWithAnyCharacterRoundTrip() throws {
+        // libyaml refuses C1 controls and noncharacters even inside quotes, and folds line breaks (NEL, LS, PS)
+        // into spaces: they must be escaped.
+        let names = ["tab\there", "quote \" and \\", "c1 \u{85}\u{9F}", "nonchar \u{FFFE}\u{FFFF}", "ls \u{2028}ps\u{2029}", "bom \u{FEFF}", "del \u{7F}", "yes", "null", "1e3", "  ", "#x: y"]
+        let live = names.enumerated().map { Fixture.live($0.offset + 1, name: $0.element) }
+        let (_, read, _) = try roundTrip(live)
+        #expect(read.rooms.map(\.name).sorted() == names.sorted())
+    }
+
+    @Test(arguments: [
+        ("18F-会议室", "18f-hui-yi-shi"),
+        ("大会议室", "da-hui-yi-shi"),
+        ("Café Crème", "cafe-creme"),
+        ("🎉🎉", "room-21"),
+    ])
+    func keysAreReadable(name: String, key: String) throws {
+        let (export, _, _) = try roundTrip([Fixture.live(21, name: name)])
+        #expect(Array(export.state.rooms.keys) == [key])
+    }
+
+    @Test func staleStateEntriesAreDropped() throws {
+        // A key whose room is gone is not in the manifest: keeping it would leave the next plan something to
+        // settle. Export writes the state of the live rooms.
+        let state = Fixture.state([("gone", Fixture.live(40, name: "Gone")), ("here", Fixture.live(41, name: "Here"))])
+        let (export, _, _) = try roundTrip([Fixture.live(41, name: "Here")], state: state)
+        #expect(Array(export.state.rooms.keys) == ["here"])
+    }
+}
