@@ -31,8 +31,13 @@ import Testing
             #expect(changes.first?["action"] as? String == "move")
             #expect(changes.first?["from"] as? String == "old")
 
+            let markdown = try await ws.roomsync("plan", "--format", "markdown")
+            #expect(markdown.stdout.contains("| add | change | delete | adopt | move | unchanged |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n| 0 | 1 | 0 | 0 | 2 | 1 |"), "\(markdown)")
+            #expect(markdown.stdout.contains("`>` **mid** (meetingroom_id \(id)) — move from **old**"), "\(markdown)")
+
             let apply = try await ws.roomsync("apply", "--auto-approve")
             #expect(apply.status == 0, "\(apply)")
+            #expect(apply.stdout.contains("Apply complete: 0 added, 1 changed, 0 deleted, 0 adopted, 2 moved."), "\(apply)")
             #expect(try ws.state().rooms["new"]?.meetingroomID == id)
             #expect(try ws.state().rooms["old"] == nil)
             #expect(await ws.sandbox.store.callCount("add") == adds, "a move made an add")

@@ -14,13 +14,21 @@ public enum MarkdownReport {
 
     static func plan(_ plan: Plan) -> String {
         var head = "### roomsync plan\n\n"
-        head += "| add | change | delete | adopt | unchanged |\n| ---: | ---: | ---: | ---: | ---: |\n"
-        head += "| \(plan.count(.add)) | \(plan.count(.change)) | \(plan.count(.delete)) | \(plan.count(.adopt)) | \(plan.unchanged) |\n\n"
+        // Moves and imports get a column only when the plan has some, as in the summary line.
+        var columns: [(String, Int)] = [.add, .change, .delete, .adopt].map { ($0.rawValue, plan.count($0)) }
+        for action in [PlannedChange.Action.move, .import] where plan.count(action) > 0 {
+            columns.append((action.rawValue, plan.count(action)))
+        }
+        columns.append(("unchanged", plan.unchanged))
+        head += "| " + columns.map(\.0).joined(separator: " | ") + " |\n|" + String(repeating: " ---: |", count: columns.count) + "\n"
+        head += "| " + columns.map { String($0.1) }.joined(separator: " | ") + " |\n\n"
         head += "**\(PlanRenderer.summaryLine(plan))**\n"
         let sections = plan.changes.map { change -> String in
             var section = "\n`\(PlanRenderer.symbol(change.action))` **\(escape(change.key))**"
             if let id = change.meetingroomID { section += " (meetingroom_id \(id))" }
-            section += " — \(change.action.rawValue)\n"
+            section += " — \(change.action.rawValue)"
+            if let from = change.from { section += " from **\(escape(from))**" }
+            section += "\n"
             if !change.fields.isEmpty {
                 section += "\n| field | before | after |\n| --- | --- | --- |\n"
                 for field in change.fields {
