@@ -1,16 +1,3 @@
-/// A 1-based position in a YAML text, as libyaml's marks are 0-based.
-public struct YAMLMark: Sendable, Hashable, CustomStringConvertible {
-    public var line: Int
-    public var column: Int
-
-    public init(line: Int, column: Int) {
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String { "\(line):\(column)" }
-}
-
 /// One scalar as written: its text, its explicit tag (if any) and how it was quoted. Typing (`10` is an
 /// integer, `"10"` a string) is decided later by `kind`, so messages can say what the user actually wrote.
 public struct YAMLScalar: Sendable, Hashable {

@@ -32,32 +32,3 @@ public enum PendingAddResolver {
         return notes
     }
 }
-
-/// The record kept in state after an add: what was sent, with the coordinates WeCom kept for the building. For a
-/// room found by listing, the range is what WeCom shows when it shows one; the request's only when it hides it.
-func appliedRecord(afterAdding request: AddMeetingRoomRequest, id: Int, live: MeetingRoom?) -> MeetingRoom {
-    MeetingRoom(
-        meetingroomID: id, name: request.name, capacity: request.capacity, city: request.city,
-        building: request.building, floor: request.floor,
-        equipment: request.equipment.map { Array(Set($0)).sorted() } ?? live?.equipment,
-        coordinate: live?.coordinate ?? request.coordinate, needApproval: live?.needApproval,
-        range: live?.range ?? request.range)
-}
-
-/// The record kept in state after an edit: the room as it was seen, with the edit laid over it.
-func appliedRecord(afterEditing seen: MeetingRoom, with request: EditMeetingRoomRequest?, previous: MeetingRoom?) -> MeetingRoom {
-    var room = seen
-    if room.range == nil { room.range = previous?.range }
-    guard let request else { return room }
-    if let name = request.name { room.name = name }
-    if let capacity = request.capacity { room.capacity = capacity }
-    if let city = request.city, let building = request.building, let floor = request.floor {
-        room.city = city
-        room.building = building
-        room.floor = floor
-    }
-    if let equipment = request.equipment { room.equipment = Array(Set(equipment)).sorted() }
-    if let coordinate = request.coordinate { room.coordinate = coordinate }
-    if let range = request.range { room.range = range }
-    return room
-}

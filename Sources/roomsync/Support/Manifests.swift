@@ -2,19 +2,6 @@ import ArgumentParser
 import RoomSyncCore
 import RoomSyncEngine
 
-struct OutputOptions: ParsableArguments {
-    @Option(help: "Output format: text, json or markdown.")
-    var format: OutputFormat = .text
-
-    @Flag(help: "Never colour the output (also NO_COLOR).")
-    var noColor = false
-
-    @Flag(help: "Say more about what happens.")
-    var verbose = false
-}
-
-extension OutputFormat: ExpressibleByArgument {}
-
 /// Reads the manifests or ends the command, printing every diagnostic as `FILE:LINE:COLUMN: error: MESSAGE`.
 func readManifests(_ paths: [String]) throws -> ManifestReadResult {
     try reportManifests(ManifestReader.read(paths: paths))

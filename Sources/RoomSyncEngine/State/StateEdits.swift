@@ -2,15 +2,9 @@ import RoomSyncCore
 
 /// The edits `roomsync import` and `roomsync state …` make to a state.
 public enum StateEdits {
-    /// Checks a manifest key's syntax: `[a-z0-9][a-z0-9._-]{0,63}`.
+    /// Checks a manifest key's syntax, by the manifest reader's own rule: `[a-z0-9][a-z0-9._-]{0,63}`.
     public static func isValidKey(_ key: String) -> Bool {
-        let bytes = Array(key.utf8)
-        guard (1...64).contains(bytes.count) else { return false }
-        func allowed(_ byte: UInt8, first: Bool) -> Bool {
-            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-                || (!first && (byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")))
-        }
-        return bytes.enumerated().allSatisfy { allowed($0.element, first: $0.offset == 0) }
+        ManifestRules.isValidKey(key)
     }
 
     /// Adopts the live room `meetingroomID` under `key`.

@@ -1,0 +1,109 @@
+import CLibYAML
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension YAMLParser {
+    /// The tree under construction; separate from the class so the hot loop works on a local value.
+    struct Builder {
+        typealias Record = YAMLTree.Record
+
+        let limits: YAMLLimits
+        var records: [Record] = []
+        var text: [UInt8] = []
+        var children: [Int32] = []
+        var tags: [Int32: String] = [:]
+        /// The children of every open collection, innermost last; a collection's are moved to `children` when it
+        /// ends, so each collection's children end up contiguous.
+        var pending: [Int32] = []
+        var stack: [Frame] = []
+        var root: Int32?
+        var anchors: [String: (index: Int32, size: Int, height: Int)] = [:]
+        var expanded = 0
+        var documents = 0
+        var errors: [YAMLError] = []
+
+        init(limits: YAMLLimits, inputBytes: Int) {
+            self.limits = limits
+            // Scalars' text is never longer than the input, and a node takes at least a few bytes of it.
+            text.reserveCapacity(inputBytes)
+            records.reserveCapacity(inputBytes / 8 + 16)
+            children.reserveCapacity(inputBytes / 8 + 16)
+        }
+
+        func finish() -> YAMLTree {
+            YAMLTree(records: records, text: text, children: children, tags: tags)
+        }
+
+        mutating func scalar(_ bytes: UnsafeBufferPointer<UInt8>, tag: String?, style: YAMLScalar.Style, mark: yaml_mark_t) -> Int32 {
+            let index = Int32(records.count)
+            let start = Int32(text.count)
+            text.append(contentsOf: bytes)
+            records.append(Record(
+                kind: .scalar, style: style, tagged: tag != nil, line: Int32(mark.line + 1), column: Int32(mark.column + 1),
+                start: start, count: Int32(bytes.count)))
+            if let tag { tags[index] = tag }
+            return index
+        }
+
+        mutating func push(isMapping: Bool, mark: YAMLMark, anchor: String?) throws {
+            // Consumers may walk the tree recursively, so depth is bounded at the source.
+            guard stack.count < limits.maxDepth else {
+                throw Fatal(error: YAMLError(at: mark, "nesting is deeper than \(limits.maxDepth) levels"))
+            }
+            stack.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor, firstPending: pending.count))
+        }
+
+        mutating func append(_ index: Int32, size: Int, height: Int) {
+            if stack.isEmpty {
+                root = index
+            } else {
+                pending.append(index)
+                stack[stack.count - 1].size += size
+                stack[stack.count - 1].height = max(stack[stack.count - 1].height, height + 1)
+            }
+        }
+
+        mutating func pop() {
+            let frame = stack.removeLast()
+            let start = Int32(children.count)
+            if frame.isMapping {
+                resolveMapping(from: frame.firstPending)
+            } else {
+                children.append(contentsOf: pending[frame.firstPending...])
+            }
+            pending.removeLast(pending.count - frame.firstPending)
+            let index = Int32(records.count)
+            records.append(Record(
+                kind: frame.isMapping ? .mapping : .sequence, style: .plain, tagged: false,
+                line: Int32(frame.mark.line), column: Int32(frame.mark.column),
+                start: start, count: Int32(children.count) - start))
+            if let anchor = frame.anchor { anchors[anchor] = (index, frame.size, frame.height) }
+            append(index, size: frame.size, height: frame.height)
+        }
+
+        mutating func alias(_ name: String, at mark: YAMLMark) throws {
+            guard let (index, size, height) = anchors[name] else {
+                throw Fatal(error: YAMLError(at: mark, "alias '*\(DiagnosticText.shown(name))' refers to no anchor defined before it"))
+            }
+            // The alias shares the anchored node, so memory stays flat; what grows is the work of whoever walks
+            // the tree.
+            expanded += size
+            guard expanded <= limits.maxAliasExpansion else {
+                throw Fatal(error: YAMLError(
+                    at: mark, "aliases expand to more than \(limits.maxAliasExpansion) nodes (an alias bomb?)"))
+            }
+            // An alias puts its whole subtree where it stands, so `&a [[…]]` aliased inside `&b [[… *a]]`, and so
+            // on, would nest far deeper than `push` allows (tens of thousands of levels within the expansion
+            // bound) and overflow the stack of whoever walks the tree recursively.
+            guard stack.count + height <= limits.maxDepth else {
+                throw Fatal(error: YAMLError(
+                    at: mark, "nesting is deeper than \(limits.maxDepth) levels (counting what aliases bring in)"))
+            }
+            append(index, size: size, height: height)
+        }
+
+    }
+}
