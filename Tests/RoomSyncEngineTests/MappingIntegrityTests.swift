@@ -242,3 +242,16 @@ final class LosingAPI: MeetingRoomAPI {
         }
     }
 }
+
+/// SPEC 4 item 9 of issue 11: a key whose room is gone and that no manifest declares is reported, not dropped
+/// silently.
+@Suite struct ForgottenKeyTests {
+    @Test func planSaysWhichKeysItWillForget() throws {
+        let gone = Fixture.live(3, name: "Gone")
+        let plan = try Planner.plan(desired: [], live: [], state: Fixture.state([("gone", gone)]))
+        #expect(plan.forgottenKeys == ["gone"])
+        let text = PlanRenderer.render(plan, format: .text)
+        #expect(text.contains("note: 'gone' will be forgotten: its room no longer exists and no manifest declares it\n"), "\(text)")
+        #expect(PlanRenderer.render(plan, format: .json).contains(#""forgotten" : ["#))
+    }
+}
