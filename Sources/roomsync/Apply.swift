@@ -61,15 +61,17 @@ extension RoomSyncCommand {
                 let palette = Console.palette(noColor: noColor)
                 try await stateOptions.withLockedStore(command: "apply") { store in
                   try await target.withAPI(verbose: verbose) { api, stateTarget in
-                    let context = try await PlanningContext.make(
+                    let planned = try await SyncPipeline.plan(
                         desired: { desired }, store: store, api: api, target: stateTarget,
                         options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
-                    let plan = try planFile.map { try savedPlan($0, target: stateTarget, context: context) } ?? context.plan
+                    let snapshot = planned.snapshot
+                    for note in snapshot.notes { Console.err("note: \(note)") }
+                    let plan = try planFile.map { try savedPlan($0, target: stateTarget, snapshot: snapshot) } ?? planned.plan
                     Console.out(PlanRenderer.render(plan, format: .text, palette: palette))
-                    let recorder = StateRecorder(state: context.state, store: store, writer: .current(command: "apply"))
+                    let recorder = StateRecorder(state: snapshot.state, store: store, writer: .current(command: "apply"))
                     // Journaled adds settled by listing, and a new state's target, are stored before anything else.
-                    if context.stateSettled || context.stored.target == nil {
-                        try await recorder.saveSettled(from: context.stored, action: "settle")
+                    if snapshot.needsSaving {
+                        try await recorder.saveSettled(from: snapshot.stored, action: "settle")
                     }
                     guard plan.hasChanges else {
                         try await recorder.applyStateUpdates(of: plan)
@@ -91,12 +93,12 @@ extension RoomSyncCommand {
             }
         }
 
-        private func savedPlan(_ path: String, target: StateTarget, context: PlanningContext) throws -> RoomSyncEngine.Plan {
+        private func savedPlan(_ path: String, target: StateTarget, snapshot: SyncPipeline.Snapshot) throws -> RoomSyncEngine.Plan {
             let saved = try SavedPlan.read(from: path)
             guard saved.target == target else {
                 throw EngineError("the plan \(path) was made for \(saved.target), not \(target)")
             }
-            let reasons = saved.staleReasons(live: context.live, state: context.state)
+            let reasons = saved.staleReasons(live: snapshot.live, state: snapshot.state)
             guard reasons.isEmpty else {
                 throw EngineError(
                     "the plan \(path) is stale: " + reasons.joined(separator: "; ") + ". Run `roomsync plan --out \(path)` again.")

@@ -40,24 +40,25 @@ extension RoomSyncCommand {
             try await reportingErrors {
                 let manifests = BackgroundManifests(paths: paths)
                 let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete)
-                let context = try await manifests.precedingErrors {
+                let planned = try await manifests.precedingErrors {
                     try await stateOptions.withStore { store in
                         try await target.withAPI(verbose: output.verbose) { api, stateTarget in
-                            let context = try await PlanningContext.make(
+                            let planned = try await SyncPipeline.plan(
                                 desired: { try await manifests.result() }, store: store, api: api,
                                 target: stateTarget, options: options)
+                            for note in planned.snapshot.notes { Console.err("note: \(note)") }
                             if let out {
-                                try SavedPlan(target: stateTarget, plan: context.plan, state: context.state).write(to: out)
+                                try SavedPlan(target: stateTarget, plan: planned.plan, state: planned.snapshot.state).write(to: out)
                             }
-                            return context
+                            return planned
                         }
                     }
                 }
-                Console.out(PlanRenderer.render(context.plan, format: output.format, palette: Console.palette(noColor: output.noColor)))
+                Console.out(PlanRenderer.render(planned.plan, format: output.format, palette: Console.palette(noColor: output.noColor)))
                 if let out, output.format == .text {
                     Console.err("Saved the plan to \(out); apply it exactly with `roomsync apply --plan \(out)`.")
                 }
-                if detailedExitcode, context.plan.hasChanges { throw ExitCode(2) }
+                if detailedExitcode, planned.plan.hasChanges { throw ExitCode(2) }
             }
         }
     }

@@ -1,0 +1,71 @@
+import RoomSyncCore
+
+/// What plan, apply, drift and export do before they differ: read the state, bind it to the target, list the
+/// live rooms, settle the adds an interrupted run journaled, and (plan, apply) diff. The commands only parse
+/// arguments, prompt and render what this returns; nothing here prints.
+public enum SyncPipeline {
+    /// The state and the live rooms, read and settled.
+    public struct Snapshot: Sendable {
+        /// The state as the store holds it, before anything below.
+        public var stored: RoomSyncState
+        /// Bound to the target, journaled adds settled.
+        public var state: RoomSyncState
+        public var live: [MeetingRoom]
+        /// A line per journaled add settled, for the user.
+        public var notes: [String]
+
+        /// Whether `state` differs from `stored` (a new binding, settled adds): a command that writes stores
+        /// that first.
+        public var needsSaving: Bool { !notes.isEmpty || stored.target == nil }
+    }
+
+    /// A snapshot and the plan made from it.
+    public struct Planned: Sendable {
+        public var snapshot: Snapshot
+        public var plan: Plan
+    }
+
+    /// Reads the state and lists the live rooms at once, binds, settles.
+    public static func snapshot(store: any StateStore, api: any MeetingRoomAPI, target: StateTarget) async throws -> Snapshot {
+        try await snapshot(store: store, api: api, target: target, while: {})
+    }
+
+    /// Plans `desired` against the snapshot. `desired` is asked for while the live rooms are being listed and the
+    /// state read, so manifests can still be parsing; its errors come before any of the state's or the list's.
+    /// With no desired rooms (`apply --plan`) there is nothing to diff: the plan is empty.
+    public static func plan(
+        desired: () async throws -> ManifestReadResult?, store: any StateStore, api: any MeetingRoomAPI,
+        target: StateTarget, options: PlanOptions
+    ) async throws -> Planned {
+        var read: ManifestReadResult?
+        let snapshot = try await snapshot(store: store, api: api, target: target) { read = try await desired() }
+        let plan = try read.map {
+            try Planner.plan(desired: $0.rooms, live: snapshot.live, state: snapshot.state, options: options, operations: $0.operations)
+        } ?? Plan(changes: [], warnings: [], unchanged: 0)
+        return Planned(snapshot: snapshot, plan: plan)
+    }
+
+    /// Drift of the snapshot; with manifests, of the rooms they declare only (SPEC 4).
+    public static func drift(
+        declared: Set<String>?, store: any StateStore, api: any MeetingRoomAPI, target: StateTarget
+    ) async throws -> (snapshot: Snapshot, report: DriftReport) {
+        let snapshot = try await snapshot(store: store, api: api, target: target)
+        return (snapshot, DriftDetector.detect(state: snapshot.state, live: snapshot.live, declared: declared))
+    }
+
+    /// `during` runs while the list and the state read are under way; its errors come first.
+    private static func snapshot(
+        store: any StateStore, api: any MeetingRoomAPI, target: StateTarget, while during: () async throws -> Void
+    ) async throws -> Snapshot {
+        async let listed = api.listMeetingRooms(ListMeetingRoomsRequest())
+        // Reading the state (tens of megabytes at 100,000 rooms) overlaps the manifests too.
+        async let loaded = store.load()
+        try await during()
+        let stored = try await loaded
+        var state = stored
+        try StateFile.bind(&state, to: target, path: store.displayName)
+        let live = try await listed
+        let notes = PendingAddResolver.resolve(&state, live: live)
+        return Snapshot(stored: stored, state: state, live: live, notes: notes)
+    }
+}
