@@ -68,11 +68,19 @@ public actor StateRecorder {
     public func record(key: String, meetingroomID: Int, protect: Bool, applied: MeetingRoom) async throws {
         state.rooms[key] = ManagedRoom(meetingroomID: meetingroomID, protect: protect, applied: applied)
         state.pendingAdds.removeAll { $0.key == key }
+        state.clearAcceptedDrift(key: key, meetingroomID: meetingroomID)
         try await save()
     }
 
     public func forget(key: String) async throws {
-        guard state.rooms.removeValue(forKey: key) != nil else { return }
+        try await forget(key: key, meetingroomID: nil)
+    }
+
+    /// The room was deleted: its key leaves the state, with whatever drift was accepted about the key or the room.
+    public func forget(key: String, meetingroomID: Int?) async throws {
+        let accepted = state.acceptedDrift
+        state.clearAcceptedDrift(key: key, meetingroomID: meetingroomID)
+        guard state.rooms.removeValue(forKey: key) != nil || accepted != state.acceptedDrift else { return }
         try await save()
     }
 

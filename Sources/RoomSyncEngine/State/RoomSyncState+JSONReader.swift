@@ -10,6 +10,7 @@ extension RoomSyncState {
         var target: StateTarget?
         var rooms: [String: ManagedRoom]?
         var pendingAdds: [PendingAdd]?
+        var acceptedDrift: [AcceptedDrift]?
         try reader.readObject { key, reader in
             switch key {
             case "format_version": formatVersion = try reader.readInt()
@@ -22,11 +23,17 @@ extension RoomSyncState {
                 var read: [PendingAdd] = []
                 try reader.readArray { read.append(try PendingAdd(reading: &$0)) }
                 pendingAdds = read
+            case "accepted_drift":
+                if try !reader.readNull() {
+                    var read: [AcceptedDrift] = []
+                    try reader.readArray { read.append(try AcceptedDrift(reading: &$0)) }
+                    acceptedDrift = read
+                }
             default: try reader.skipValue()
             }
         }
         guard let formatVersion, let rooms, let pendingAdds else { throw JSONReader.Unexpected() }
-        self.init(target: target, rooms: rooms, pendingAdds: pendingAdds)
+        self.init(target: target, rooms: rooms, pendingAdds: pendingAdds, acceptedDrift: acceptedDrift)
         self.formatVersion = formatVersion
     }
 }
@@ -75,5 +82,22 @@ extension PendingAdd {
         }
         guard let key, let request, let protect else { throw JSONReader.Unexpected() }
         self.init(key: key, request: request, protect: protect)
+    }
+}
+
+extension AcceptedDrift {
+    init(reading reader: inout JSONReader) throws {
+        var kind: String?, key: String?, id: Int?, fingerprint: String?
+        try reader.readObject { field, reader in
+            switch field {
+            case "kind": kind = try reader.readString()
+            case "key": key = try reader.readNull() ? nil : reader.readString()
+            case "meetingroom_id": id = try reader.readInt()
+            case "fingerprint": fingerprint = try reader.readString()
+            default: try reader.skipValue()
+            }
+        }
+        guard let kind, let id, let fingerprint else { throw JSONReader.Unexpected() }
+        self.init(kind: kind, key: key, meetingroomID: id, fingerprint: fingerprint)
     }
 }

@@ -12,18 +12,26 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
     /// Adds written down before they were sent. A later run looks for these rooms live before adding again, so
     /// a crash between WeCom's answer and the state write never duplicates a room.
     public var pendingAdds: [PendingAdd]
+    /// Drift accepted by `drift --accept`; absent (not empty) when there is none, so states without it read and
+    /// write as before.
+    public var acceptedDrift: [AcceptedDrift]?
 
-    public init(target: StateTarget? = nil, rooms: [String: ManagedRoom] = [:], pendingAdds: [PendingAdd] = []) {
+    public init(
+        target: StateTarget? = nil, rooms: [String: ManagedRoom] = [:], pendingAdds: [PendingAdd] = [],
+        acceptedDrift: [AcceptedDrift]? = nil
+    ) {
         self.formatVersion = Self.formatVersion
         self.target = target
         self.rooms = rooms
         self.pendingAdds = pendingAdds
+        self.acceptedDrift = acceptedDrift
     }
 
     enum CodingKeys: String, CodingKey {
         case formatVersion = "format_version"
         case target, rooms
         case pendingAdds = "pending_adds"
+        case acceptedDrift = "accepted_drift"
     }
 
     /// The key that manages a live room, if any.
