@@ -158,6 +158,28 @@ import Testing
         }
     }
 
+    @Test func applyThatFailsNotifiesTheFailure() async throws {
+        try await withTemporaryDirectory { logs in
+            let log = logs.appendingPathComponent("webhook.jsonl")
+            // Every meeting-room call is refused with 40058 (not retried): the plan's list fails, so apply stops
+            // before changing anything; the robot is told.
+            var options = SandboxServer.Options(faultRate: 1, faultErrcodes: [40058])
+            options.webhookLog = log.path
+            try await withWorkspace(options) { ws in
+                try ws.write(manifest(rooms: numberedRooms(2)))
+                let apply = try await ws.run(
+                    ["apply", "--auto-approve", "--notify"],
+                    environment: ["ROOMSYNC_WEBHOOK_URL": ws.endpoint + "/cgi-bin/webhook/send?key=k-123456"])
+                #expect(apply.status == 1, "\(apply)")
+                let lines = try String(contentsOf: log, encoding: .utf8).split(separator: "\n")
+                #expect(lines.count == 1)
+                let message = try JSONDecoder().decode(SandboxServer.WebhookMessage.self, from: Data(lines[0].utf8))
+                #expect(message.content.hasPrefix("## <font color=\"warning\">roomsync apply failed</font>\n> target: \(ws.endpoint)"), "\(message.content)")
+                #expect(message.content.contains("40058"), "\(message.content)")
+            }
+        }
+    }
+
     @Test func sandboxWebhookRefusesContentOverTheLimit() async throws {
         try await withServedSandbox { sandbox in
             func post(_ body: String, query: String = "?key=k") async throws -> [String: Any] {
