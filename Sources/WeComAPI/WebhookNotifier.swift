@@ -40,7 +40,11 @@ public struct WebhookNotifier: Sendable {
 
     /// Posts `content` as a markdown message; throws a `Failure` that names the host, never the key.
     public func post(markdown content: String) async throws {
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(redirectConfiguration: .disallow))
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        // AsyncHTTPClient retries a refused connection until the connect timeout: a robot that cannot be reached
+        // should cost the command a few seconds, not the whole timeout.
+        configuration.timeout = .init(connect: .seconds(3), read: timeout.timeAmount)
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         do {
             try await send(content, with: http)
             try await http.shutdown()
