@@ -111,6 +111,43 @@ import Testing
         }
     }
 
+    /// The SARIF 2.1.0 object model as `sarif-pydantic` (PyPI) implements it reads the output back, with the same
+    /// results and regions.
+    @Test func sarifObjectModelReadsIt() async throws {
+        let venv: URL
+        do {
+            venv = try await PythonTools.environment(["sarif-pydantic"])
+        } catch {
+            if PythonTools.required { Issue.record("sarif-pydantic is required but unavailable: \(error)") }
+            print("skipped: sarifObjectModelReadsIt: \(error)")
+            return
+        }
+        let script = """
+            import sys, sarif_pydantic
+            log = sarif_pydantic.Sarif.model_validate_json(sys.stdin.read())
+            assert log.version == "2.1.0", log.version
+            run = log.runs[0]
+            ids = [rule.id for rule in run.tool.driver.rules]
+            for result in run.results:
+                assert result.rule_id in ids, result.rule_id
+                where = "-"
+                if result.locations:
+                    region = result.locations[0].physical_location.region
+                    where = f"{result.locations[0].physical_location.artifact_location.uri}:{region.start_line}:{region.start_column}"
+                print(result.level.value if hasattr(result.level, "value") else result.level, where, result.message.text.replace("\\n", " "))
+            """
+        let output = ValidationRenderer.render(Self.sample(), format: .sarif, toolVersion: "0.1.0")
+        let run = try await PythonTools.run(venv.appendingPathComponent("bin/python").path, ["-c", script], stdin: output)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output == """
+            error rooms/a.yaml:4:11 name must be 1 to 30 characters, found 31
+            error rooms/b,c.yaml:5:5 unknown field 'capacty'; did you mean 'capacity'?
+            warning rooms/a.yaml:9:3 100% sure: a b
+            error - no manifest given
+
+            """)
+    }
+
     @Test func sarifURIsAreRelativeOrFileURIs() {
         #expect(ValidationRenderer.artifactURI("rooms/深圳.yaml") == "rooms/%E6%B7%B1%E5%9C%B3.yaml")
         #expect(ValidationRenderer.artifactURI("/tmp/a b.yaml") == "file:///tmp/a%20b.yaml")
