@@ -64,9 +64,9 @@ extension RoomSyncCommand {
                 try await run(outcome)
             } catch {
                 if notify {
-                    // A failure with a result (some operations failed) has its summary; any other is one line.
+                    // A failure with a result (some operations failed) has its summary; any other is its one line.
                     await Notify.post(outcome.message ?? NotificationMessage.applyError(
-                        outcome.error ?? "apply stopped (see the job's log)", target: outcome.target))
+                        outcome.error ?? "apply stopped; see the job's log", target: outcome.target))
                 }
                 throw error
             }
@@ -81,58 +81,43 @@ extension RoomSyncCommand {
         }
 
         private func run(_ outcome: Outcome) async throws {
-            try await reportingErrors {
-                do {
-                    try await applyAll(outcome)
-                } catch let error as EngineError {
-                    outcome.error = error.message
-                    throw error
-                } catch let error as ExitCode {
-                    throw error
-                } catch {
-                    outcome.error = "\(error)"
-                    throw error
-                }
-            }
-        }
-
-        private func applyAll(_ outcome: Outcome) async throws {
-            let desired = planFile == nil ? try readManifests(paths).rooms : nil
-            let lock = try StateLock.acquire(forState: stateOptions.state)
-            defer { withExtendedLifetime(lock) {} }
-            let palette = Console.palette(noColor: noColor)
-            try await target.withAPI(verbose: verbose) { api, stateTarget in
-                outcome.target = stateTarget.description
-                let context = try await PlanningContext.make(
-                    desired: { desired }, statePath: stateOptions.state, api: api, target: stateTarget,
-                    options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
-                let plan = try planFile.map { try savedPlan($0, target: stateTarget, context: context) } ?? context.plan
-                Console.out(PlanRenderer.render(plan, format: .text, palette: palette))
-                let recorder = StateRecorder(state: context.state, path: stateOptions.state)
-                guard plan.hasChanges else {
-                    outcome.message = NotificationMessage.apply(succeeded: [:], failures: [], notStarted: 0, target: stateTarget.description)
-                    if plan.hasStateUpdates || context.stateSettled || !FileManager.default.fileExists(atPath: stateOptions.state) {
-                        try await recorder.applyStateUpdates(of: plan)
-                        try StateFile.save(await recorder.state, to: stateOptions.state)
+            try await reportingErrors(onError: { outcome.error = $0 }) {
+                let desired = planFile == nil ? try readManifests(paths).rooms : nil
+                let lock = try StateLock.acquire(forState: stateOptions.state)
+                defer { withExtendedLifetime(lock) {} }
+                let palette = Console.palette(noColor: noColor)
+                try await target.withAPI(verbose: verbose) { api, stateTarget in
+                    outcome.target = stateTarget.description
+                    let context = try await PlanningContext.make(
+                        desired: { desired }, statePath: stateOptions.state, api: api, target: stateTarget,
+                        options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
+                    let plan = try planFile.map { try savedPlan($0, target: stateTarget, context: context) } ?? context.plan
+                    Console.out(PlanRenderer.render(plan, format: .text, palette: palette))
+                    let recorder = StateRecorder(state: context.state, path: stateOptions.state)
+                    guard plan.hasChanges else {
+                        outcome.message = NotificationMessage.apply(succeeded: [:], failures: [], notStarted: 0, target: stateTarget.description)
+                        if plan.hasStateUpdates || context.stateSettled || !FileManager.default.fileExists(atPath: stateOptions.state) {
+                            try await recorder.applyStateUpdates(of: plan)
+                            try StateFile.save(await recorder.state, to: stateOptions.state)
+                        }
+                        return
                     }
-                    return
-                }
-                if planFile == nil { try confirm() }
-                let reporter = ConsoleApplyReporter(interactive: Console.stdoutIsTerminal, palette: palette)
-                let applier = Applier(api: api, recorder: recorder, parallelism: parallelism, reporter: reporter)
-                let result = try await applier.apply(plan)
-                reporter.finish()
-                Console.out(summary(result))
-                outcome.message = NotificationMessage.apply(
-                    succeeded: result.succeeded,
-                    failures: result.failures.map { ($0.key, $0.action.rawValue, $0.message) },
-                    notStarted: result.skipped, target: stateTarget.description)
-                guard result.isSuccess else {
-                    for failure in result.failures {
-                        Console.err("error: \(failure.action.rawValue) '\(failure.key)' failed: \(failure.message)")
+                    if planFile == nil { try confirm() }
+                    let reporter = ConsoleApplyReporter(interactive: Console.stdoutIsTerminal, palette: palette)
+                    let applier = Applier(api: api, recorder: recorder, parallelism: parallelism, reporter: reporter)
+                    let result = try await applier.apply(plan)
+                    reporter.finish()
+                    Console.out(summary(result))
+                    outcome.message = NotificationMessage.apply(
+                        succeeded: result.succeeded, failures: result.failures.map { ($0.key, $0.action.rawValue, $0.message) },
+                        notStarted: result.skipped, target: stateTarget.description)
+                    guard result.isSuccess else {
+                        for failure in result.failures {
+                            Console.err("error: \(failure.action.rawValue) '\(failure.key)' failed: \(failure.message)")
+                        }
+                        Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(stateOptions.state). Fix the cause and run apply again.")
+                        throw ExitCode(1)
                     }
-                    Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(stateOptions.state). Fix the cause and run apply again.")
-                    throw ExitCode(1)
                 }
             }
         }
