@@ -1,8 +1,9 @@
 import Foundation
+import Synchronization
 
-/// Python tools from PyPI that some tests check roomsync's output with (`check-jsonschema`, `prometheus_client`):
-/// a virtual environment under the system's temporary folder, made on first use by `python3 -m venv` and
-/// `pip install`, and kept for later runs (keyed by the packages it holds).
+/// Python tools from PyPI that some tests check roomsync's output with (`check-jsonschema`, `prometheus_client`,
+/// `sarif-pydantic`, PyYAML): one virtual environment under the system's temporary folder, made on first use by
+/// `python3 -m venv` and `pip install`, and kept for later runs (keyed by the packages it holds).
 ///
 /// Where python3 or PyPI cannot be had, `environment` says why, and the test skips with that reason, unless
 /// `ROOMSYNC_REQUIRE_PYTHON_TOOLS=1` is set (as CI can), which makes it a failure instead.
@@ -14,8 +15,23 @@ public enum PythonTools {
     /// Whether a missing tool must fail the test rather than skip it.
     public static var required: Bool { ProcessInfo.processInfo.environment["ROOMSYNC_REQUIRE_PYTHON_TOOLS"] == "1" }
 
-    /// The venv's folder (`bin/python`, `bin/check-jsonschema`, …) with `packages` installed.
-    public static func environment(_ packages: [String]) async throws -> URL {
+    /// Every package the tests use, in one venv: made once per machine, by one test at a time.
+    public static let packages = ["check-jsonschema", "prometheus_client", "sarif-pydantic", "pyyaml"]
+
+    /// The venv's folder (`bin/python`), with `packages` installed. The first caller in a process makes it (or
+    /// finds it made by an earlier run); the others wait for that one instead of installing at the same time.
+    public static func environment() async throws -> URL {
+        try await creation.withLock { task in
+            if let task { return task }
+            let made = Task { try await makeEnvironment(packages) }
+            task = made
+            return made
+        }.value
+    }
+
+    private static let creation = Mutex<Task<URL, any Error>?>(nil)
+
+    static func makeEnvironment(_ packages: [String]) async throws -> URL {
         let name = "roomsync-pytools-" + packages.sorted().joined(separator: "-")
             .map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }.map(String.init).joined()
         let final = FileManager.default.temporaryDirectory.appendingPathComponent(name, isDirectory: true)

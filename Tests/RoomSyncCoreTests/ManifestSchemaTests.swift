@@ -110,7 +110,7 @@ import Testing
     @Test func checkJSONSchemaAgreesWithValidate() async throws {
         let venv: URL
         do {
-            venv = try await PythonTools.environment(["check-jsonschema"])
+            venv = try await PythonTools.environment()
         } catch {
             if PythonTools.required { Issue.record("check-jsonschema is required but unavailable: \(error)") }
             print("skipped: checkJSONSchemaAgreesWithValidate: \(error)")

@@ -116,7 +116,7 @@ import Testing
     @Test func sarifObjectModelReadsIt() async throws {
         let venv: URL
         do {
-            venv = try await PythonTools.environment(["sarif-pydantic"])
+            venv = try await PythonTools.environment()
         } catch {
             if PythonTools.required { Issue.record("sarif-pydantic is required but unavailable: \(error)") }
             print("skipped: sarifObjectModelReadsIt: \(error)")

@@ -21,38 +21,41 @@ trap cleanup EXIT
 fail() { echo "test-pipeline: $*" >&2; exit 1; }
 "$python" -c 'import yaml' 2>/dev/null || fail "$python has no PyYAML"
 
-# The pipeline file itself: which jobs run on which event, and the settings the jobs depend on.
-query() { "$python" - "$pipeline" "$@" <<'PY'
+# The pipeline file, read once: each job's `script` and `after_script` as shell files (each line one command, as
+# a runner runs them, stopping at the first failure), and the settings the checks below look at.
+mkdir "$work/jobs"
+"$python" - "$pipeline" "$work/jobs" <<'PY'
 import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
-what, job = sys.argv[2], sys.argv[3]
-if what == "script":            # the job's lines, one shell command each (folded scalars are one line)
-    for line in doc[job].get(sys.argv[4], []): print(line.replace("\n", " "))
-elif what == "rules":
-    print(" ".join(rule.get("if", "") for rule in doc[job].get("rules", [])))
-elif what == "get":
-    value = doc[job]
-    for key in sys.argv[4:]: value = value.get(key) if isinstance(value, dict) else None
-    print(value if not isinstance(value, list) else " ".join(map(str, value)))
+out = sys.argv[2]
+facts = []
+for job, spec in doc.items():
+    if not isinstance(spec, dict) or "script" not in spec:
+        continue
+    for section in ("script", "after_script"):
+        with open(f"{out}/{job}-{section}.sh", "w") as f:
+            f.write("set -eo pipefail\n")
+            for line in spec.get(section, []):
+                f.write(line.replace("\n", " ") + "\n")
+    facts.append(f"{job}.rules=" + " ".join(rule.get("if", "") for rule in spec.get("rules", [])))
+    facts.append(f"{job}.resource_group={spec.get('resource_group', '')}")
+    exit_codes = (spec.get("allow_failure") or {}).get("exit_codes", []) if isinstance(spec.get("allow_failure"), dict) else []
+    facts.append(f"{job}.allow_failure_exit_codes=" + " ".join(map(str, exit_codes)))
+open(f"{out}/facts", "w").write("\n".join(facts) + "\n")
 PY
-}
+fact() { sed -n "s/^$1=//p" "$work/jobs/facts"; }
 for job in validate plan; do
-    query rules "$job" | grep -q 'merge_request_event' || fail "$job does not run on merge requests"
+    fact "$job.rules" | grep -q 'merge_request_event' || fail "$job does not run on merge requests"
 done
-query rules apply | grep -q 'CI_DEFAULT_BRANCH' || fail "apply does not run on the default branch"
-query rules drift | grep -q 'schedule' || fail "drift does not run on a schedule"
-[ "$(query get drift allow_failure exit_codes)" = "2" ] || fail "drift's exit 2 (new drift) is not allowed to fail"
-apply_group=$(query get apply resource_group); drift_group=$(query get drift resource_group)
-[ -n "$apply_group" ] && [ "$apply_group" != "None" ] || fail "apply has no resource_group"
+fact apply.rules | grep -q 'CI_DEFAULT_BRANCH' || fail "apply does not run on the default branch"
+fact drift.rules | grep -q 'schedule' || fail "drift does not run on a schedule"
+[ "$(fact drift.allow_failure_exit_codes)" = "2" ] || fail "drift's exit 2 (new drift) is not allowed to fail"
+apply_group=$(fact apply.resource_group); drift_group=$(fact drift.resource_group)
+[ -n "$apply_group" ] || fail "apply has no resource_group"
 [ "$apply_group" != "$drift_group" ] || fail "drift shares apply's resource_group"
-query script drift script | grep -q -- '--notify' || fail "drift does not notify"
+grep -q -- '--notify' "$work/jobs/drift-script.sh" || fail "drift does not notify"
 
-# Runs one job's section the way a GitLab runner does: each line in one shell, stopping at the first failure.
-run_job() {
-    local job=$1 section=${2:-script}
-    { echo 'set -eo pipefail'; query script "$job" "$section"; } > "$work/$job-$section.sh"
-    bash "$work/$job-$section.sh"
-}
+run_job() { bash "$work/jobs/$1-${2:-script}.sh"; }
 
 cd "$work"
 "$roomsync" sandbox serve --port 0 --data :memory: --webhook-log "$work/webhook.jsonl" > server.log 2>&1 &
