@@ -35,7 +35,8 @@ extension RoomSyncCommand {
                 if !result.hasErrors { print(ValidationRenderer.validLine(result)) }
             case .json, .github, .sarif:
                 Console.out(ValidationRenderer.render(
-                    result, format: format, toolVersion: RoomSyncCommand.configuration.version))
+                    result, format: format, toolVersion: RoomSyncCommand.configuration.version,
+                    relativeTo: FileManager.default.currentDirectoryPath))
             }
             if result.hasErrors { throw ExitCode(1) }
         }

@@ -148,6 +148,22 @@ import Testing
             """)
     }
 
+    @Test func absolutePathsUnderTheWorkingDirectoryBecomeRelative() {
+        let result = ManifestReadResult(rooms: [], files: ["/repo/rooms/a.yaml"], diagnostics: [
+            .error(at: SourceLocation(file: "/repo/rooms/a.yaml", line: 2, column: 1), "x"),
+            .error(at: SourceLocation(file: "/elsewhere/b.yaml", line: 3, column: 1), "y"),
+        ])
+        #expect(ValidationRenderer.render(result, format: .github, toolVersion: "0", relativeTo: "/repo/") == """
+            ::error file=rooms/a.yaml,line=2,col=1::x
+            ::error file=/elsewhere/b.yaml,line=3,col=1::y
+
+            """)
+        #expect(ValidationRenderer.render(result, format: .sarif, toolVersion: "0", relativeTo: "/repo").contains("\"uri\" : \"rooms/a.yaml\""))
+        // JSON keeps the paths as read.
+        #expect(ValidationRenderer.render(result, format: .json, toolVersion: "0", relativeTo: "/repo").contains("/repo/rooms/a.yaml"))
+        #expect(ValidationRenderer.relative("/repository/a.yaml", to: "/repo") == "/repository/a.yaml")
+    }
+
     @Test func sarifURIsAreRelativeOrFileURIs() {
         #expect(ValidationRenderer.artifactURI("rooms/深圳.yaml") == "rooms/%E6%B7%B1%E5%9C%B3.yaml")
         #expect(ValidationRenderer.artifactURI("/tmp/a b.yaml") == "file:///tmp/a%20b.yaml")

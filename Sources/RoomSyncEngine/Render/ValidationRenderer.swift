@@ -19,13 +19,36 @@ public enum ValidationRenderer {
     }
 
     /// The machine-readable forms; `text` is printed by the command itself (diagnostics on stderr).
-    public static func render(_ result: ManifestReadResult, format: ValidationFormat, toolVersion: String) -> String {
-        switch format {
-        case .text: result.diagnostics.map { $0.description + "\n" }.joined() + (result.hasErrors ? "" : validLine(result) + "\n")
-        case .json: json(result)
-        case .github: github(result)
-        case .sarif: sarif(result, toolVersion: toolVersion)
+    ///
+    /// With `relativeTo` (the working directory), absolute paths under it are written relative to it in the
+    /// `github` and `sarif` forms: annotations and code scanning place files by their path in the repository.
+    public static func render(
+        _ result: ManifestReadResult, format: ValidationFormat, toolVersion: String, relativeTo base: String? = nil
+    ) -> String {
+        var result = result
+        if let base, format == .github || format == .sarif {
+            for index in result.diagnostics.indices {
+                if let file = result.diagnostics[index].location?.file {
+                    result.diagnostics[index].location?.file = relative(file, to: base)
+                }
+            }
         }
+        switch format {
+        case .text: return result.diagnostics.map { $0.description + "\n" }.joined() + (result.hasErrors ? "" : validLine(result) + "\n")
+        case .json: return json(result)
+        case .github: return github(result)
+        case .sarif: return sarif(result, toolVersion: toolVersion)
+        }
+    }
+
+    /// `path` relative to `base` when it lies under it; otherwise unchanged.
+    static func relative(_ path: String, to base: String) -> String {
+        var base = base
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        guard path.hasPrefix("/"), base.hasPrefix("/") else { return path }
+        let prefix = base == "/" ? "/" : base + "/"
+        guard path.hasPrefix(prefix), path.count > prefix.count else { return path }
+        return String(path.dropFirst(prefix.count))
     }
 
     // MARK: - JSON
