@@ -36,12 +36,14 @@ public struct SandboxServer: Sendable {
         public var seed: UInt64?
         /// Return `range` from `list` (WeCom does only for its meeting-room system app).
         public var showRange: Bool
+        /// Where the group-robot webhook appends each message it receives, one JSON line each; `nil` logs nothing.
+        public var webhookLog: String?
 
         public init(
             host: String = "127.0.0.1", port: Int = 0, dataFile: String? = nil, corpID: String = "ww-sandbox",
             corpSecret: String = "sandbox-secret", latencyMs: Int = 0, tokenTTL: Int = 7200, faultRate: Double = 0,
             faultErrcodes: [Int] = [WeComErrcode.busy, WeComErrcode.systemBusy], dropRate: Double = 0,
-            rateLimit: RateLimit? = nil, seed: UInt64? = nil, showRange: Bool = false
+            rateLimit: RateLimit? = nil, seed: UInt64? = nil, showRange: Bool = false, webhookLog: String? = nil
         ) {
             self.host = host
             self.port = port
@@ -56,6 +58,7 @@ public struct SandboxServer: Sendable {
             self.rateLimit = rateLimit
             self.seed = seed
             self.showRange = showRange
+            self.webhookLog = webhookLog
         }
     }
 
@@ -85,6 +88,7 @@ public struct SandboxServer: Sendable {
     public let store: SandboxStore
     let faults: FaultInjector
     let logger: Logger
+    let webhookLog: WebhookLog?
 
     /// Opens (or creates) the data file; throws `SandboxStore.DataFileError` when it is corrupt.
     public init(options: Options, logger: Logger = Logger(label: "roomsync.sandbox")) throws {
@@ -92,6 +96,7 @@ public struct SandboxServer: Sendable {
         self.store = try SandboxStore(dataFile: options.dataFile)
         self.faults = FaultInjector(options: options)
         self.logger = logger
+        self.webhookLog = options.webhookLog.map(WebhookLog.init(path:))
     }
 
     /// Serves until the task running it is cancelled. `onListening` gets the host and the actual port once the
@@ -117,6 +122,7 @@ public struct SandboxServer: Sendable {
                 try await server.meetingRoom(api, request, context)
             }
         }
+        router.post("/cgi-bin/webhook/send") { request, context in try await server.webhookSend(request, context) }
         let host = options.host
         return Application(
             router: router,

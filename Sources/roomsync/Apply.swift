@@ -46,6 +46,9 @@ extension RoomSyncCommand {
         @Flag(help: "Say more about what happens.")
         var verbose = false
 
+        @Flag(help: "When apply finishes or fails, post a summary to the WeCom group robot in ROOMSYNC_WEBHOOK_URL.")
+        var notify = false
+
         func validate() throws {
             guard (1...64).contains(parallelism) else {
                 throw ValidationError("--parallelism must be between 1 and 64")
@@ -56,11 +59,34 @@ extension RoomSyncCommand {
         }
 
         func run() async throws {
-            try await reportingErrors {
+            let outcome = Outcome()
+            do {
+                try await run(outcome)
+            } catch {
+                if notify {
+                    // A failure with a result (some operations failed) has its summary; any other is its one line.
+                    await Notify.post(outcome.message ?? NotificationMessage.applyError(
+                        outcome.error ?? "apply stopped; see the job's log", target: outcome.target))
+                }
+                throw error
+            }
+            if notify, let message = outcome.message { await Notify.post(message) }
+        }
+
+        /// What `--notify` reports, filled in as the apply goes.
+        final class Outcome: @unchecked Sendable {
+            var target = ""
+            var message: String?
+            var error: String?
+        }
+
+        private func run(_ outcome: Outcome) async throws {
+            try await reportingErrors(onError: { outcome.error = $0 }) {
                 let desired = planFile == nil ? try readManifests(paths) : nil
                 let palette = Console.palette(noColor: noColor)
                 try await stateOptions.withLockedStore(command: "apply") { store in
                   try await target.withAPI(verbose: verbose) { api, stateTarget in
+                    outcome.target = stateTarget.description
                     let planned = try await SyncPipeline.plan(
                         desired: { desired }, store: store, api: api, target: stateTarget,
                         options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
@@ -74,6 +100,7 @@ extension RoomSyncCommand {
                         try await recorder.saveSettled(from: snapshot.stored, action: "settle")
                     }
                     guard plan.hasChanges else {
+                        outcome.message = NotificationMessage.apply(succeeded: [:], failures: [], notStarted: 0, target: stateTarget.description)
                         try await recorder.applyStateUpdates(of: plan)
                         return
                     }
@@ -83,6 +110,9 @@ extension RoomSyncCommand {
                     let result = try await applier.apply(plan)
                     reporter.finish()
                     Console.out(summary(result))
+                    outcome.message = NotificationMessage.apply(
+                        succeeded: result.succeeded, failures: result.failures.map { ($0.key, $0.action.rawValue, $0.message) },
+                        notStarted: result.skipped, target: stateTarget.description)
                     guard result.isSuccess else {
                         for line in failureLines(result.failures) { Console.err(line) }
                         Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(store.displayName). Fix the cause and run apply again.")
@@ -137,10 +167,7 @@ extension RoomSyncCommand {
         }
 
         private func summary(_ result: ApplyResult) -> String {
-            // Moves and imports are named only when there were some, as in the plan's summary line.
-            let actions = PlannedChange.Action.allCases.filter { ![.move, .import].contains($0) || (result.succeeded[$0] ?? 0) > 0 }
-            let counts = actions.map { "\(result.succeeded[$0] ?? 0) \(PlanRenderer.pastTense($0))" }
-            var line = (result.isSuccess ? "Apply complete: " : "Apply incomplete: ") + counts.joined(separator: ", ")
+            var line = (result.isSuccess ? "Apply complete: " : "Apply incomplete: ") + PlanRenderer.appliedCounts(result.succeeded)
             if !result.failures.isEmpty { line += ", \(result.failures.count) failed" }
             if result.skipped > 0 { line += ", \(result.skipped) not started" }
             return line + ".\n"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RoomSyncCore
 import RoomSyncEngine
 
@@ -9,11 +10,18 @@ extension RoomSyncCommand {
             abstract: "Compare the live rooms with what roomsync last applied.",
             discussion: """
                 Reports rooms changed or deleted outside roomsync and live rooms nothing manages. Exit status 0 \
-                in sync, 2 drift, 1 error.
+                in sync, 2 new drift, 1 error. --accept records the drift seen now in the state as accepted: \
+                later runs list it apart and exit 2 only for drift that is new or has changed since; an apply that \
+                touches a room clears what was accepted for it. --notify posts new drift to the WeCom group robot \
+                whose webhook URL is in ROOMSYNC_WEBHOOK_URL. --format prometheus prints metrics for \
+                node_exporter's textfile collector.
 
                 Examples:
                   roomsync drift
                   roomsync drift --format markdown > drift.md || [ $? -eq 2 ]
+                  roomsync drift --accept
+                  roomsync drift --notify
+                  roomsync drift --format prometheus > /var/lib/node_exporter/roomsync.prom || [ $? -eq 2 ]
                 """)
 
         @Argument(help: "Manifest files or directories: report only the rooms they declare (default: every managed room and the unmanaged ones).")
@@ -21,19 +29,53 @@ extension RoomSyncCommand {
 
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
-        @OptionGroup var output: OutputOptions
+
+        @Option(help: "Output format: text, json, markdown or prometheus.")
+        var format: DriftFormat = .text
+
+        @Flag(help: "Never colour the output (also NO_COLOR).")
+        var noColor = false
+
+        @Flag(help: "Say more about what happens.")
+        var verbose = false
+
+        @Flag(help: "Record the drift seen now as accepted: later runs report only new or changed drift.")
+        var accept = false
+
+        @Flag(help: "Post new drift to the WeCom group robot in ROOMSYNC_WEBHOOK_URL.")
+        var notify = false
+
+        /// Accepting writes the state, so it takes the state's lock like every other writer; reporting only reads.
+        private func withState<T: Sendable>(_ body: (any StateStore) async throws -> T) async throws -> T {
+            accept ? try await stateOptions.withLockedStore(command: "drift", body) : try await stateOptions.withStore(body)
+        }
 
         func run() async throws {
             try await reportingErrors {
                 let declared = paths.isEmpty ? nil : Set(try readManifests(paths).rooms.map(\.key))
-                var state = try await stateOptions.withStore { try await $0.load() }
-                let report = try await target.withAPI(verbose: output.verbose) { api, stateTarget in
-                    try StateFile.bind(&state, to: stateTarget, path: stateOptions.state)
-                    return DriftDetector.detect(state: state, live: try await listAllRooms(api), declared: declared)
+                let (report, targetName) = try await withState { store in
+                    try await target.withAPI(verbose: verbose) { api, stateTarget in
+                        let (snapshot, found) = try await SyncPipeline.drift(
+                            declared: declared, store: store, api: api, target: stateTarget)
+                        for note in snapshot.notes { Console.err("note: \(note)") }
+                        guard accept else { return (found, stateTarget.description) }
+                        let accepted = found.acceptance
+                        var state = snapshot.state
+                        state.acceptedDrift = accepted.isEmpty ? nil : accepted
+                        let changes = StateChange.between(snapshot.stored, state, action: "accept")
+                        try await store.commit(state.nextStep(), changes: changes, by: .current(command: "drift"))
+                        Console.err("note: accepted \(accepted.count) drift item(s) in \(store.displayName); drift now reports only what is new or changed")
+                        return (DriftDetector.marking(found, accepted: accepted), stateTarget.description)
+                    }
                 }
-                Console.out(DriftRenderer.render(report, format: output.format, palette: Console.palette(noColor: output.noColor)))
+                Console.out(DriftRenderer.render(report, format: format, palette: Console.palette(noColor: noColor)))
+                if notify, let message = NotificationMessage.drift(report, target: targetName) {
+                    await Notify.post(message)
+                }
                 if report.hasDrift { throw ExitCode(2) }
             }
         }
     }
 }
+
+extension DriftFormat: ExpressibleByArgument {}

@@ -69,6 +69,9 @@ extension RoomSyncCommand.Sandbox {
         @Flag(help: "Return `range` from list (WeCom does only for its meeting-room system app).")
         var showRange = false
 
+        @Option(help: "Append every message posted to the group-robot webhook (/cgi-bin/webhook/send) to FILE, one JSON line each.")
+        var webhookLog: String?
+
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
             guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate must be between 0 and 1") }
@@ -94,7 +97,8 @@ extension RoomSyncCommand.Sandbox {
                 host: host, port: port, dataFile: dataFile == ":memory:" ? nil : dataFile, corpID: corpID,
                 corpSecret: corpSecret, latencyMs: latencyMs, tokenTTL: tokenTTL, faultRate: faultRate,
                 faultErrcodes: try parsedErrcodes(), dropRate: dropRate,
-                rateLimit: rateLimit.flatMap(SandboxServer.RateLimit.init(parsing:)), seed: seed, showRange: showRange
+                rateLimit: rateLimit.flatMap(SandboxServer.RateLimit.init(parsing:)), seed: seed, showRange: showRange,
+                webhookLog: webhookLog
             )
             let server: SandboxServer
             do {

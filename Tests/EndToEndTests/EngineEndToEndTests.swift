@@ -69,7 +69,7 @@ import Testing
             let drift = try await ws.roomsync("drift", "--format", "json")
             #expect(drift.status == 2, "\(drift)")
             let object = try drift.json()
-            #expect(object["summary"] as? [String: Int] == ["changed": 1, "deleted": 1, "unmanaged": 1])
+            #expect(object["summary"] as? [String: Int] == ["changed": 1, "deleted": 1, "unmanaged": 1, "accepted": 0])
             let items = try #require(object["items"] as? [[String: Any]])
             let changed = try #require(items.first { $0["kind"] as? String == "changed" })
             #expect(changed["key"] as? String == "r1")

@@ -5,7 +5,9 @@ import Testing
 @Suite struct ManifestRuleTests {
     static let equipmentList = "tv, phone, projector, whiteboard, video, 电视, 电话, 投影, 白板, 视频"
 
-    @Test(arguments: [
+    /// Every rule's exact message for a manifest that breaks it; the schema tests feed the same manifests to a
+    /// JSON Schema validator.
+    static let ruleCases: [(manifest: String, expected: String)] = [
         // name
         (oneRoom("name: \"\"", "capacity: 1"), "m.yaml:4:11: error: name must be 1 to 30 characters, found 0"),
         (oneRoom("name: " + String(repeating: "会", count: 31), "capacity: 1"),
@@ -105,7 +107,9 @@ import Testing
         ("just text\n", "m.yaml:1:1: error: expected a mapping at the top of the manifest, found a string"),
         // YAML-level errors inside a manifest
         (oneRoom("name: A", "name: B", "capacity: 1"), "m.yaml:5:5: error: duplicate key 'name'; first defined at m.yaml:4:5"),
-    ])
+    ]
+
+    @Test(arguments: ruleCases)
     func ruleReportsExactMessage(manifest: String, expected: String) async {
         let run = await readManifests(["m.yaml": manifest])
         #expect(run.lines == [expected])

@@ -22,6 +22,8 @@ struct ManifestDecoder {
     static let capacityRange = 1...100_000
     static let maxRangeEntries = 1000
     static let departmentRange = 1...4_294_967_295
+    /// What `isValidKey` accepts, as a regular expression (for messages and the JSON Schema).
+    static let keyPattern = "[a-z0-9][a-z0-9._-]{0,63}"
 
     /// What the top of a file holds: the defaults and the rooms to decode under them, and the operations the
     /// file declares.
@@ -83,7 +85,7 @@ struct ManifestDecoder {
             guard let key = fieldName(pair.key) else { continue }
             let errorsBefore = diagnostics.count
             if !Self.isValidKey(key) {
-                error(at: pair.key.mark, "invalid room key '\(DiagnosticText.shown(key))'; keys match [a-z0-9][a-z0-9._-]{0,63}")
+                error(at: pair.key.mark, "invalid room key '\(DiagnosticText.shown(key))'; keys match \(Self.keyPattern)")
             }
             let origin = location(pair.key.mark)
             // A room that is not even a mapping gets that one error, not a "missing field" for each field.

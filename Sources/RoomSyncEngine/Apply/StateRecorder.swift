@@ -117,6 +117,10 @@ public actor StateRecorder {
         let wasJournaled = state.pendingAdds.contains { $0.key == key }
         state.pendingAdds.removeAll { $0.key == key }
         if wasJournaled { unsaved.append(StateChange(key: key, kind: .unjournaled, action: action)) }
+        // roomsync has just set the room to what the manifest says: what was accepted about it no longer holds.
+        if clearAcceptedDrift(key: key, meetingroomID: meetingroomID) {
+            unsaved.append(StateChange(key: "", kind: .document, action: action))
+        }
         try await save(StateChange(key: key, kind: .room(room), action: action, meetingroomIDBefore: before))
     }
 
@@ -154,11 +158,24 @@ public actor StateRecorder {
         try await save(StateChange(key: to, kind: .room(entry), action: "move"))
     }
 
-    /// The key's room was deleted.
-    public func forget(key: String, action: String = "delete") async throws {
-        guard let removed = state.rooms.removeValue(forKey: key) else { return }
+    /// The key's room was deleted: the key leaves the state, with whatever drift was accepted about the key or
+    /// the room.
+    public func forget(key: String, meetingroomID: Int? = nil, action: String = "delete") async throws {
+        let clearedAccepted = clearAcceptedDrift(key: key, meetingroomID: meetingroomID)
+        guard let removed = state.rooms.removeValue(forKey: key) else {
+            if clearedAccepted { try await save(StateChange(key: "", kind: .document, action: action)) }
+            return
+        }
         if managers[removed.meetingroomID] == key { managers[removed.meetingroomID] = nil }
+        if clearedAccepted { unsaved.append(StateChange(key: "", kind: .document, action: action)) }
         try await save(StateChange(key: key, kind: .removed, action: action, meetingroomIDBefore: removed.meetingroomID))
+    }
+
+    /// Whether anything accepted about the key or the room was dropped.
+    private func clearAcceptedDrift(key: String, meetingroomID: Int?) -> Bool {
+        let accepted = state.acceptedDrift
+        state.clearAcceptedDrift(key: key, meetingroomID: meetingroomID)
+        return accepted != state.acceptedDrift
     }
 
     public func isManaged(_ meetingroomID: Int) -> Bool {

@@ -16,18 +16,51 @@ public struct DriftReport: Sendable, Hashable, Codable {
         public var name: String
         /// For `changed`: before is what was applied, after is what is live.
         public var fields: [FieldChange]
+        /// Accepted with `drift --accept` and unchanged since: listed apart, not counted as drift.
+        public var accepted: Bool
+
+        public init(key: String?, kind: Kind, meetingroomID: Int, name: String, fields: [FieldChange], accepted: Bool = false) {
+            self.key = key
+            self.kind = kind
+            self.meetingroomID = meetingroomID
+            self.name = name
+            self.fields = fields
+            self.accepted = accepted
+        }
 
         enum CodingKeys: String, CodingKey {
             case key, kind
             case meetingroomID = "meetingroom_id"
-            case name, fields
+            case name, fields, accepted
+        }
+
+        /// What this item would be remembered as by `drift --accept`.
+        public var acceptance: AcceptedDrift {
+            // The live values of the fields that differ: the same drift gives the same text, a further change
+            // another. Deleted and unmanaged rooms have nothing more to change.
+            let fingerprint = fields.sorted { $0.field < $1.field }.map { "\($0.field)=\($0.after)" }.joined(separator: "\n")
+            return AcceptedDrift(kind: kind.rawValue, key: key, meetingroomID: meetingroomID, fingerprint: fingerprint)
         }
     }
 
+    /// New drift first, then what was accepted, each in the detector's order.
     public var items: [Item]
+    /// How many rooms the report covers that roomsync manages.
+    public var managedRooms: Int
 
-    public func count(_ kind: Item.Kind) -> Int { items.lazy.filter { $0.kind == kind }.count }
-    public var hasDrift: Bool { !items.isEmpty }
+    public init(items: [Item], managedRooms: Int = 0) {
+        self.items = items
+        self.managedRooms = managedRooms
+    }
+
+    /// Drift of this kind that was not accepted.
+    public func count(_ kind: Item.Kind) -> Int { items.lazy.filter { $0.kind == kind && !$0.accepted }.count }
+    /// Items accepted earlier and unchanged since.
+    public var acceptedCount: Int { items.lazy.filter(\.accepted).count }
+    /// Whether there is drift that was not accepted: what makes drift exit 2.
+    public var hasDrift: Bool { items.contains { !$0.accepted } }
+    /// Everything this report shows, as `drift --accept` records it.
+    public var acceptance: [AcceptedDrift] { items.map(\.acceptance) }
 }
 
 public enum DriftDetector {
@@ -58,7 +91,20 @@ public enum DriftDetector {
         for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) where !managed.contains(room.meetingroomID) {
             items.append(.init(key: nil, kind: .unmanaged, meetingroomID: room.meetingroomID, name: room.name, fields: []))
         }
-        return DriftReport(items: items)
+        return marking(DriftReport(items: items, managedRooms: state.rooms.count), accepted: state.acceptedDrift ?? [])
+    }
+
+    /// Marks the items that match drift accepted earlier (same kind, room and fingerprint) and puts them after the
+    /// new ones.
+    public static func marking(_ report: DriftReport, accepted: [AcceptedDrift]) -> DriftReport {
+        guard !accepted.isEmpty else { return report }
+        let known = Set(accepted)
+        var result = report
+        for index in result.items.indices {
+            result.items[index].accepted = known.contains(result.items[index].acceptance)
+        }
+        result.items = result.items.filter { !$0.accepted } + result.items.filter(\.accepted)
+        return result
     }
 
     /// Field by field. Coordinates belong to the building and cannot be edited, so they are not compared;

@@ -45,11 +45,13 @@ public enum MarkdownReport {
 
     static func drift(_ report: DriftReport) -> String {
         var head = "### roomsync drift\n\n"
-        head += "| changed | deleted | unmanaged |\n| ---: | ---: | ---: |\n"
-        head += "| \(report.count(.changed)) | \(report.count(.deleted)) | \(report.count(.unmanaged)) |\n\n"
-        head += report.hasDrift ? "**Live rooms differ from the last apply.**\n" : "**No drift.**\n"
+        head += "| changed | deleted | unmanaged | accepted |\n| ---: | ---: | ---: | ---: |\n"
+        head += "| \(report.count(.changed)) | \(report.count(.deleted)) | \(report.count(.unmanaged)) | \(report.acceptedCount) |\n\n"
+        head += report.hasDrift ? "**Live rooms differ from the last apply.**\n" : report.acceptedCount > 0 ? "**No new drift.**\n" : "**No drift.**\n"
+        // New drift first, then what was accepted earlier, marked as such (the report keeps that order).
         let sections = report.items.map { item -> String in
-            var section = "\n**\(escape(item.key ?? "#\(item.meetingroomID)"))** (meetingroom_id \(item.meetingroomID), \(escape(item.name))) — \(item.kind.rawValue)\n"
+            let accepted = item.accepted ? " (accepted earlier)" : ""
+            var section = "\n**\(escape(item.key ?? "#\(item.meetingroomID)"))** (meetingroom_id \(item.meetingroomID), \(escape(item.name))) — \(item.kind.rawValue)\(accepted)\n"
             if !item.fields.isEmpty {
                 section += "\n| field | applied | live |\n| --- | --- | --- |\n"
                 for field in item.fields {

@@ -163,6 +163,15 @@ func encodeJSON(_ value: some Encodable) -> String {
 }
 
 extension PlanRenderer {
+    /// `3 added, 1 changed, 0 deleted, 0 adopted` (then moves and imports when there were some, as in the plan's
+    /// summary line): what apply's summary and its notification say.
+    public static func appliedCounts(_ succeeded: [PlannedChange.Action: Int]) -> String {
+        PlannedChange.Action.allCases
+            .filter { ![.move, .import].contains($0) || (succeeded[$0] ?? 0) > 0 }
+            .map { "\(succeeded[$0] ?? 0) \(pastTense($0))" }
+            .joined(separator: ", ")
+    }
+
     /// "added", "changed", "deleted", "adopted": for progress lines and summaries.
     public static func pastTense(_ action: PlannedChange.Action) -> String {
         switch action {

@@ -12,6 +12,7 @@ extension RoomSyncState {
         var pendingAdds: [PendingAdd]?
         var serial = 0
         var lineage: String?
+        var acceptedDrift: [AcceptedDrift]?
         try reader.readObject { key, reader in
             switch key {
             case "format_version": formatVersion = try reader.readInt()
@@ -26,11 +27,17 @@ extension RoomSyncState {
                 pendingAdds = read
             case "serial": serial = try reader.readInt()
             case "lineage": lineage = try reader.readNull() ? nil : reader.readString()
+            case "accepted_drift":
+                if try !reader.readNull() {
+                    var read: [AcceptedDrift] = []
+                    try reader.readArray { read.append(try AcceptedDrift(reading: &$0)) }
+                    acceptedDrift = read
+                }
             default: try reader.skipValue()
             }
         }
         guard let formatVersion, let rooms, let pendingAdds else { throw JSONReader.Unexpected() }
-        self.init(target: target, rooms: rooms, pendingAdds: pendingAdds, serial: serial, lineage: lineage)
+        self.init(target: target, rooms: rooms, pendingAdds: pendingAdds, acceptedDrift: acceptedDrift, serial: serial, lineage: lineage)
         self.formatVersion = formatVersion
     }
 }
@@ -85,5 +92,22 @@ extension PendingAdd {
         }
         guard let key, let request, let protect else { throw JSONReader.Unexpected() }
         self.init(key: key, request: request, protect: protect)
+    }
+}
+
+extension AcceptedDrift {
+    init(reading reader: inout JSONReader) throws {
+        var kind: String?, key: String?, id: Int?, fingerprint: String?
+        try reader.readObject { field, reader in
+            switch field {
+            case "kind": kind = try reader.readString()
+            case "key": key = try reader.readNull() ? nil : reader.readString()
+            case "meetingroom_id": id = try reader.readInt()
+            case "fingerprint": fingerprint = try reader.readString()
+            default: try reader.skipValue()
+            }
+        }
+        guard let kind, let id, let fingerprint else { throw JSONReader.Unexpected() }
+        self.init(kind: kind, key: key, meetingroomID: id, fingerprint: fingerprint)
     }
 }

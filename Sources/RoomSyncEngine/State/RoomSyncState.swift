@@ -13,6 +13,9 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
     /// Adds written down before they were sent. A later run looks for these rooms live before adding again, so
     /// a crash between WeCom's answer and the state write never duplicates a room.
     public var pendingAdds: [PendingAdd]
+    /// Drift accepted by `drift --accept`; absent (not empty) when there is none, so states without it read and
+    /// write as before.
+    public var acceptedDrift: [AcceptedDrift]?
     /// Incremented by every write; a write is a compare-and-set on it, so two writers never interleave unseen.
     public var serial: Int
     /// A UUID fixed when the state is first written: a state pushed over another of a different lineage is
@@ -20,13 +23,14 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
     public var lineage: String?
 
     public init(
-        target: StateTarget? = nil, rooms: [String: ManagedRoom] = [:], pendingAdds: [PendingAdd] = [], serial: Int = 0,
-        lineage: String? = nil
+        target: StateTarget? = nil, rooms: [String: ManagedRoom] = [:], pendingAdds: [PendingAdd] = [],
+        acceptedDrift: [AcceptedDrift]? = nil, serial: Int = 0, lineage: String? = nil
     ) {
         self.formatVersion = Self.formatVersion
         self.target = target
         self.rooms = rooms
         self.pendingAdds = pendingAdds
+        self.acceptedDrift = acceptedDrift
         self.serial = serial
         self.lineage = lineage
     }
@@ -35,6 +39,7 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
         case formatVersion = "format_version"
         case target, rooms
         case pendingAdds = "pending_adds"
+        case acceptedDrift = "accepted_drift"
         case serial, lineage
     }
 
@@ -44,6 +49,7 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
         target = try container.decodeIfPresent(StateTarget.self, forKey: .target)
         rooms = try container.decode([String: ManagedRoom].self, forKey: .rooms)
         pendingAdds = try container.decode([PendingAdd].self, forKey: .pendingAdds)
+        acceptedDrift = try container.decodeIfPresent([AcceptedDrift].self, forKey: .acceptedDrift)
         // Files written before serial and lineage existed read as serial 0 and get both on their next write.
         serial = try container.decodeIfPresent(Int.self, forKey: .serial) ?? 0
         lineage = try container.decodeIfPresent(String.self, forKey: .lineage)

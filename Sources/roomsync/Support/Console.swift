@@ -39,6 +39,11 @@ enum Console {
 /// Runs a command body so that every failure ends as one `error: …` line on stderr and exit 1, instead of
 /// ArgumentParser's generic rendering or a trap.
 func reportingErrors(_ body: () async throws -> Void) async throws {
+    try await reportingErrors(onError: { _ in }, body)
+}
+
+/// `reportingErrors`, also handing the error's line to `onError` (for `--notify`).
+func reportingErrors(onError: (String) -> Void, _ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let exit as ExitCode {
@@ -46,9 +51,12 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     } catch let error as CleanExit {
         throw error
     } catch let error as EngineError {
-        Console.err(error.message.hasPrefix("error:") || error.message.contains(": error: ") ? error.message : "error: \(error.message)")
+        let line = error.message.hasPrefix("error:") || error.message.contains(": error: ") ? error.message : "error: \(error.message)"
+        onError(line)
+        Console.err(line)
         throw ExitCode(1)
     } catch {
+        onError("error: \(error)")
         Console.err("error: \(error)")
         throw ExitCode(1)
     }

@@ -3,7 +3,7 @@ import RoomSyncCore
 import RoomSyncEngine
 import Synchronization
 
-/// Apply's progress. On a terminal: one live line (done/total, rate, failures, waiting for a rate limit), redrawn
+/// Apply's progress. On a terminal: one live line (done/total, rate, ETA, failures, waiting for a rate limit), redrawn
 /// in place. Otherwise: one line per operation with its outcome and duration, which reads well in CI logs.
 final class ConsoleApplyReporter: ApplyReporter {
     private struct Progress {
@@ -68,11 +68,10 @@ final class ConsoleApplyReporter: ApplyReporter {
 
     private func liveLine(_ progress: Progress) -> String {
         let now = ContinuousClock.now
-        let rate = Double(progress.done) / max(0.001, (now - progress.started).seconds)
-        var line = "\r\u{1B}[2K[\(progress.done)/\(progress.total)] \(String(format: "%.1f", rate)) ops/s"
-        line += progress.failed > 0 ? ", " + palette.red("\(progress.failed) failed") : ", 0 failed"
-        if let until = progress.waitingUntil, until > now { line += ", " + palette.yellow("waiting for the rate limit") }
-        return line
+        let state = ApplyProgress(
+            total: progress.total, done: progress.done, failed: progress.failed, elapsed: now - progress.started,
+            waitingForRateLimit: progress.waitingUntil.map { $0 > now } ?? false)
+        return "\r\u{1B}[2K" + state.line(palette: palette)
     }
 
     func note(_ message: String) {

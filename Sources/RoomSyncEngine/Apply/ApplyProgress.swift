@@ -1,0 +1,50 @@
+/// Where an apply stands, as the live line on a terminal shows it: done/total, rate, ETA and failures (SPEC
+/// section 5). A value, so the line's text is a pure function of it.
+public struct ApplyProgress: Sendable, Hashable {
+    public var total: Int
+    public var done: Int
+    public var failed: Int
+    public var elapsed: Duration
+    /// Whether the client is waiting for a rate-limit window to end.
+    public var waitingForRateLimit: Bool
+
+    public init(total: Int, done: Int, failed: Int, elapsed: Duration, waitingForRateLimit: Bool = false) {
+        self.total = total
+        self.done = done
+        self.failed = failed
+        self.elapsed = elapsed
+        self.waitingForRateLimit = waitingForRateLimit
+    }
+
+    /// Operations finished per second so far.
+    public var rate: Double {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Double(done) / max(0.001, seconds)
+    }
+
+    /// Time left at the rate so far; `nil` before the first operation finishes.
+    public var eta: Duration? {
+        guard done > 0, rate > 0 else { return nil }
+        return .milliseconds(Int((Double(max(0, total - done)) / rate * 1000).rounded()))
+    }
+
+    /// `[120/3000] 41.2 ops/s, ETA 1m10s, 0 failed` (without the terminal's carriage return and line clearing).
+    public func line(palette: Palette = Palette(enabled: false)) -> String {
+        let tenths = Int((rate * 10).rounded())
+        var line = "[\(done)/\(total)] \(tenths / 10).\(tenths % 10) ops/s"
+        line += ", ETA " + (done >= total ? "0s" : eta.map(Self.clock) ?? "--")
+        line += failed > 0 ? ", " + palette.red("\(failed) failed") : ", 0 failed"
+        if waitingForRateLimit { line += ", " + palette.yellow("waiting for the rate limit") }
+        return line
+    }
+
+    /// `42s`, `3m05s`, `1h02m`: short enough for one line, exact enough for a person.
+    public static func clock(_ duration: Duration) -> String {
+        let seconds = max(0, Int((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18).rounded()))
+        if seconds < 60 { return "\(seconds)s" }
+        if seconds < 3600 { return "\(seconds / 60)m" + pad(seconds % 60) + "s" }
+        return "\(seconds / 3600)h" + pad(seconds % 3600 / 60) + "m"
+    }
+
+    private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+}
