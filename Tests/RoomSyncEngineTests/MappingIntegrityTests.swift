@@ -255,3 +255,22 @@ final class LosingAPI: MeetingRoomAPI {
         #expect(PlanRenderer.render(plan, format: .json).contains(#""forgotten" : ["#))
     }
 }
+
+/// Drift with manifest PATHs covers only the rooms they declare, and still honours what was accepted.
+@Suite struct DriftWithPathsTests {
+    @Test func declaredRoomsOnlyWithAcceptedDriftMarkedAndCounted() {
+        let a = Fixture.live(1, name: "A"), b = Fixture.live(2, name: "B")
+        var changedA = a
+        changedA.capacity = 99
+        var changedB = b
+        changedB.capacity = 77
+        var state = Fixture.state([("a", a), ("b", b)])
+        let before = DriftDetector.detect(state: state, live: [changedA, changedB, Fixture.live(3, name: "stray")], declared: ["a"])
+        #expect(before.items.map(\.key) == ["a"])
+        #expect(before.managedRooms == 1)
+        state.acceptedDrift = before.acceptance
+        let after = DriftDetector.detect(state: state, live: [changedA, changedB], declared: ["a"])
+        #expect(after.items.map(\.accepted) == [true])
+        #expect(!after.hasDrift)
+    }
+}

@@ -86,12 +86,15 @@ public enum DriftDetector {
                 items.append(.init(key: key, kind: .changed, meetingroomID: current.meetingroomID, name: current.name, fields: fields))
             }
         }
-        guard declared == nil else { return DriftReport(items: items) }
-        let managed = state.managedIDs
-        for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) where !managed.contains(room.meetingroomID) {
-            items.append(.init(key: nil, kind: .unmanaged, meetingroomID: room.meetingroomID, name: room.name, fields: []))
+        // Unmanaged rooms belong to no manifest: reported only when drift covers everything.
+        if declared == nil {
+            let managed = state.managedIDs
+            for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) where !managed.contains(room.meetingroomID) {
+                items.append(.init(key: nil, kind: .unmanaged, meetingroomID: room.meetingroomID, name: room.name, fields: []))
+            }
         }
-        return marking(DriftReport(items: items, managedRooms: state.rooms.count), accepted: state.acceptedDrift ?? [])
+        let covered = declared.map { keys in state.rooms.keys.lazy.filter(keys.contains).count } ?? state.rooms.count
+        return marking(DriftReport(items: items, managedRooms: covered), accepted: state.acceptedDrift ?? [])
     }
 
     /// Marks the items that match drift accepted earlier (same kind, room and fingerprint) and puts them after the
