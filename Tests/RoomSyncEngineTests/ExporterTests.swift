@@ -20,6 +20,16 @@ import Testing
         return (export, read, plan)
     }
 
+    @Test func needApprovalIsReadOnlyKeptInTheStateAndShownAsAComment() throws {
+        var approved = Fixture.live(4, name: "Board")
+        approved.needApproval = 1
+        let (export, read, _) = try roundTrip([approved, Fixture.live(5, name: "Open")])
+        #expect(export.manifest.contains("    # need_approval: 1 (bookings need approval; set in the admin console, roomsync never changes it)\n"))
+        #expect(export.manifest.components(separatedBy: "need_approval").count == 2, "only the room that needs approval says so")
+        #expect(export.state.rooms.values.first { $0.meetingroomID == 4 }?.applied.needApproval == 1)
+        #expect(read.rooms.count == 2)
+    }
+
     @Test func generatedKeysNeverCollide() throws {
         // "A-8" takes `a-8`; the second "A" used to be given `a-8` too, which made the manifest invalid and left
         // one of the rooms silently unmanaged.

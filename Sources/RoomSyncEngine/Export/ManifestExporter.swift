@@ -90,6 +90,11 @@ public enum ManifestExporter {
                 }
             }
             if entry?.protect == true { lines.append("protect: true") }
+            // need_approval is read-only: kept in the state's last-applied record, never sent; said here so the
+            // manifest's reader knows.
+            if let approval = room.needApproval, approval != 0 {
+                lines.append("# need_approval: \(approval) (bookings need approval; set in the admin console, roomsync never changes it)")
+            }
             yaml += "  \(quoted(key)):\n" + lines.map { "    \($0)\n" }.joined()
         }
         if written == 0 { yaml += "  {}\n" }
