@@ -231,6 +231,20 @@ final class LosingAPI: MeetingRoomAPI {
         #expect(saved.staleReasons(live: [room], state: removed).count == 2)
     }
 
+    @Test func aPrunedRoomIsSaidInTypesAndReadBackFromOldAndNewPlans() throws {
+        let stray = Fixture.live(5, name: "stray")
+        let plan = try Planner.plan(desired: [], live: [stray], state: RoomSyncState(), options: PlanOptions(prune: true))
+        let change = try #require(plan.changes.first)
+        #expect(change.subject == .unmanagedRoom)
+        #expect(change.manifestKey == nil)
+        #expect(change.key == "#5")
+        let encoded = try JSONEncoder().encode(change)
+        #expect(try JSONDecoder().decode(PlannedChange.self, from: encoded) == change)
+        // A plan saved by the previous version said it with a reason.
+        let old = ##"{"key":"#5","action":"delete","meetingroom_id":5,"fields":[],"protect":false,"reason":"unmanaged"}"##
+        #expect(try JSONDecoder().decode(PlannedChange.self, from: Data(old.utf8)).subject == .unmanagedRoom)
+    }
+
     @Test func theStateSeenSurvivesTheFile() async throws {
         try await withTemporaryDirectory { directory in
             let lobby = Fixture.live(1, name: "Lobby")

@@ -101,7 +101,7 @@ public struct Applier: Sendable {
             } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.invalidParameter {
                 // The only parameter of del is the id: 40058 means the room is already gone, which is the goal.
             }
-            try await recorder.forget(key: change.key, meetingroomID: id)
+            try await recorder.forget(key: change.manifestKey, meetingroomID: id)
             return id
         case .change, .adopt, .import:
             guard let id = change.meetingroomID, let seen = change.seen else {

@@ -160,9 +160,10 @@ public actor StateRecorder {
 
     /// The key's room was deleted: the key leaves the state, with whatever drift was accepted about the key or
     /// the room.
-    public func forget(key: String, meetingroomID: Int? = nil, action: String = "delete") async throws {
+    /// `key` is nil for a room no key managed (`--prune`).
+    public func forget(key: String?, meetingroomID: Int? = nil, action: String = "delete") async throws {
         let clearedAccepted = clearAcceptedDrift(key: key, meetingroomID: meetingroomID)
-        guard let removed = state.rooms.removeValue(forKey: key) else {
+        guard let key, let removed = state.rooms.removeValue(forKey: key) else {
             if clearedAccepted { try await save(StateChange(key: "", kind: .document, action: action)) }
             return
         }
@@ -172,7 +173,7 @@ public actor StateRecorder {
     }
 
     /// Whether anything accepted about the key or the room was dropped.
-    private func clearAcceptedDrift(key: String, meetingroomID: Int?) -> Bool {
+    private func clearAcceptedDrift(key: String?, meetingroomID: Int?) -> Bool {
         let accepted = state.acceptedDrift
         state.clearAcceptedDrift(key: key, meetingroomID: meetingroomID)
         return accepted != state.acceptedDrift

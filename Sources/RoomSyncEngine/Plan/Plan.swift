@@ -65,8 +65,13 @@ public struct PlannedChange: Sendable, Hashable, Codable {
         case `import`
     }
 
-    /// The manifest key; for a pruned unmanaged room, `#` and its id; for a move, the new key.
-    public var key: String
+    /// What a change is about: a manifest key, or a live room no key manages (deleted by `--prune`).
+    public enum Subject: Sendable, Hashable {
+        case key(String)
+        case unmanagedRoom
+    }
+
+    public var subject: Subject
     public var action: Action
     public var meetingroomID: Int?
     public var fields: [FieldChange]
@@ -89,7 +94,7 @@ public struct PlannedChange: Sendable, Hashable, Codable {
         addRequest: AddMeetingRoomRequest? = nil, editRequest: EditMeetingRoomRequest? = nil, protect: Bool = false,
         reason: String? = nil, from: String? = nil, ignoreChanges: [ManagedField] = []
     ) {
-        self.key = key
+        self.subject = .key(key)
         self.action = action
         self.meetingroomID = meetingroomID
         self.fields = fields
@@ -102,19 +107,64 @@ public struct PlannedChange: Sendable, Hashable, Codable {
         self.ignoreChanges = ignoreChanges
     }
 
+    /// `--prune`'s delete of a live room no key manages.
+    public static func pruning(_ room: MeetingRoom) -> PlannedChange {
+        var change = PlannedChange(
+            key: "", action: .delete, meetingroomID: room.meetingroomID,
+            fields: [FieldChange(field: "name", before: .string(room.name), after: .none)], seen: room)
+        change.subject = .unmanagedRoom
+        return change
+    }
+
+    /// The manifest key, when the change is about one (for a move, the new key).
+    public var manifestKey: String? {
+        if case .key(let key) = subject { return key }
+        return nil
+    }
+
+    /// How output names the change: the manifest key, or `#ID` for an unmanaged room.
+    public var key: String {
+        switch subject {
+        case .key(let key): key
+        case .unmanagedRoom: "#\(meetingroomID ?? 0)"
+        }
+    }
+
+    public var isUnmanagedRoom: Bool { subject == .unmanagedRoom }
+
     enum CodingKeys: String, CodingKey {
         case key, action
         case meetingroomID = "meetingroom_id"
         case fields, seen
         case addRequest = "add_request"
         case editRequest = "edit_request"
-        case protect, reason, from
+        case protect, reason, from, unmanaged
         case ignoreChanges = "ignore_changes"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(action, forKey: .action)
+        try container.encodeIfPresent(meetingroomID, forKey: .meetingroomID)
+        try container.encode(fields, forKey: .fields)
+        try container.encodeIfPresent(seen, forKey: .seen)
+        try container.encodeIfPresent(addRequest, forKey: .addRequest)
+        try container.encodeIfPresent(editRequest, forKey: .editRequest)
+        try container.encode(protect, forKey: .protect)
+        try container.encodeIfPresent(reason, forKey: .reason)
+        try container.encodeIfPresent(from, forKey: .from)
+        if isUnmanagedRoom { try container.encode(true, forKey: .unmanaged) }
+        if !ignoreChanges.isEmpty { try container.encode(ignoreChanges, forKey: .ignoreChanges) }
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        key = try container.decode(String.self, forKey: .key)
+        let key = try container.decode(String.self, forKey: .key)
+        // Plans saved before `unmanaged` existed said it with the reason.
+        let unmanaged = try container.decodeIfPresent(Bool.self, forKey: .unmanaged)
+            ?? (try container.decodeIfPresent(String.self, forKey: .reason) == "unmanaged")
+        subject = unmanaged ? .unmanagedRoom : .key(key)
         action = try container.decode(Action.self, forKey: .action)
         meetingroomID = try container.decodeIfPresent(Int.self, forKey: .meetingroomID)
         fields = try container.decode([FieldChange].self, forKey: .fields)

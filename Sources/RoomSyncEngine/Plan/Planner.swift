@@ -115,11 +115,7 @@ public enum Planner {
                 return true
             }
             for room in unmanaged {
-                changes.append(
-                    PlannedChange(
-                        key: "#\(room.meetingroomID)", action: .delete, meetingroomID: room.meetingroomID,
-                        fields: [FieldChange(field: "name", before: .string(room.name), after: .none)], seen: room,
-                        reason: "unmanaged"))
+                changes.append(.pruning(room))
             }
         } else if !unmanaged.isEmpty {
             warnings.append("\(unmanaged.count) live room(s) are not managed by roomsync and were left alone (--prune deletes them)")

@@ -64,10 +64,8 @@ public struct SavedPlan: Sendable, Hashable, Codable {
             var ids: [Int] = []
             var seenKeys: Set<String> = [], seenIDs: Set<Int> = []
             for change in plan.changes {
-                // A pruned room's key is not a manifest key; its id is what the state must not start managing.
-                if change.meetingroomID == nil || change.reason != "unmanaged", seenKeys.insert(change.key).inserted {
-                    keys.append(change.key)
-                }
+                // A pruned room has no manifest key; its id is what the state must not start managing.
+                if let key = change.manifestKey, seenKeys.insert(key).inserted { keys.append(key) }
                 if let from = change.from, seenKeys.insert(from).inserted { keys.append(from) }
                 if let id = change.meetingroomID, seenIDs.insert(id).inserted { ids.append(id) }
             }

@@ -36,7 +36,7 @@ public enum PlanRenderer {
         switch change.action {
         case .add: line += change.reason.map { " will be re-added: \($0)" } ?? " will be added"
         case .change: line += " will be changed"
-        case .delete: line += change.reason == "unmanaged" ? " will be deleted (unmanaged, --prune)" : " will be deleted"
+        case .delete: line += change.isUnmanagedRoom ? " will be deleted (unmanaged, --prune)" : " will be deleted"
         case .adopt:
             line += change.fields.isEmpty ? " will be adopted" : " will be adopted and changed"
             if let reason = change.reason { line += " (\(reason))" }
@@ -143,7 +143,8 @@ public enum PlanRenderer {
                 JSONPlan.Change(
                     key: change.key, action: change.action.rawValue, meetingroom_id: change.meetingroomID,
                     fields: JSONPlan.FieldDelta.object(change.fields),
-                    reason: change.reason, from: change.from)
+                    // The JSON contract has always said a pruned room's delete this way.
+                    reason: change.isUnmanagedRoom ? "unmanaged" : change.reason, from: change.from)
             },
             warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys)
         return encodeJSON(document)
