@@ -106,8 +106,7 @@ public struct SavedPlan: Sendable, Hashable, Codable {
     }
 
     public func write(to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         try AtomicFile.write(try encoder.encode(self), to: path)
     }
 

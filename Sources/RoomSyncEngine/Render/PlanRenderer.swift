@@ -156,8 +156,7 @@ public enum PlanRenderer {
 }
 
 func encodeJSON(_ value: some Encodable) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let encoder = JSONOutput.encoder()
     // Encoding our own plain structs cannot fail.
     let data = try! encoder.encode(value)
     return String(decoding: data, as: UTF8.self) + "\n"

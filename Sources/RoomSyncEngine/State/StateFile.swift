@@ -47,9 +47,7 @@ public enum StateFile {
     }
 
     static func encode(_ state: RoomSyncState) throws -> Data {
-        let encoder = JSONEncoder()
-        // Sorted keys keep the file stable for git diffs when it is committed.
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         var data = try encoder.encode(state)
         data.append(UInt8(ascii: "\n"))
         return data

@@ -33,8 +33,7 @@ final class StateFileEncoder: Sendable {
         guard !state.rooms.isEmpty else { return Data(outer) }
         guard let splice = Self.range(of: Self.emptyRooms, in: outer) else { return try StateFile.encode(state) }
 
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let encoder = JSONOutput.encoder()
         var output: [UInt8] = []
         try cache.withLock { cache in
             // Keys new since the last call are sorted among themselves and merged into the kept order; keys no
