@@ -70,7 +70,12 @@ public enum WeComErrcode {
     public static let missingToken = 41001
     public static let expiredToken = 42001
     public static let rateLimited = 45009
+    /// WeCom's 45033, "api concurrent out of limit": too many calls in flight at once; retried like -1.
     public static let systemBusy = 45033
+    /// The app may not call this API: it is not added under 会议室 → 可调用接口的应用.
+    public static let apiForbidden = 48002
+    /// The caller's address is not among the app's trusted IPs (企业可信IP).
+    public static let untrustedIP = 60020
     /// The body is not valid JSON. The sandbox answers malformed JSON with this, as WeCom does.
     public static let badJSON = 47001
 }
