@@ -11,7 +11,7 @@ struct RoomSyncCommand: AsyncParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Validate.self, Plan.self, Apply.self, Drift.self, Import.self, Export.self, State.self, Sandbox.self,
+            Validate.self, Plan.self, Apply.self, Drift.self, Import.self, Export.self, State.self, Sandbox.self, Doctor.self,
         ]
     )
 }
