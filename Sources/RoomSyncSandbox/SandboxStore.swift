@@ -147,7 +147,8 @@ public actor SandboxStore {
     /// for `ttl`) once it has expired. WeCom too returns the same token for the whole validity period.
     public func token(ttl: Int, now: Date = Date()) -> (token: String, expiresIn: Int) {
         if let currentToken, let expiry = tokens[currentToken], expiry > now {
-            return (currentToken, max(1, Int(expiry.timeIntervalSince(now).rounded(.up))))
+            // Rounded down: a client must never believe a token lives longer than it does.
+            return (currentToken, Int(expiry.timeIntervalSince(now).rounded(.down)))
         }
         return (issueToken(ttl: ttl, now: now), ttl)
     }

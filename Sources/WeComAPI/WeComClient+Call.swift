@@ -94,6 +94,7 @@ extension WeComClient {
                     throw deadlineError(operation, attempts: attempt, last: progress.lastReason)
                 }
                 attempt += 1
+                progress.started(attempt: attempt)
                 emit(.retrying(operation: operation, attempt: attempt, reason: reason))
                 try await Task.sleep(for: delay)
             case .rateLimited(let error):

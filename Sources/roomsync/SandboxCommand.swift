@@ -69,10 +69,10 @@ extension RoomSyncCommand.Sandbox {
         @Option(help: "N calls per S seconds per API, one or two windows, then 45009 until the window ends (for example 100/1s or 10000/60s,150000/3600s).")
         var rateLimit: String?
 
-        @Option(help: "Comma-separated addresses or CIDR blocks meeting-room calls are accepted from; others get 60020.")
+        @Option(name: .customLong("trusted-ips"), help: "Comma-separated addresses or CIDR blocks meeting-room calls are accepted from; others get 60020.")
         var trustedIPs: String?
 
-        @Option(help: "Comma-separated meeting-room APIs (add, list, edit, del) the app may not call; they get 48002.")
+        @Option(name: .customLong("forbidden-apis"), help: "Comma-separated meeting-room APIs (add, list, edit, del) the app may not call; they get 48002.")
         var forbiddenAPIs: String?
 
         @Option(help: "Meeting-room calls in flight at once beyond this get 45033.")

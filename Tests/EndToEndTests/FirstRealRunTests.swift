@@ -151,7 +151,14 @@ import Testing
                 let wrong = try await ws.run(["plan", "--proxy", "http://builder:Wr0ng-Pa55@127.0.0.1:\(proxy.port)"])
                 #expect(wrong.status == 1)
                 #expect(wrong.stderr.contains("HTTP 407"), "\(wrong)")
-                for run in [apply, wrong] {
+                // Doctor checks the proxy, and names it without its credentials.
+                let doctor = try await ws.run(["doctor", "--proxy", "http://builder:Pr0xy-Pa55@127.0.0.1:\(proxy.port)"])
+                #expect(doctor.status == 0, "\(doctor)")
+                #expect(doctor.stdout.contains("ok    proxy http://***@127.0.0.1:\(proxy.port) (from --proxy): accepts connections"), "\(doctor)")
+                let deadProxy = try await ws.run(["doctor", "--proxy", "http://builder:Pr0xy-Pa55@127.0.0.1:1", "--timeout", "5"])
+                #expect(deadProxy.status == 1, "\(deadProxy)")
+                #expect(deadProxy.stdout.contains("FAIL  proxy http://***@127.0.0.1:1 (from --proxy): cannot connect"), "\(deadProxy)")
+                for run in [apply, wrong, doctor, deadProxy] {
                     #expect(!run.stdout.contains("Pa55") && !run.stderr.contains("Pa55"), "\(run)")
                 }
             }
@@ -230,6 +237,37 @@ import Testing
                     ["plan"], environment: environment.merging(["SSL_CERT_FILE": certificate.certificatePath]) { $1 })
                 #expect(viaEnvironment.status == 0, "\(viaEnvironment)")
             }
+        }
+    }
+
+    @Test func sandboxServeTakesTheFirstRunFlags() async throws {
+        try await withTemporaryDirectory { directory in
+            try Self.twoRooms.write(to: directory.appendingPathComponent("rooms.yaml"), atomically: true, encoding: .utf8)
+            let credentials = ["WECOM_CORP_ID": "ww-sandbox", "WECOM_CORP_SECRET": "sandbox-secret"]
+            for (flags, expected) in [
+                (["--trusted-ips", "10.0.0.0/8,192.0.2.1"], "FAIL  trusted IP: WeCom refused the call from 127.0.0.1"),
+                (["--forbidden-apis", "list,add", "--rate-limit", "100/60s,1000/3600s", "--max-concurrent", "4"],
+                 "FAIL  meeting-room API: the app may not call"),
+            ] {
+                let server = try RoomSyncBinary.start(
+                    ["sandbox", "serve", "--port", "0", "--data", ":memory:"] + flags, in: directory)
+                do {
+                    let endpoint = try await server.listeningEndpoint()
+                    let doctor = try await RoomSyncBinary.run(
+                        ["doctor"], in: directory, environment: credentials.merging(["WECOM_ENDPOINT": endpoint]) { $1 })
+                    #expect(doctor.status == 1, "\(doctor)")
+                    #expect(doctor.stdout.contains(expected), "\(doctor)")
+                } catch {
+                    server.kill()
+                    _ = try await server.finish()
+                    throw error
+                }
+                server.kill()
+                _ = try await server.finish()
+            }
+            let bad = try await RoomSyncBinary.run(["sandbox", "serve", "--trusted-ips", "10.0.0.0/40"], in: directory)
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("'10.0.0.0/40' is not an address or CIDR block"), "\(bad)")
         }
     }
 }
