@@ -323,9 +323,11 @@ extension WeComClient {
                 message: "\(proxy) refused roomsync's credentials (HTTP 407): check the user and password in the proxy URL"))
         }
         if Self.failedBeforeSending(error) {
+            let why = Self.connectReason(described)
+            let via = configuration.proxy.map { " through the proxy \($0)" } ?? ""
             return .retryable(
-                .transport(operation: operation, message: "cannot connect to \(redact(base)): \(described)"),
-                reason: "cannot connect (\(described))"
+                .transport(operation: operation, message: "cannot connect to \(redact(base))\(via): \(why)"),
+                reason: "cannot connect (\(why))"
             )
         }
         let why = Self.isTimeout(error) ? "timeout" : described
@@ -341,6 +343,20 @@ extension WeComClient {
             .transport(operation: operation, message: "no answer from \(redact(base)): \(why)"),
             reason: "no answer (\(why))"
         )
+    }
+
+    /// The operating system's reason in a connection failure, without NIO's wrapping (`SingleConnectionFailure(…)`).
+    static func connectReason(_ described: String) -> String {
+        let lower = described.lowercased()
+        for (needle, reason) in [
+            ("connection refused", "connection refused"), ("no route to host", "no route to host"),
+            ("network is unreachable", "network is unreachable"), ("dns", "cannot resolve the host name"),
+            ("name or service not known", "cannot resolve the host name"), ("timeout", "timeout"),
+            ("invalidproxyresponse", "the proxy did not open a tunnel"),
+        ] where lower.contains(needle) {
+            return reason
+        }
+        return String(described.prefix(200))
     }
 
     static func isTimeout(_ error: any Error) -> Bool {

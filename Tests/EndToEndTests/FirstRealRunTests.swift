@@ -215,6 +215,22 @@ import Testing
         }
     }
 
+    @Test func aSilentEndpointIsNotWaitedOnInSilence() async throws {
+        // The one slow test here: the `still waiting` line comes after 10 s, as a user would see it.
+        try await withTemporaryDirectory { directory in
+            try Self.twoRooms.write(to: directory.appendingPathComponent("rooms.yaml"), atomically: true, encoding: .utf8)
+            try await withSilentListener { listener in
+                let plan = try await RoomSyncBinary.run(
+                    ["plan", "--timeout", "13"], in: directory,
+                    environment: ["WECOM_ENDPOINT": listener.endpoint, "WECOM_CORP_ID": "ww-x", "WECOM_CORP_SECRET": "s3cr3t-value"])
+                #expect(plan.status == 1, "\(plan)")
+                let lines = plan.stderr.split(separator: "\n").map(String.init)
+                #expect(lines.contains("note: still waiting for WeCom (attempt 2, last: timeout): gettoken"), "\(plan)")
+                #expect(lines.last?.hasPrefix("error: gettoken: no answer from \(listener.endpoint) within 13s (2 attempt(s), last: timeout)") == true, "\(plan)")
+            }
+        }
+    }
+
     @Test(.enabled(if: TestCertificate.opensslAvailable, "needs openssl to make a self-signed certificate"))
     func aSelfSignedCertificateFailsAtOnceAndTheCAFileFixesIt() async throws {
         try await withWorkspace { ws in

@@ -83,9 +83,10 @@ struct TargetOptions: ParsableArguments {
         }
         let configuration = WeComClient.Configuration(
             endpoint: endpoint, corpID: corpID, corpSecret: secret,
-            // WeCom answers in well under a second: ten seconds of silence is a dead attempt, retried under the
-            // overall --timeout.
-            requestTimeout: min(.seconds(10), .milliseconds(Int(timeout * 1000))),
+            // WeCom answers in well under a second: eight seconds of silence is a dead attempt, retried under the
+            // overall --timeout. Shorter than the 10 s after which the client says it is still waiting, so that
+            // line can say how the first attempt ended.
+            requestTimeout: min(.seconds(8), .milliseconds(Int(timeout * 1000))),
             // -1 and 45033 are WeCom saying "try again"; ten attempts (backoff capped at 8 s) ride out a
             // busy spell of a minute instead of failing an apply half-way.
             retry: Self.retryPolicy(environment),
