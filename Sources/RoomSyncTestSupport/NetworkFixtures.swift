@@ -322,8 +322,17 @@ public struct TestCertificate: Sendable {
         }
     }
 
-    /// Writes `cert.pem` and `key.pem` into `directory`.
-    public static func make(in directory: URL) throws -> TestCertificate {
+    /// Writes `cert.pem` and `key.pem` into `directory`. openssl runs on a thread of its own: waiting for a process
+    /// must not hold one of the few threads every concurrent test shares.
+    public static func make(in directory: URL) async throws -> TestCertificate {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try makeBlocking(in: directory) })
+            }
+        }
+    }
+
+    static func makeBlocking(in directory: URL) throws -> TestCertificate {
         guard let openssl = opensslPath else { throw CocoaError(.executableNotLoadable) }
         let certificate = directory.appendingPathComponent("cert.pem").path
         let key = directory.appendingPathComponent("key.pem").path

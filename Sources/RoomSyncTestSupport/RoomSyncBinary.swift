@@ -105,7 +105,7 @@ public final class RunningRoomSync: @unchecked Sendable {
     public func finish() async throws -> RoomSyncBinary.Result {
         while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         let result = RoomSyncBinary.Result(
-            status: process.terminationStatus,
+            status: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus,
             stdout: (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "")
         try? FileManager.default.removeItem(at: stdoutFile)

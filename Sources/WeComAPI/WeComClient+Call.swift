@@ -87,14 +87,14 @@ extension WeComClient {
             case .final(let error):
                 throw error
             case .retryable(let error, let reason):
-                progress.failed(reason: Self.shortReason(reason))
+                // The next attempt is what a `stillWaiting` from now on is about, with this one's reason.
+                progress.failed(reason: Self.shortReason(reason), nextAttempt: attempt + 1)
                 guard attempt < policy.maxAttempts else { throw error }
                 let delay = backoff(afterAttempt: attempt)
                 guard ContinuousClock.now + delay < deadline else {
                     throw deadlineError(operation, attempts: attempt, last: progress.lastReason)
                 }
                 attempt += 1
-                progress.started(attempt: attempt)
                 emit(.retrying(operation: operation, attempt: attempt, reason: reason))
                 try await Task.sleep(for: delay)
             case .rateLimited(let error):
@@ -440,7 +440,12 @@ final class CallProgress: @unchecked Sendable {
     private var resumed: ContinuousClock.Instant?
 
     func started(attempt: Int) { lock.withLock { self.attempt = attempt } }
-    func failed(reason: String) { lock.withLock { last = reason } }
+    func failed(reason: String, nextAttempt: Int) {
+        lock.withLock {
+            last = reason
+            attempt = nextAttempt
+        }
+    }
     func pausedUntil(_ instant: ContinuousClock.Instant) { lock.withLock { resumed = instant } }
     func snapshot() -> (attempt: Int, last: String, resumed: ContinuousClock.Instant?) {
         lock.withLock { (attempt, last, resumed) }

@@ -10,8 +10,9 @@ import Testing
 
 /// Issue 15, through the built binary: what stops a first run against a real corp (untrusted address, missing
 /// permission, the hourly limit, a proxy, a silent endpoint, a re-signing TLS proxy) ends with one line saying
-/// what to do, and `doctor` finds it first.
-@Suite struct FirstRealRunTests {
+/// what to do, and `doctor` finds it first. Serialized: each test runs the binary against servers in this process,
+/// and twelve at once would starve the other suites' servers on a small machine.
+@Suite(.serialized) struct FirstRealRunTests {
     static let twoRooms = manifest(rooms: ["a": room("A"), "b": room("B", floor: "19F")])
 
     @Test func anUntrustedAddressEndsWithThe60020LineAndDoctorSaysFail() async throws {
@@ -105,7 +106,7 @@ import Testing
         options.rateLimits = try #require(SandboxServer.RateLimit.parseList("20/1s,40/4s"))
         try await withWorkspace(options) { ws in
             try ws.write(manifest(rooms: numberedRooms(100)))
-            let apply = try await ws.roomsync("apply", "--auto-approve", "--parallelism", "4")
+            let apply = try await ws.roomsync("apply", "--auto-approve", "--parallelism", "8")
             let state = try ws.state()
             let live = try await ws.liveRooms()
             // Every success is recorded, nothing half-done.
@@ -235,7 +236,7 @@ import Testing
     func aSelfSignedCertificateFailsAtOnceAndTheCAFileFixesIt() async throws {
         try await withWorkspace { ws in
             try ws.write(Self.twoRooms)
-            let certificate = try TestCertificate.make(in: ws.directory)
+            let certificate = try await TestCertificate.make(in: ws.directory)
             try await withTLSFront(certificate: certificate, targetPort: ws.sandbox.port) { front in
                 let environment = ["WECOM_ENDPOINT": front.endpoint]
                 let untrusted = try await ws.run(["plan", "--verbose"], environment: environment)

@@ -103,7 +103,7 @@ import WeComAPI
     @Test(.enabled(if: TestCertificate.opensslAvailable, "needs openssl to make a self-signed certificate"))
     func anUntrustedCertificateFailsAtOnceAndTheCAFileTrustsIt() async throws {
         try await withTemporaryDirectory { directory in
-            let certificate = try TestCertificate.make(in: directory)
+            let certificate = try await TestCertificate.make(in: directory)
             try await withServedSandbox { sandbox in
                 try await withTLSFront(certificate: certificate, targetPort: sandbox.port) { front in
                     let events = Recorder<WeComClient.Event>()

@@ -277,14 +277,14 @@ import WeComAPI
                 endpoint: listener.endpoint, corpID: "ww-sandbox", corpSecret: "sandbox-secret",
                 requestTimeout: .milliseconds(400),
                 retry: .init(maxAttempts: 10, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20)),
-                onEvent: { events.append($0) }, timeout: .seconds(2), stillWaitingAfter: .milliseconds(700))
+                onEvent: { events.append($0) }, timeout: .seconds(3), stillWaitingAfter: .milliseconds(500))
             try await withWeComClient(configuration) { client in
                 let error = try await #require(throws: MeetingRoomAPIError.self) {
                     try await client.listMeetingRooms(.init())
                 }
                 #expect(error.isTransport)
                 #expect(error.operation == "gettoken")
-                #expect(error.description.contains("no answer from \(listener.endpoint) within 2s"))
+                #expect(error.description.contains("no answer from \(listener.endpoint) within 3s"))
                 #expect(error.description.contains("last: timeout"))
                 #expect(!error.description.contains("sandbox-secret"))
             }
@@ -309,7 +309,7 @@ import WeComAPI
             // The per-attempt timeout is long; the overall deadline cuts the add.
             let configuration = WeComClient.Configuration(
                 endpoint: endpoint, corpID: "ww-fake", corpSecret: "fake-secret", requestTimeout: .seconds(30),
-                timeout: .seconds(3))
+                timeout: .seconds(6))
             try await withWeComClient(configuration) { client in
                 let error = try await #require(throws: MeetingRoomAPIError.self) {
                     _ = try await client.addMeetingRoom(.init(name: "A", capacity: 1))
