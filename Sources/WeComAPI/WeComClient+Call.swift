@@ -151,9 +151,9 @@ extension WeComClient {
     private func hourlyLimitError(_ operation: String, _ error: MeetingRoomAPIError) -> MeetingRoomAPIError {
         .wecom(
             errcode: WeComErrcode.rateLimited,
-            errmsg: "WeCom's hourly limit for this API is used up (45009 beyond the minute window; WeCom allows 150,000 "
-                + "calls an hour per API per corp): stopped instead of waiting up to an hour; what succeeded is kept, "
-                + "run again later (WeCom: \(Self.errmsgText(error.message)))",
+            errmsg: "WeCom's hourly limit for this API is used up (45009 past the minute window; 150,000 calls an hour "
+                + "per API per corp): stopped rather than wait up to an hour; what succeeded is kept, run again later "
+                + "(WeCom: \(Self.errmsgText(error.message)))",
             operation: operation)
     }
 
