@@ -5,7 +5,9 @@ import NIOCore
 import RoomSyncCore
 
 /// The sandbox served over HTTP with Hummingbird: WeCom's `gettoken` and `oa/meetingroom/{add,list,edit,del}`,
-/// answered from a `SandboxStore`, with optional latency, faults, dropped responses and rate limits (SPEC section 6).
+/// answered from a `SandboxStore`, with optional latency, faults, dropped responses, rate limits (one or two windows),
+/// trusted IPs (60020), forbidden APIs (48002) and a cap on calls in flight (45033) (SPEC section 6). Error answers
+/// are worded as WeCom words them: `TEXT, hint: [HINT], from ip: ADDR, more info at …?e=ERRCODE`.
 ///
 /// Like WeCom, every answer is HTTP 200 with `errcode`/`errmsg`. Bodies are read as UTF-8 JSON whatever the
 /// Content-Type; unknown fields are ignored; a trailing comma before `}`/`]` is accepted (the seed document's own

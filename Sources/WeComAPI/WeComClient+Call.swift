@@ -336,7 +336,8 @@ extension WeComClient {
             return .final(.outcomeUnknown(
                 operation: operation,
                 message: "no answer from \(redact(base)) after the request was sent (\(why)); "
-                    + "the room may or may not have been added: list before adding again"
+                    + "the room may or may not have been added: list before adding again",
+                timedOut: Self.isTimeout(error)
             ))
         }
         return .retryable(

@@ -315,8 +315,24 @@ import WeComAPI
                     _ = try await client.addMeetingRoom(.init(name: "A", capacity: 1))
                 }
                 #expect(error.isOutcomeUnknown)
+                #expect(error.outcomeUnknownAfterTimeout)
                 #expect(error.description.contains("no answer from \(endpoint) after the request was sent (timeout)"))
                 #expect(received.values == ["add"])
+            }
+        }
+    }
+
+    @Test func aLostAnswerIsOutcomeUnknownButNotATimeout() async throws {
+        var options = SandboxServer.Options()
+        options.dropRate = 1
+        try await withServedSandbox(options) { sandbox in
+            try await withWeComClient(sandbox.clientConfiguration()) { client in
+                let error = try await #require(throws: MeetingRoomAPIError.self) {
+                    _ = try await client.addMeetingRoom(.init(name: "A", capacity: 1))
+                }
+                #expect(error.isOutcomeUnknown)
+                // The connection closed: whatever happened has happened, so listing now tells.
+                #expect(!error.outcomeUnknownAfterTimeout)
             }
         }
     }
