@@ -10,8 +10,12 @@ import RoomSyncCore
 ///
 /// It owns the access token (fetched with `gettoken`, cached until shortly before it expires, refreshed once on
 /// 40014/42001 with one refresh shared by concurrent calls), retries what is safe to retry (-1, 45033, connection
-/// errors, HTTP 5xx) with exponential backoff and jitter, waits out 45009, and keeps each API under
-/// `maxCallsPerMinutePerAPI`. An `add` whose answer was lost is never resent: it throws `outcomeUnknown`.
+/// errors, HTTP 5xx) with exponential backoff and jitter, waits out 45009 (and stops on WeCom's hourly limit), and keeps
+/// each API under `maxCallsPerMinutePerAPI`. Every call has an overall deadline (`timeout`), reports `stillWaiting`
+/// while nothing answers, and ends with one line naming the endpoint. A TLS failure is final. An `add` whose answer
+/// was lost or timed out is never resent: it throws `outcomeUnknown`. Proxies (`proxy`) and extra CA certificates
+/// (`caFile`) go through AsyncHTTPClient's own support. The errcodes that stop a first real run (60020, 48002,
+/// 40013, 40001) come back with a message saying what to do.
 ///
 /// The corp secret and access tokens never appear in errors, events or logs; URLs are logged with
 /// `access_token=REDACTED`. Call `shutdown()` when done.
