@@ -129,6 +129,32 @@ import WeComAPI
         }
     }
 
+    @Test(.enabled(if: TestCertificate.opensslAvailable, "needs openssl to make a self-signed certificate"))
+    func httpsGoesThroughTheProxyWithConnectEncryptedEndToEnd() async throws {
+        try await withTemporaryDirectory { directory in
+            let certificate = try await TestCertificate.make(in: directory)
+            try await withServedSandbox { sandbox in
+                try await withTLSFront(certificate: certificate, targetPort: sandbox.port) { front in
+                    try await withTestProxy { proxy in
+                        var configuration = sandbox.clientConfiguration()
+                        configuration.endpoint = front.endpoint
+                        configuration.caFile = certificate.certificatePath
+                        configuration.proxy = try ProxySettings(url: proxy.url)
+                        try await withWeComClient(configuration) { client in
+                            _ = try await client.addMeetingRoom(.init(name: "Tunnelled", capacity: 2))
+                            #expect(try await client.listMeetingRooms(.init()).count == 1)
+                        }
+                        #expect(!proxy.connects.isEmpty)
+                        #expect(proxy.connects.allSatisfy { $0 == "127.0.0.1:\(front.port)" })
+                        // The proxy saw only TLS: no request line in the clear.
+                        #expect(proxy.tunnelledRequests == 0)
+                        #expect(await sandbox.store.callCount("add") == 1)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func aCAFileWithoutCertificatesIsNamed() throws {
         try withTemporaryDirectorySync { directory in
             let path = directory.appendingPathComponent("empty.pem").path
