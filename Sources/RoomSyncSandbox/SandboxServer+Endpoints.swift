@@ -5,10 +5,11 @@ import RoomSyncCore
 extension SandboxServer {
     func getToken(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
         await store.recordCall("gettoken")
+        let caller = Self.callerAddress(context)
         if options.latencyMs > 0 { try await Task.sleep(for: .milliseconds(options.latencyMs)) }
         if let limited = await faults.rateLimited("gettoken") {
             await store.recordRateLimited()
-            return Self.answer(limited)
+            return Self.answer(limited, from: caller)
         }
         var parameters: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
@@ -28,37 +29,65 @@ extension SandboxServer {
             }
         }
         guard parameters["corpid"] == options.corpID else {
-            return Self.answer(.init(errcode: WeComErrcode.badCorpID, errmsg: "invalid corpid"))
+            return Self.answer(.init(errcode: WeComErrcode.badCorpID, errmsg: "invalid corpid"), from: caller)
         }
         guard parameters["corpsecret"] == options.corpSecret else {
-            return Self.answer(.init(errcode: WeComErrcode.badSecret, errmsg: "invalid credential: corpsecret"))
+            return Self.answer(
+                .init(errcode: WeComErrcode.badSecret, errmsg: "invalid credential: corpsecret"), from: caller)
         }
-        let token = await store.issueToken(ttl: options.tokenTTL)
+        // As WeCom: the same token for its whole validity, with the seconds it has left.
+        let (token, expiresIn) = await store.token(ttl: options.tokenTTL)
         return Self.json([
-            "errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": options.tokenTTL,
+            "errcode": 0, "errmsg": "ok", "access_token": token, "expires_in": expiresIn,
         ])
     }
 
     func meetingRoom(_ api: String, _ request: Request, _ context: SandboxRequestContext) async throws -> Response {
         await store.recordCall(api)
+        let caller = Self.callerAddress(context)
+        guard await faults.enter() else {
+            return Self.answer(
+                .init(errcode: WeComErrcode.systemBusy, errmsg: "api concurrent out of limit"), from: caller)
+        }
+        do {
+            let response = try await meetingRoomInFlight(api, request, context, caller: caller)
+            await faults.leave()
+            return response
+        } catch {
+            await faults.leave()
+            throw error
+        }
+    }
+
+    private func meetingRoomInFlight(
+        _ api: String, _ request: Request, _ context: SandboxRequestContext, caller: String
+    ) async throws -> Response {
         if options.latencyMs > 0 { try await Task.sleep(for: .milliseconds(options.latencyMs)) }
         if let limited = await faults.rateLimited(api) {
             await store.recordRateLimited()
-            return Self.answer(limited)
+            return Self.answer(limited, from: caller)
         }
         guard let token = request.uri.queryParameters["access_token"].map(String.init), !token.isEmpty else {
-            return Self.answer(.init(errcode: WeComErrcode.missingToken, errmsg: "access_token missing"))
+            return Self.answer(.init(errcode: WeComErrcode.missingToken, errmsg: "access_token missing"), from: caller)
         }
         switch await store.tokenStatus(token) {
         case .valid: break
         case .invalid:
-            return Self.answer(.init(errcode: WeComErrcode.invalidToken, errmsg: "invalid access_token"))
+            return Self.answer(.init(errcode: WeComErrcode.invalidToken, errmsg: "invalid access_token"), from: caller)
         case .expired:
-            return Self.answer(.init(errcode: WeComErrcode.expiredToken, errmsg: "access_token expired"))
+            return Self.answer(.init(errcode: WeComErrcode.expiredToken, errmsg: "access_token expired"), from: caller)
+        }
+        if !options.trustedIPs.isEmpty, !options.trustedIPs.contains(where: { $0.contains(caller) }) {
+            return Self.answer(
+                .init(errcode: WeComErrcode.untrustedIP, errmsg: "not allow to access from your ip"), from: caller)
+        }
+        if options.forbiddenAPIs.contains(api) {
+            return Self.answer(.init(errcode: WeComErrcode.apiForbidden, errmsg: "api forbidden"), from: caller)
         }
         let draw = await faults.draw()
         if let errcode = draw.fault {
-            return Self.answer(.init(errcode: errcode, errmsg: errcode == -1 ? "system busy" : "injected fault"))
+            return Self.answer(
+                .init(errcode: errcode, errmsg: errcode == -1 ? "system busy" : "injected fault"), from: caller)
         }
         var request = request
         let body = Data(try await Self.bytes(of: &request))
@@ -66,7 +95,7 @@ extension SandboxServer {
         do {
             answer = try await apply(api, body: body)
         } catch let error as SandboxStore.SandboxError {
-            answer = Self.answer(error)
+            answer = Self.answer(error, from: caller)
         }
         if draw.drop {
             // The call is applied; now the answer is lost. Closing the channel before anything is written leaves
@@ -77,6 +106,14 @@ extension SandboxServer {
         }
         return answer
     }
+
+    /// The caller's address as WeCom would see it (the peer of the connection).
+    static func callerAddress(_ context: SandboxRequestContext) -> String {
+        context.channel.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Numbers the answers' hints, as WeCom's request ids do.
+    private static let hints = HintCounter()
 
     private func apply(_ api: String, body: Data) async throws -> Response {
         switch api {
@@ -90,10 +127,10 @@ extension SandboxServer {
             return Self.respond(ListAnswerWriter.write(rooms))
         case "edit":
             try await store.edit(try Self.decode(EditMeetingRoomRequest.self, body))
-            return Self.answer(.init(errcode: 0, errmsg: "ok"))
+            return Self.json(["errcode": 0, "errmsg": "ok"])
         default:
             try await store.delete(try Self.decode(DeleteMeetingRoomRequest.self, body))
-            return Self.answer(.init(errcode: 0, errmsg: "ok"))
+            return Self.json(["errcode": 0, "errmsg": "ok"])
         }
     }
 
@@ -122,8 +159,15 @@ extension SandboxServer {
         }
     }
 
-    static func answer(_ error: SandboxStore.SandboxError) -> Response {
-        json(["errcode": error.errcode, "errmsg": error.errmsg])
+    /// An error answer, its errmsg worded as WeCom words every one: `TEXT, hint: [HINT], from ip: ADDR, more info
+    /// at https://open.work.weixin.qq.com/devtool/query?e=ERRCODE`.
+    static func answer(_ error: SandboxStore.SandboxError, from caller: String) -> Response {
+        json(["errcode": error.errcode, "errmsg": wecomErrmsg(error, from: caller, hint: hints.next())])
+    }
+
+    public static func wecomErrmsg(_ error: SandboxStore.SandboxError, from caller: String, hint: String) -> String {
+        "\(error.errmsg), hint: [\(hint)], from ip: \(caller), more info at "
+            + "https://open.work.weixin.qq.com/devtool/query?e=\(error.errcode)"
     }
 
     static func json(_ object: [String: any Sendable]) -> Response {
@@ -149,5 +193,20 @@ extension SandboxServer {
 extension SandboxStore.SandboxError {
     static func invalidParameter(_ parameter: String, _ why: String) -> Self {
         Self(errcode: WeComErrcode.invalidParameter, errmsg: "invalid parameter \(parameter): \(why)")
+    }
+}
+
+/// WeCom-like hints: the time, a sequence number and a random tail, unique per answer.
+final class HintCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counter = 0
+
+    func next() -> String {
+        let sequence = lock.withLock {
+            counter += 1
+            return counter
+        }
+        let tail = String(UInt32.random(in: .min ... .max), radix: 16)
+        return "\(Int(Date().timeIntervalSince1970))\(String(format: "%04d", sequence % 10000))\(tail)"
     }
 }

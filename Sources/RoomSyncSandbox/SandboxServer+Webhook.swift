@@ -25,33 +25,34 @@ extension SandboxServer {
 
     func webhookSend(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
         await store.recordCall("webhook/send")
+        let caller = Self.callerAddress(context)
         guard let key = request.uri.queryParameters["key"], !key.isEmpty else {
-            return Self.answer(.init(errcode: 93000, errmsg: "invalid webhook url"))
+            return Self.answer(.init(errcode: 93000, errmsg: "invalid webhook url"), from: caller)
         }
         var request = request
         let body = Data(try await Self.bytes(of: &request))
         guard let object = try? JSONSerialization.jsonObject(with: LenientJSON.removingTrailingCommas(body)) as? [String: Any] else {
-            return Self.answer(.init(errcode: WeComErrcode.badJSON, errmsg: "data format error: body is not JSON"))
+            return Self.answer(.init(errcode: WeComErrcode.badJSON, errmsg: "data format error: body is not JSON"), from: caller)
         }
         guard let msgtype = object["msgtype"] as? String, msgtype == "text" || msgtype == "markdown" else {
-            return Self.answer(.init(errcode: 40008, errmsg: "invalid message type"))
+            return Self.answer(.init(errcode: 40008, errmsg: "invalid message type"), from: caller)
         }
         guard let content = (object[msgtype] as? [String: Any])?["content"] as? String else {
-            return Self.answer(.invalidParameter("\(msgtype).content", "missing"))
+            return Self.answer(.invalidParameter("\(msgtype).content", "missing"), from: caller)
         }
         let size = content.utf8.count
         guard size <= Self.webhookMaxContentBytes else {
             return Self.answer(.invalidParameter(
-                "\(msgtype).content", "content exceed max length \(Self.webhookMaxContentBytes) bytes, found \(size)"))
+                "\(msgtype).content", "content exceed max length \(Self.webhookMaxContentBytes) bytes, found \(size)"), from: caller)
         }
         if let log = webhookLog {
             do {
                 try log.append(WebhookMessage(msgtype: msgtype, content: content))
             } catch {
-                return Self.answer(.init(errcode: -1, errmsg: "system busy: cannot write the webhook log: \(error)"))
+                return Self.answer(.init(errcode: -1, errmsg: "system busy: cannot write the webhook log: \(error)"), from: caller)
             }
         }
-        return Self.answer(.init(errcode: 0, errmsg: "ok"))
+        return Self.answer(.init(errcode: 0, errmsg: "ok"), from: caller)
     }
 }
 

@@ -5,7 +5,9 @@ import NIOCore
 import RoomSyncCore
 
 /// The sandbox served over HTTP with Hummingbird: WeCom's `gettoken` and `oa/meetingroom/{add,list,edit,del}`,
-/// answered from a `SandboxStore`, with optional latency, faults, dropped responses and rate limits (SPEC section 6).
+/// answered from a `SandboxStore`, with optional latency, faults, dropped responses, rate limits (one or two windows),
+/// trusted IPs (60020), forbidden APIs (48002) and a cap on calls in flight (45033) (SPEC section 6). Error answers
+/// are worded as WeCom words them: `TEXT, hint: [HINT], from ip: ADDR, more info at …?e=ERRCODE`.
 ///
 /// Like WeCom, every answer is HTTP 200 with `errcode`/`errmsg`. Bodies are read as UTF-8 JSON whatever the
 /// Content-Type; unknown fields are ignored; a trailing comma before `}`/`]` is accepted (the seed document's own
@@ -30,8 +32,22 @@ public struct SandboxServer: Sendable {
         public var faultErrcodes: [Int]
         /// Probability (0…1) that a meeting-room call is applied and then the connection closed with no answer.
         public var dropRate: Double
-        /// At most `calls` calls per `seconds` per API; more are answered with 45009 until the window ends.
-        public var rateLimit: RateLimit?
+        /// Per API, at most `calls` calls per `seconds` in each window (WeCom has two: a minute and an hour); past
+        /// a window's count the API answers 45009 until that window ends. Shortest window first.
+        public var rateLimits: [RateLimit]
+        /// The single-window form of `rateLimits`: its first window.
+        public var rateLimit: RateLimit? {
+            get { rateLimits.first }
+            set { rateLimits = newValue.map { [$0] } ?? [] }
+        }
+        /// The addresses meeting-room calls are accepted from (WeCom's 企业可信IP); empty accepts any. Calls from
+        /// elsewhere answer 60020 naming the caller's address.
+        public var trustedIPs: [CIDR]
+        /// Meeting-room APIs (`add`, `list`, `edit`, `del`) the app may not call: they answer 48002, as WeCom does
+        /// for an app not added under 会议室 → 可调用接口的应用.
+        public var forbiddenAPIs: Set<String>
+        /// Meeting-room calls in flight at once beyond this answer 45033; `nil` is unbounded.
+        public var maxConcurrent: Int?
         /// Seed for the fault and drop draws; `nil` draws a random one.
         public var seed: UInt64?
         /// Return `range` from `list` (WeCom does only for its meeting-room system app).
@@ -43,7 +59,8 @@ public struct SandboxServer: Sendable {
             host: String = "127.0.0.1", port: Int = 0, dataFile: String? = nil, corpID: String = "ww-sandbox",
             corpSecret: String = "sandbox-secret", latencyMs: Int = 0, tokenTTL: Int = 7200, faultRate: Double = 0,
             faultErrcodes: [Int] = [WeComErrcode.busy, WeComErrcode.systemBusy], dropRate: Double = 0,
-            rateLimit: RateLimit? = nil, seed: UInt64? = nil, showRange: Bool = false, webhookLog: String? = nil
+            rateLimit: RateLimit? = nil, seed: UInt64? = nil, showRange: Bool = false, rateLimits: [RateLimit] = [],
+            trustedIPs: [CIDR] = [], forbiddenAPIs: Set<String> = [], maxConcurrent: Int? = nil, webhookLog: String? = nil
         ) {
             self.host = host
             self.port = port
@@ -55,10 +72,13 @@ public struct SandboxServer: Sendable {
             self.faultRate = faultRate
             self.faultErrcodes = faultErrcodes
             self.dropRate = dropRate
-            self.rateLimit = rateLimit
+            self.rateLimits = (rateLimit.map { [$0] } ?? []) + rateLimits
             self.seed = seed
             self.showRange = showRange
             self.webhookLog = webhookLog
+            self.trustedIPs = trustedIPs
+            self.forbiddenAPIs = forbiddenAPIs
+            self.maxConcurrent = maxConcurrent
         }
     }
 
@@ -81,7 +101,25 @@ public struct SandboxServer: Sendable {
             guard let value = Double(seconds), value > 0 else { return nil }
             self.init(calls: calls, seconds: value)
         }
+
+        /// Parses `N/Ss[,M/Ts]`: one or two windows, for example WeCom's `10000/60s,150000/3600s`. Returns them
+        /// shortest first; `nil` when any part is malformed, there are more than two, or two have the same length.
+        public static func parseList(_ text: String) -> [RateLimit]? {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            guard (1...2).contains(parts.count) else { return nil }
+            var limits: [RateLimit] = []
+            for part in parts {
+                guard let limit = RateLimit(parsing: part.trimmingCharacters(in: .whitespaces)) else { return nil }
+                limits.append(limit)
+            }
+            limits.sort { $0.seconds < $1.seconds }
+            if limits.count == 2, limits[0].seconds == limits[1].seconds { return nil }
+            return limits
+        }
     }
+
+    /// The meeting-room APIs `--forbidden-apis` may name.
+    public static let meetingRoomAPIs: [String] = ["add", "list", "edit", "del"]
 
     public let options: Options
     /// The store behind the server, for tests that edit rooms out of band or read counters.

@@ -60,6 +60,14 @@ public actor SandboxStore {
         var location: RoomLocation?
         var equipment: [Int]
         var range: RoomRange?
+        /// WeCom's `need_approval`: set in the admin console, never by add or edit. `nil` (the usual case in a
+        /// data file) reads as 0.
+        var needApproval: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, capacity, location, equipment, range
+            case needApproval = "need_approval"
+        }
     }
 
     /// Maximum name length in Unicode scalars, as the seed document says ("最多30个字符").
@@ -72,6 +80,8 @@ public actor SandboxStore {
     private var buildings: [Building] = []
     private var nextID = 1
     private var tokens: [String: Date] = [:]
+    /// The token `gettoken` hands out while it is valid, as WeCom does.
+    private var currentToken: String?
     private var callCounts: [String: Int] = [:]
     /// How many access tokens `gettoken` has issued since this store was created.
     public private(set) var tokensIssued = 0
@@ -129,7 +139,18 @@ public actor SandboxStore {
         tokensIssued += 1
         let token = "sandbox-token-\(tokensIssued)-\(UUID().uuidString.prefix(8))"
         tokens[token] = now.addingTimeInterval(TimeInterval(ttl))
+        currentToken = token
         return token
+    }
+
+    /// What `gettoken` answers: the current token and the seconds it has left while it is valid, a new one (valid
+    /// for `ttl`) once it has expired. WeCom too returns the same token for the whole validity period.
+    public func token(ttl: Int, now: Date = Date()) -> (token: String, expiresIn: Int) {
+        if let currentToken, let expiry = tokens[currentToken], expiry > now {
+            // Rounded down: a client must never believe a token lives longer than it does.
+            return (currentToken, Int(expiry.timeIntervalSince(now).rounded(.down)))
+        }
+        return (issueToken(ttl: ttl, now: now), ttl)
     }
 
     public func tokenStatus(_ token: String, now: Date = Date()) -> TokenStatus {
@@ -235,7 +256,7 @@ public actor SandboxStore {
                 meetingroomID: room.id, name: room.name, capacity: room.capacity, city: room.location?.city,
                 building: room.location?.building, floor: room.location?.floor, equipment: room.equipment,
                 coordinate: room.location.flatMap { coordinates[BuildingKey(city: $0.city, building: $0.building)] ?? nil },
-                needApproval: 0, range: showRange ? room.range : nil
+                needApproval: room.needApproval ?? 0, range: showRange ? room.range : nil
             )
         }
     }

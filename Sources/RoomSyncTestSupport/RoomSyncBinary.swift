@@ -85,10 +85,27 @@ public final class RunningRoomSync: @unchecked Sendable {
         if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
     }
 
+    /// What the process has printed on stdout so far.
+    public func stdoutSoFar() -> String {
+        (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? ""
+    }
+
+    /// For `roomsync sandbox serve`: waits for its `listening on URL` line and returns the URL; throws if the
+    /// process ends first.
+    public func listeningEndpoint() async throws -> String {
+        while true {
+            if let line = stdoutSoFar().split(separator: "\n").first, line.hasPrefix("listening on ") {
+                return String(line.dropFirst("listening on ".count))
+            }
+            guard process.isRunning else { throw CocoaError(.executableLoad) }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
     public func finish() async throws -> RoomSyncBinary.Result {
         while process.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         let result = RoomSyncBinary.Result(
-            status: process.terminationStatus,
+            status: process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus,
             stdout: (try? String(contentsOf: stdoutFile, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOf: stderrFile, encoding: .utf8)) ?? "")
         try? FileManager.default.removeItem(at: stdoutFile)

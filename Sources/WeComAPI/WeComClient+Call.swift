@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import RoomSyncCore
 
 extension WeComClient {
@@ -53,39 +54,156 @@ extension WeComClient {
         case final(MeetingRoomAPIError)
     }
 
-    /// Sends one request, retrying busy errcodes, connection errors and 5xx, and waiting out 45009.
-    /// `resendable` is false for `add`: once its request may have reached WeCom, it is never sent again.
+    /// Sends one request, retrying busy errcodes, connection errors and 5xx, and waiting out 45009, all under the
+    /// call's deadline (`Configuration.timeout`, extended by rate-limit waits). `resendable` is false for `add`:
+    /// once its request may have reached WeCom, it is never sent again.
     func send(
         _ operation: String, method: HTTPMethod, url: String, body: Data?, resendable: Bool, token: String?
     ) async throws -> Data {
         let policy = configuration.retry
+        let progress = CallProgress()
         var attempt = 1
         var rateLimitStep = 0
         var rateLimitWaited = Duration.zero
+        var deadline = ContinuousClock.now + configuration.timeout
+        let watchdog = startWatchdog(operation, progress: progress)
+        defer { watchdog.cancel() }
         while true {
             let waited = try await limiter.acquire(operation)
-            if waited > .zero { emit(.waitingForRateLimit(operation: operation, seconds: waited.seconds)) }
-            switch await exchange(operation, method: method, url: url, body: body, resendable: resendable) {
+            if waited > .zero {
+                emit(.waitingForRateLimit(operation: operation, seconds: waited.seconds))
+                deadline += waited
+                progress.pausedUntil(ContinuousClock.now)
+            }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { throw deadlineError(operation, attempts: attempt - 1, last: progress.lastReason) }
+            progress.started(attempt: attempt)
+            let outcome = await exchange(
+                operation, method: method, url: url, body: body, resendable: resendable,
+                timeout: min(configuration.requestTimeout, remaining))
+            switch outcome {
             case .success(let data):
                 return data
             case .final(let error):
                 throw error
             case .retryable(let error, let reason):
+                // The next attempt is what a `stillWaiting` from now on is about, with this one's reason.
+                progress.failed(reason: Self.shortReason(reason), nextAttempt: attempt + 1)
                 guard attempt < policy.maxAttempts else { throw error }
+                let delay = backoff(afterAttempt: attempt)
+                guard ContinuousClock.now + delay < deadline else {
+                    throw deadlineError(operation, attempts: attempt, last: progress.lastReason)
+                }
                 attempt += 1
                 emit(.retrying(operation: operation, attempt: attempt, reason: reason))
-                try await Task.sleep(for: backoff(afterAttempt: attempt - 1))
+                try await Task.sleep(for: delay)
             case .rateLimited(let error):
+                if Self.saysLongWindow(error.message) { throw hourlyLimitError(operation, error) }
                 // WeCom does not say when its window ends: wait in growing steps of at most a second.
                 let step = min(.seconds(1), policy.baseDelay * (1 << min(rateLimitStep, 10)))
                 rateLimitStep += 1
-                guard rateLimitWaited + step <= policy.maxRateLimitWait else { throw error }
+                // Still refused past the minute window: that is WeCom's hourly limit, not worth waiting on.
+                guard rateLimitWaited + step <= policy.maxRateLimitWait else { throw hourlyLimitError(operation, error) }
                 rateLimitWaited += step
+                deadline += step
                 emit(.waitingForRateLimit(operation: operation, seconds: step.seconds))
                 // The pause is shared: the limiter holds back every other caller of this API too, and this call
                 // waits for it in `acquire` at the top of the loop.
                 await limiter.pause(operation, for: step)
+                progress.pausedUntil(ContinuousClock.now + step)
             }
+        }
+    }
+
+    /// Reports `stillWaiting` each time `stillWaitingAfter` passes without an answer (rate-limit pauses excluded:
+    /// those are reported as such).
+    private func startWatchdog(_ operation: String, progress: CallProgress) -> Task<Void, Never> {
+        let interval = configuration.stillWaitingAfter
+        return Task { [weak self] in
+            var next = ContinuousClock.now + interval
+            while !Task.isCancelled {
+                do { try await Task.sleep(until: next, clock: .continuous) } catch { return }
+                let (attempt, last, resumed) = progress.snapshot()
+                if let resumed, resumed + interval > ContinuousClock.now {
+                    next = resumed + interval
+                    continue
+                }
+                self?.emit(.stillWaiting(operation: operation, attempt: attempt, last: last))
+                next += interval
+            }
+        }
+    }
+
+    /// The one line a call ends with when its deadline passes without an answer.
+    private func deadlineError(_ operation: String, attempts: Int, last: String) -> MeetingRoomAPIError {
+        let seconds = configuration.timeout.seconds
+        let limit = seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+        let via = configuration.proxy.map { " through the proxy \($0)" } ?? ""
+        let message = "no answer from \(redact(base))\(via) within \(limit)s (\(max(1, attempts)) attempt(s), last: \(last)); "
+            + "check the endpoint, the network or firewall"
+            + (configuration.proxy == nil ? " and whether a proxy is needed (--proxy)" : " and the proxy")
+            + ", or raise --timeout"
+        // Only failures before sending are retried for add, so reaching the deadline here means nothing was
+        // applied; an add that timed out waiting for its answer ends earlier, as outcome unknown (`classify`).
+        return .transport(operation: operation, message: message)
+    }
+
+    private func hourlyLimitError(_ operation: String, _ error: MeetingRoomAPIError) -> MeetingRoomAPIError {
+        .wecom(
+            errcode: WeComErrcode.rateLimited,
+            errmsg: "WeCom's hourly limit for this API is used up (45009 past the minute window; 150,000 calls an hour "
+                + "per API per corp): stopped rather than wait up to an hour; what succeeded is kept, run again later "
+                + "(WeCom: \(Self.errmsgText(error.message)))",
+            operation: operation)
+    }
+
+    /// Whether a 45009's errmsg says the long window was hit: the sandbox says `(long window)`; WeCom may say
+    /// `hour`. Real WeCom usually says neither, and the client infers the hourly limit from how long 45009 lasts.
+    static func saysLongWindow(_ errmsg: String) -> Bool {
+        let text = errmsgText(errmsg).lowercased()
+        return text.contains("long window") || text.contains("hour")
+    }
+
+    /// The TEXT of a WeCom errmsg (`TEXT, hint: [...], from ip: ..., more info at ...`).
+    static func errmsgText(_ errmsg: String) -> String {
+        if let range = errmsg.range(of: ", hint: [") { return String(errmsg[..<range.lowerBound]) }
+        return errmsg
+    }
+
+    /// The address in a WeCom errmsg's `from ip: ADDR`.
+    static func fromIP(_ errmsg: String) -> String? {
+        guard let match = errmsg.firstMatch(of: /from ip: ([0-9A-Fa-f:.]+)/) else { return nil }
+        return String(match.1)
+    }
+
+    /// `timeout` for any timeout, otherwise the reason up to its first parenthesis.
+    static func shortReason(_ reason: String) -> String {
+        let lower = reason.lowercased()
+        if lower.contains("timeout") || lower.contains("deadline") || lower.contains("timed out") { return "timeout" }
+        if lower.contains("refused") { return "connection refused" }
+        return reason.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? reason
+    }
+
+    /// What WeCom's errcodes that stop a first real run mean, and what to do (SPEC section 7). `nil` for others.
+    func advice(errcode: Int, errmsg: String) -> String? {
+        let text = Self.errmsgText(errmsg)
+        switch errcode {
+        case WeComErrcode.untrustedIP:
+            let address = Self.fromIP(errmsg) ?? "this machine's address"
+            return "WeCom refused the call from \(address), which is not among the app's trusted IPs (\(text)): "
+                + "add \(address) to the app's 企业可信IP (WeCom admin console → 应用管理 → the app → 企业可信IP), "
+                + "or route roomsync through a proxy with a fixed address that is (--proxy URL or HTTPS_PROXY)"
+        case WeComErrcode.apiForbidden:
+            return "the app may not call the meeting-room API (\(text)): in the WeCom admin console add it under "
+                + "会议室 → 可调用接口的应用 (应用管理 → 会议室 → API)"
+        case WeComErrcode.badCorpID:
+            return "WeCom does not know the corp id \(configuration.corpID) (\(text)): check WECOM_CORP_ID or "
+                + "--corp-id (the 企业ID under 我的企业 → 企业信息)"
+        case WeComErrcode.badSecret:
+            return "WeCom refused the corp secret (\(text)): check WECOM_CORP_SECRET or --corp-secret-file holds the "
+                + "Secret of the self-built app (应用管理 → the app → Secret) of corp \(configuration.corpID)"
+        default:
+            return nil
         }
     }
 
@@ -99,7 +217,7 @@ extension WeComClient {
     }
 
     private func exchange(
-        _ operation: String, method: HTTPMethod, url: String, body: Data?, resendable: Bool
+        _ operation: String, method: HTTPMethod, url: String, body: Data?, resendable: Bool, timeout: Duration
     ) async -> Outcome {
         var request = HTTPClientRequest(url: url)
         request.method = method
@@ -112,7 +230,7 @@ extension WeComClient {
         let contentType: String
         let data: Data
         do {
-            let response = try await http.execute(request, timeout: configuration.requestTimeout.timeAmount)
+            let response = try await http.execute(request, timeout: timeout.timeAmount)
             status = response.status
             contentType = response.headers.first(name: "Content-Type") ?? "none"
             let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
@@ -154,7 +272,8 @@ extension WeComClient {
             return .final(.badResponse(operation: operation, message: "the JSON answer has no integer errcode"))
         }
         let errmsg = redact(rawErrmsg ?? "")
-        let error = MeetingRoomAPIError.wecom(errcode: errcode, errmsg: errmsg, operation: operation)
+        let error = MeetingRoomAPIError.wecom(
+            errcode: errcode, errmsg: advice(errcode: errcode, errmsg: errmsg) ?? errmsg, operation: operation)
         switch errcode {
         case 0:
             return .success(data)
@@ -193,29 +312,67 @@ extension WeComClient {
         {
             return .final(.transport(operation: operation, message: "cannot send to \(redact(base)): \(described)"))
         }
+        if let tls = tlsFailure(error) {
+            // Final: a certificate that is not trusted now will not be trusted on the next attempt.
+            return .final(.transport(operation: operation, message: tls))
+        }
+        if let error = error as? HTTPClientError, error == .proxyAuthenticationRequired {
+            let proxy = configuration.proxy.map(\.description) ?? "the proxy"
+            return .final(.transport(
+                operation: operation,
+                message: "\(proxy) refused roomsync's credentials (HTTP 407): check the user and password in the proxy URL"))
+        }
         if Self.failedBeforeSending(error) {
+            let why = Self.connectReason(described)
+            let via = configuration.proxy.map { " through the proxy \($0)" } ?? ""
             return .retryable(
-                .transport(operation: operation, message: "cannot connect to \(redact(base)): \(described)"),
-                reason: "cannot connect (\(described))"
+                .transport(operation: operation, message: "cannot connect to \(redact(base))\(via): \(why)"),
+                reason: "cannot connect (\(why))"
             )
         }
+        let why = Self.isTimeout(error) ? "timeout" : described
         guard resendable else {
+            // A lost answer and a timeout are the same to an add: it may have been applied.
             return .final(.outcomeUnknown(
                 operation: operation,
-                message: "no answer after the request was sent (\(described)); "
-                    + "the room may or may not have been added: list before adding again"
+                message: "no answer from \(redact(base)) after the request was sent (\(why)); "
+                    + "the room may or may not have been added: list before adding again",
+                timedOut: Self.isTimeout(error)
             ))
         }
         return .retryable(
-            .transport(operation: operation, message: "no answer from \(redact(base)): \(described)"),
-            reason: "no answer (\(described))"
+            .transport(operation: operation, message: "no answer from \(redact(base)): \(why)"),
+            reason: "no answer (\(why))"
         )
+    }
+
+    /// The operating system's reason in a connection failure, without NIO's wrapping (`SingleConnectionFailure(…)`).
+    static func connectReason(_ described: String) -> String {
+        let lower = described.lowercased()
+        for (needle, reason) in [
+            ("connection refused", "connection refused"), ("no route to host", "no route to host"),
+            ("network is unreachable", "network is unreachable"), ("dns", "cannot resolve the host name"),
+            ("name or service not known", "cannot resolve the host name"), ("timeout", "timeout"),
+            ("invalidproxyresponse", "the proxy did not open a tunnel"),
+        ] where lower.contains(needle) {
+            return reason
+        }
+        return String(described.prefix(200))
+    }
+
+    static func isTimeout(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError {
+            return [.deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout].contains(error)
+        }
+        return false
     }
 
     static func failedBeforeSending(_ error: any Error) -> Bool {
         if let error = error as? HTTPClientError {
-            return [.connectTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout, .httpProxyHandshakeTimeout]
-                .contains(error)
+            return [
+                .connectTimeout, .tlsHandshakeTimeout, .socksHandshakeTimeout, .httpProxyHandshakeTimeout,
+                .invalidProxyResponse,
+            ].contains(error)
         }
         if error is NIOConnectionError { return true }
         if case ChannelError.connectTimeout = error { return true }
@@ -239,6 +396,26 @@ extension WeComClient {
         return redact(text)
     }
 
+    /// The one line for a TLS failure, or `nil` when `error` is not one.
+    func tlsFailure(_ error: any Error) -> String? {
+        guard error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError else { return nil }
+        let host = URLComponents(string: base)?.host ?? base
+        let detail = Self.describe(error, redacting: redact)
+        let lower = detail.lowercased()
+        if lower.contains("certificate") || lower.contains("hostname") || lower.contains("verify") {
+            return "the certificate of \(host) is not trusted (\(Self.tlsReason(detail))); if a company proxy re-signs "
+                + "TLS, trust its CA with --ca-file PATH (or SSL_CERT_FILE=PATH)"
+        }
+        return "TLS with \(host) failed (\(Self.tlsReason(detail))); is \(redact(base)) an https endpoint?"
+    }
+
+    /// BoringSSL's reason, without the error-queue noise.
+    static func tlsReason(_ detail: String) -> String {
+        if detail.contains("CERTIFICATE_VERIFY_FAILED") { return "certificate verify failed" }
+        if detail.lowercased().contains("hostname") { return "the certificate does not name this host" }
+        return String(detail.prefix(160))
+    }
+
     /// Removes tokens and the secret from text that may reach a message or a log.
     func redact(_ text: String) -> String {
         var text = text.replacing(/access_token=[^&\s"']*/, with: "access_token=REDACTED")
@@ -246,6 +423,33 @@ extension WeComClient {
         if !configuration.corpSecret.isEmpty {
             text = text.replacingOccurrences(of: configuration.corpSecret, with: "REDACTED")
         }
+        if let password = configuration.proxy?.password, !password.isEmpty {
+            text = text.replacingOccurrences(of: password, with: "REDACTED")
+        }
+        // user:password@ in any URL that reached the text.
+        text = text.replacing(/:\/\/[^\/\s@]+@/, with: "://***@")
         return text
     }
+}
+
+/// What a call is doing, for its `stillWaiting` reports: the attempt under way, how the last one ended, and when
+/// a rate-limit pause (not silence) ends.
+final class CallProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var attempt = 1
+    private var last = "none"
+    private var resumed: ContinuousClock.Instant?
+
+    func started(attempt: Int) { lock.withLock { self.attempt = attempt } }
+    func failed(reason: String, nextAttempt: Int) {
+        lock.withLock {
+            last = reason
+            attempt = nextAttempt
+        }
+    }
+    func pausedUntil(_ instant: ContinuousClock.Instant) { lock.withLock { resumed = instant } }
+    func snapshot() -> (attempt: Int, last: String, resumed: ContinuousClock.Instant?) {
+        lock.withLock { (attempt, last, resumed) }
+    }
+    var lastReason: String { lock.withLock { last } }
 }

@@ -76,3 +76,10 @@ extension WeComClient {
         try await tokens.replace(stale) { [self] in try await fetchToken() }
     }
 }
+
+extension WeComClient {
+    /// Fetches (or reuses) the access token: checks the corp id and secret with `gettoken` alone, for `doctor`.
+    public func checkCredentials() async throws {
+        _ = try await currentToken()
+    }
+}

@@ -3,14 +3,19 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import RoomSyncCore
 
 /// WeCom's meeting-room API over AsyncHTTPClient, against real WeCom or the served sandbox.
 ///
 /// It owns the access token (fetched with `gettoken`, cached until shortly before it expires, refreshed once on
 /// 40014/42001 with one refresh shared by concurrent calls), retries what is safe to retry (-1, 45033, connection
-/// errors, HTTP 5xx) with exponential backoff and jitter, waits out 45009, and keeps each API under
-/// `maxCallsPerMinutePerAPI`. An `add` whose answer was lost is never resent: it throws `outcomeUnknown`.
+/// errors, HTTP 5xx) with exponential backoff and jitter, waits out 45009 (and stops on WeCom's hourly limit), and keeps
+/// each API under `maxCallsPerMinutePerAPI`. Every call has an overall deadline (`timeout`), reports `stillWaiting`
+/// while nothing answers, and ends with one line naming the endpoint. A TLS failure is final. An `add` whose answer
+/// was lost or timed out is never resent: it throws `outcomeUnknown`. Proxies (`proxy`) and extra CA certificates
+/// (`caFile`) go through AsyncHTTPClient's own support. The errcodes that stop a first real run (60020, 48002,
+/// 40013, 40001) come back with a message saying what to do.
 ///
 /// The corp secret and access tokens never appear in errors, events or logs; URLs are logged with
 /// `access_token=REDACTED`. Call `shutdown()` when done.
@@ -21,8 +26,17 @@ public final class WeComClient: MeetingRoomAPI {
         public var endpoint: String
         public var corpID: String
         public var corpSecret: String
-        /// The longest one HTTP request may take, connection included.
+        /// The longest one HTTP attempt may wait for its answer, connection included.
         public var requestTimeout: Duration
+        /// The overall bound on one call with all its retries (`--timeout`). Time spent waiting out rate limits
+        /// (WeCom's 45009 or the client's own limiter) does not count: WeCom is answering then.
+        public var timeout: Duration
+        /// After this long without an answer a call reports `stillWaiting` (and again each time it passes).
+        public var stillWaitingAfter: Duration
+        /// The forward proxy to reach the endpoint through; `nil` connects directly.
+        public var proxy: ProxySettings?
+        /// Extra trusted CA certificates (PEM), for company proxies that re-sign TLS (`--ca-file`, `SSL_CERT_FILE`).
+        public var caFile: String?
         /// Calls each API may make per `rateLimitWindow`; 9000 stays under WeCom's 10,000 per minute per API.
         public var maxCallsPerMinutePerAPI: Int
         /// The window `maxCallsPerMinutePerAPI` counts over: a minute, except in tests.
@@ -37,8 +51,14 @@ public final class WeComClient: MeetingRoomAPI {
             endpoint: String = "https://qyapi.weixin.qq.com", corpID: String, corpSecret: String,
             requestTimeout: Duration = .seconds(30), maxCallsPerMinutePerAPI: Int = 9000,
             rateLimitWindow: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy(),
-            onEvent: (@Sendable (Event) -> Void)? = nil, logger: Logger = Logger(label: "roomsync.wecom")
+            onEvent: (@Sendable (Event) -> Void)? = nil, logger: Logger = Logger(label: "roomsync.wecom"),
+            timeout: Duration = .seconds(60), stillWaitingAfter: Duration = .seconds(10), proxy: ProxySettings? = nil,
+            caFile: String? = nil
         ) {
+            self.timeout = timeout
+            self.stillWaitingAfter = stillWaitingAfter
+            self.proxy = proxy
+            self.caFile = caFile
             self.endpoint = endpoint
             self.corpID = corpID
             self.corpSecret = corpSecret
@@ -58,12 +78,13 @@ public final class WeComClient: MeetingRoomAPI {
         /// The first backoff; each later one doubles, up to `maxDelay`, with jitter.
         public var baseDelay: Duration
         public var maxDelay: Duration
-        /// How long a call keeps waiting out 45009 before giving up.
+        /// How long a call keeps waiting out 45009 before concluding it is WeCom's hourly limit and stopping:
+        /// past WeCom's minute window, waiting on is waiting for up to an hour.
         public var maxRateLimitWait: Duration
 
         public init(
             maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(250), maxDelay: Duration = .seconds(8),
-            maxRateLimitWait: Duration = .seconds(120)
+            maxRateLimitWait: Duration = .seconds(65)
         ) {
             self.maxAttempts = max(1, maxAttempts)
             self.baseDelay = baseDelay
@@ -80,6 +101,9 @@ public final class WeComClient: MeetingRoomAPI {
         case waitingForRateLimit(operation: String, seconds: Double)
         /// A new access token was fetched.
         case tokenRefreshed
+        /// `operation` has had no answer for `stillWaitingAfter` (or a multiple of it): attempt `attempt` is under
+        /// way and the previous one ended with `last` (`timeout`, `connection refused`, …; `none` on the first).
+        case stillWaiting(operation: String, attempt: Int, last: String)
 
         public var description: String {
             switch self {
@@ -87,6 +111,8 @@ public final class WeComClient: MeetingRoomAPI {
             case .waitingForRateLimit(let operation, let seconds):
                 "\(operation): rate limited, waiting \(String(format: "%.2f", seconds))s"
             case .tokenRefreshed: "access token refreshed"
+            case .stillWaiting(let operation, let attempt, let last):
+                "still waiting for WeCom (attempt \(attempt), last: \(last)): \(operation)"
             }
         }
     }
@@ -108,8 +134,27 @@ public final class WeComClient: MeetingRoomAPI {
         var httpConfiguration = HTTPClient.Configuration()
         // WeCom never redirects an API call; a redirect is a login page or a proxy, reported as a bad response.
         httpConfiguration.redirectConfiguration = .disallow
-        // A refused connection is retried by AsyncHTTPClient until the connect timeout, so keep it no longer than
-        // the request timeout.
+        // A failed connection (refused, or a TLS certificate that is not trusted) is reported at once instead of
+        // being retried in silence until the connect timeout: the client's own loop retries what is worth it, under
+        // the call's deadline, and stops at once on what is not (TLS).
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = configuration.caFile {
+            let certificates = (try? NIOSSLCertificate.fromPEMFile(caFile)) ?? []
+            tls.additionalTrustRoots = [certificates.isEmpty ? .file(caFile) : .certificates(certificates)]
+        }
+        httpConfiguration.tlsConfiguration = tls
+        if let proxy = configuration.proxy {
+            switch proxy.kind {
+            case .http:
+                let authorization = (proxy.username != nil || proxy.password != nil)
+                    ? HTTPClient.Authorization.basic(username: proxy.username ?? "", password: proxy.password ?? "")
+                    : nil
+                httpConfiguration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
+            case .socks5:
+                httpConfiguration.proxy = .socksServer(host: proxy.host, port: proxy.port)
+            }
+        }
         httpConfiguration.timeout = .init(
             connect: min(.seconds(10), configuration.requestTimeout).timeAmount,
             read: configuration.requestTimeout.timeAmount
@@ -122,6 +167,21 @@ public final class WeComClient: MeetingRoomAPI {
     }
 
     /// Closes the HTTP client's connections. Must be called once, before the client is released.
+    /// Checks that `path` holds at least one PEM certificate; throws a one-line error naming the file otherwise.
+    /// Returns how many it holds.
+    @discardableResult
+    public static func checkCAFile(_ path: String) throws -> Int {
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw MeetingRoomAPIError.transport(operation: "tls", message: "cannot read the CA file \(path)")
+        }
+        let certificates = (try? NIOSSLCertificate.fromPEMFile(path)) ?? []
+        guard !certificates.isEmpty else {
+            throw MeetingRoomAPIError.transport(
+                operation: "tls", message: "the CA file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+        }
+        return certificates.count
+    }
+
     public func shutdown() async throws {
         try await http.shutdown()
     }

@@ -13,6 +13,7 @@ struct RoomSyncCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Validate.self, Plan.self, Apply.self, Drift.self, Import.self, Export.self, State.self, Schema.self, Sandbox.self,
+            Doctor.self,
         ]
     )
 

@@ -27,6 +27,12 @@ extension RoomSyncCommand.Sandbox {
                   roomsync sandbox serve --port 8080 --data :memory:
                   roomsync sandbox serve --port 0 --latency-ms 20 --fault-rate 0.3 --drop-rate 0.05 --seed 7
                   roomsync sandbox serve --rate-limit 100/1s --token-ttl 60
+                  roomsync sandbox serve --rate-limit 10000/60s,150000/3600s --max-concurrent 20
+                  roomsync sandbox serve --trusted-ips 10.0.0.0/8 --forbidden-apis add,edit
+
+                Errors are worded as WeCom's: `TEXT, hint: [HINT], from ip: ADDR, more info at \
+                https://open.work.weixin.qq.com/devtool/query?e=ERRCODE`. With two rate-limit windows, a 45009 from \
+                the longer one says `(long window)`, standing for WeCom's hourly limit.
                 """
         )
 
@@ -60,8 +66,17 @@ extension RoomSyncCommand.Sandbox {
         @Option(help: "Probability (0-1) of applying a call and then closing the connection with no answer.")
         var dropRate = 0.0
 
-        @Option(help: "N calls per S seconds per API, then 45009 until the window ends (for example 100/1s).")
+        @Option(help: "N calls per S seconds per API, one or two windows, then 45009 until the window ends (for example 100/1s or 10000/60s,150000/3600s).")
         var rateLimit: String?
+
+        @Option(name: .customLong("trusted-ips"), help: "Comma-separated addresses or CIDR blocks meeting-room calls are accepted from; others get 60020.")
+        var trustedIPs: String?
+
+        @Option(name: .customLong("forbidden-apis"), help: "Comma-separated meeting-room APIs (add, list, edit, del) the app may not call; they get 48002.")
+        var forbiddenAPIs: String?
+
+        @Option(help: "Meeting-room calls in flight at once beyond this get 45033.")
+        var maxConcurrent: Int?
 
         @Option(help: "Seed for fault and drop draws.")
         var seed: UInt64?
@@ -79,9 +94,31 @@ extension RoomSyncCommand.Sandbox {
             guard latencyMs >= 0 else { throw ValidationError("--latency-ms must not be negative") }
             guard tokenTTL > 0 else { throw ValidationError("--token-ttl must be positive") }
             _ = try parsedErrcodes()
-            if let rateLimit, SandboxServer.RateLimit(parsing: rateLimit) == nil {
-                throw ValidationError("--rate-limit must look like N/Ss, for example 100/1s")
+            if let rateLimit, SandboxServer.RateLimit.parseList(rateLimit) == nil {
+                throw ValidationError("--rate-limit must look like N/Ss or N/Ss,M/Ts, for example 100/1s or 10000/60s,150000/3600s")
             }
+            _ = try parsedTrustedIPs()
+            _ = try parsedForbiddenAPIs()
+            if let maxConcurrent, maxConcurrent < 1 { throw ValidationError("--max-concurrent must be at least 1") }
+        }
+
+        private func parsedTrustedIPs() throws -> [CIDR] {
+            guard let trustedIPs else { return [] }
+            switch CIDR.parseList(trustedIPs) {
+            case .success(let blocks):
+                guard !blocks.isEmpty else { throw ValidationError("--trusted-ips must name at least one address") }
+                return blocks
+            case .failure(let error): throw ValidationError("--trusted-ips: \(error)")
+            }
+        }
+
+        private func parsedForbiddenAPIs() throws -> Set<String> {
+            guard let forbiddenAPIs else { return [] }
+            let names = forbiddenAPIs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            for name in names where !SandboxServer.meetingRoomAPIs.contains(name) {
+                throw ValidationError("--forbidden-apis: unknown API '\(name)' (add, list, edit or del)")
+            }
+            return Set(names)
         }
 
         private func parsedErrcodes() throws -> [Int] {
@@ -97,7 +134,9 @@ extension RoomSyncCommand.Sandbox {
                 host: host, port: port, dataFile: dataFile == ":memory:" ? nil : dataFile, corpID: corpID,
                 corpSecret: corpSecret, latencyMs: latencyMs, tokenTTL: tokenTTL, faultRate: faultRate,
                 faultErrcodes: try parsedErrcodes(), dropRate: dropRate,
-                rateLimit: rateLimit.flatMap(SandboxServer.RateLimit.init(parsing:)), seed: seed, showRange: showRange,
+                seed: seed, showRange: showRange,
+                rateLimits: rateLimit.flatMap(SandboxServer.RateLimit.parseList) ?? [],
+                trustedIPs: try parsedTrustedIPs(), forbiddenAPIs: try parsedForbiddenAPIs(), maxConcurrent: maxConcurrent,
                 webhookLog: webhookLog
             )
             let server: SandboxServer

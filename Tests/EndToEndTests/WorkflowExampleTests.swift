@@ -17,8 +17,17 @@ import Testing
         process.standardError = output
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = try output.fileHandleForReading.readToEnd() ?? Data()
-        process.waitUntilExit()
+        // Read and wait on a thread of its own: the script runs for seconds, and blocking one of the few threads
+        // every concurrent test shares starves the tests that wait for answers with deadlines.
+        let data = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Data, any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result {
+                    let data = try output.fileHandleForReading.readToEnd() ?? Data()
+                    process.waitUntilExit()
+                    return data
+                })
+            }
+        }
         let text = String(decoding: data, as: UTF8.self)
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.hasSuffix("test-workflow: ok\n"), "\(text)")

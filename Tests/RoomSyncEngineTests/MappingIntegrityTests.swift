@@ -140,6 +140,19 @@ final class LosingAPI: MeetingRoomAPI {
         }
     }
 
+    @Test func anAddThatTimedOutAndIsNotListedYetIsNotSentAgainInTheSameRun() async throws {
+        try await withTemporaryDirectory { directory in
+            // WeCom has not made the room by the time we list (it may still): the add must stay journaled.
+            let sandbox = try EmbeddedSandbox(dataFile: nil)
+            let api = TimingOutAPI(base: sandbox)
+            let statePath = directory.appendingPathComponent("s.json").path
+            let (result, state) = try await apply([Fixture.desired("slow", name: "Slow")], api: api, statePath: statePath)
+            #expect(!result.isSuccess)
+            #expect(api.adds == 1, "the add was sent again")
+            #expect(state.pendingAdds.map(\.key) == ["slow"], "the journal is kept for the next run")
+        }
+    }
+
     @Test func theRecorderRefusesToMapAnIDThatAnotherKeyManages() async throws {
         try await withTemporaryDirectory { directory in
             let room = Fixture.live(7, name: "Seven")
@@ -287,4 +300,24 @@ final class LosingAPI: MeetingRoomAPI {
         #expect(after.items.map(\.accepted) == [true])
         #expect(!after.hasDrift)
     }
+}
+
+/// An API whose adds time out without being applied (yet).
+final class TimingOutAPI: MeetingRoomAPI {
+    let base: EmbeddedSandbox
+    private let count = Mutex(0)
+
+    init(base: EmbeddedSandbox) { self.base = base }
+
+    var targetDescription: String { base.targetDescription }
+    var adds: Int { count.withLock { $0 } }
+
+    func addMeetingRoom(_ request: AddMeetingRoomRequest) async throws -> Int {
+        count.withLock { $0 += 1 }
+        throw MeetingRoomAPIError.outcomeUnknown(operation: "oa/meetingroom/add", message: "no answer within 8 s", timedOut: true)
+    }
+
+    func listMeetingRooms(_ request: ListMeetingRoomsRequest) async throws -> [MeetingRoom] { try await base.listMeetingRooms(request) }
+    func editMeetingRoom(_ request: EditMeetingRoomRequest) async throws { try await base.editMeetingRoom(request) }
+    func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws { try await base.deleteMeetingRoom(request) }
 }

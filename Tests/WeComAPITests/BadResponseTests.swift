@@ -116,12 +116,13 @@ import WeComAPI
         try await withFakeWeCom({ router in
             router.post("/cgi-bin/oa/meetingroom/add") { _, _ in
                 received.append("add")
-                try await Task.sleep(for: .seconds(2))
+                try await Task.sleep(for: .seconds(30))
                 return answer(.ok, "application/json", #"{"errcode":0,"errmsg":"ok","meetingroom_id":1}"#)
             }
         }) { endpoint in
             var configuration = quickClient(endpoint)
-            configuration.requestTimeout = .milliseconds(300)
+            // Long enough for gettoken on a busy machine; the add is never answered within it.
+            configuration.requestTimeout = .seconds(2)
             try await withWeComClient(configuration) { client in
                 let error = try await #require(throws: MeetingRoomAPIError.self) {
                     _ = try await client.addMeetingRoom(.init(name: "A", capacity: 1))

@@ -197,7 +197,11 @@ import WeComAPI
                 onEvent: events.append
             )
             try await withWeComClient(configuration) { client in
-                for _ in 0..<5 { _ = try await client.listMeetingRooms(.init()) }
+                // At once, so the window fills however slow a busy machine makes each call.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<5 { group.addTask { _ = try await client.listMeetingRooms(.init()) } }
+                    try await group.waitForAll()
+                }
                 let waits = events.values.filter { if case .waitingForRateLimit = $0 { true } else { false } }
                 #expect(!waits.isEmpty)
                 #expect(await sandbox.store.callCount("list") == 5 + waits.count)
@@ -212,10 +216,15 @@ import WeComAPI
             let events = Recorder<WeComClient.Event>()
             var configuration = sandbox.clientConfiguration(onEvent: events.append)
             configuration.maxCallsPerMinutePerAPI = 3
-            // Slightly longer than the server's window, so the client never exceeds it.
-            configuration.rateLimitWindow = .milliseconds(1200)
+            // Twice the server's window, so the client never exceeds it even when a busy machine delays one call's
+            // arrival against another's by most of a second.
+            configuration.rateLimitWindow = .seconds(2)
             try await withWeComClient(configuration) { client in
-                for _ in 0..<7 { _ = try await client.listMeetingRooms(.init()) }
+                // At once, so the client's window fills however slow a busy machine makes each call.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<7 { group.addTask { _ = try await client.listMeetingRooms(.init()) } }
+                    try await group.waitForAll()
+                }
             }
             #expect(await sandbox.store.callCount("list") == 7)
             #expect(events.values.contains { if case .waitingForRateLimit = $0 { true } else { false } })

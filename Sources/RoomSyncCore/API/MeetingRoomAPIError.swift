@@ -6,6 +6,9 @@ public struct MeetingRoomAPIError: Error, Sendable, Hashable, CustomStringConver
         case wecom(errcode: Int)
         /// The request was sent and no answer came back: it may or may not have been applied.
         case outcomeUnknown
+        /// Like `outcomeUnknown`, but the client stopped waiting (a timeout) rather than the connection closing: the
+        /// request may still be being applied, so a list made now can miss it.
+        case outcomeUnknownTimedOut
         /// The answer was not a WeCom JSON body (HTML, truncated JSON, wrong types).
         case badResponse
         /// The request could not be sent or no connection could be made; nothing was applied.
@@ -28,8 +31,8 @@ public struct MeetingRoomAPIError: Error, Sendable, Hashable, CustomStringConver
         MeetingRoomAPIError(.wecom(errcode: errcode), operation: operation, message: errmsg)
     }
 
-    public static func outcomeUnknown(operation: String, message: String) -> MeetingRoomAPIError {
-        MeetingRoomAPIError(.outcomeUnknown, operation: operation, message: message)
+    public static func outcomeUnknown(operation: String, message: String, timedOut: Bool = false) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(timedOut ? .outcomeUnknownTimedOut : .outcomeUnknown, operation: operation, message: message)
     }
 
     public static func badResponse(operation: String, message: String) -> MeetingRoomAPIError {
@@ -46,14 +49,16 @@ public struct MeetingRoomAPIError: Error, Sendable, Hashable, CustomStringConver
         return nil
     }
 
-    public var isOutcomeUnknown: Bool { code == .outcomeUnknown }
+    public var isOutcomeUnknown: Bool { code == .outcomeUnknown || code == .outcomeUnknownTimedOut }
+    /// An outcome-unknown call the client gave up waiting for: its answer (and effect) may still come.
+    public var outcomeUnknownAfterTimeout: Bool { code == .outcomeUnknownTimedOut }
     public var isBadResponse: Bool { code == .badResponse }
     public var isTransport: Bool { code == .transport }
 
     public var description: String {
         switch code {
         case .wecom(let errcode): "\(operation): WeCom error \(errcode): \(message)"
-        case .outcomeUnknown: "\(operation): outcome unknown: \(message)"
+        case .outcomeUnknown, .outcomeUnknownTimedOut: "\(operation): outcome unknown: \(message)"
         case .badResponse: "\(operation): bad response: \(message)"
         case .transport: "\(operation): \(message)"
         }
@@ -70,7 +75,12 @@ public enum WeComErrcode {
     public static let missingToken = 41001
     public static let expiredToken = 42001
     public static let rateLimited = 45009
+    /// WeCom's 45033, "api concurrent out of limit": too many calls in flight at once; retried like -1.
     public static let systemBusy = 45033
+    /// The app may not call this API: it is not added under 会议室 → 可调用接口的应用.
+    public static let apiForbidden = 48002
+    /// The caller's address is not among the app's trusted IPs (企业可信IP).
+    public static let untrustedIP = 60020
     /// The body is not valid JSON. The sandbox answers malformed JSON with this, as WeCom does.
     public static let badJSON = 47001
 }

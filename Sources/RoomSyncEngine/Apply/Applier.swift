@@ -156,7 +156,9 @@ public struct Applier: Sendable {
                     reporter.note("room '\(key)': the answer to add was lost; found it live as meetingroom_id \(found.meetingroomID)")
                     return found.meetingroomID
                 }
-                guard attempt < maxAddAttempts else { throw error }
+                // A request we stopped waiting for may still be applied after the list: sending it again now
+                // could make a second room. The journal stays; the next run settles it by listing.
+                guard attempt < maxAddAttempts, !error.outcomeUnknownAfterTimeout else { throw error }
                 attempt += 1
             } catch {
                 // WeCom answered with an error, or nothing was sent: the room was not added.

@@ -20,6 +20,9 @@ enum ClientEventPrinter {
                 return true
             }
             if due { Console.err("note: \(event)") }
+        case .stillWaiting:
+            // Silence is what makes a dropped connection look like a hang: always said.
+            Console.err("note: \(event)")
         case .retrying, .tokenRefreshed:
             if verbose { Console.err("note: \(event)") }
         }

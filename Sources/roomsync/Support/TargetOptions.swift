@@ -23,14 +23,33 @@ struct TargetOptions: ParsableArguments {
     @Option(name: .customLong("sandbox-data"), help: ArgumentHelp("The embedded sandbox's data file.", visibility: .hidden))
     var sandboxData: String = ".roomsync/sandbox.json"
 
+    @Option(help: "Overall bound in seconds on one WeCom call with its retries.")
+    var timeout: Double = 60
+
+    @Option(name: .customLong("ca-file"), help: "Extra trusted CA certificates, PEM (or SSL_CERT_FILE), for company proxies that re-sign TLS.")
+    var caFile: String?
+
+    @Option(help: "Reach WeCom through this proxy, http://[USER:PASSWORD@]HOST:PORT (or HTTPS_PROXY/HTTP_PROXY with NO_PROXY).")
+    var proxy: String?
+
     static let defaultEndpoint = "https://qyapi.weixin.qq.com"
 
-    /// Runs `body` with the API the options name and shuts the client down on every path.
-    func withAPI<T>(verbose: Bool = false, _ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
+    func validate() throws {
+        guard timeout > 0, timeout <= 86400 else { throw ValidationError("--timeout must be between 0 and 86400 seconds") }
+    }
+
+    /// What the options and the environment name: the embedded sandbox (with the note to print when it was not
+    /// asked for), or WeCom with a client configuration.
+    enum Resolved {
+        case embedded(note: String?)
+        case wecom(WeComClient.Configuration, StateTarget)
+    }
+
+    /// Resolves the target without connecting anywhere; throws one-line errors for missing or contradictory
+    /// settings (credentials, CA file, proxy URL).
+    func resolve(verbose: Bool = false) throws -> Resolved {
         let environment = ProcessInfo.processInfo.environment
-        if sandbox {
-            return try await withEmbeddedSandbox(body)
-        }
+        if sandbox { return .embedded(note: nil) }
         let corpID = corpID ?? environment["WECOM_CORP_ID"].flatMap { $0.isEmpty ? nil : $0 }
         let secret = try readSecret(environment)
         guard let corpID, let secret else {
@@ -45,18 +64,48 @@ struct TargetOptions: ParsableArguments {
                     "no target: CI is set and no credentials were given; set WECOM_CORP_ID and WECOM_CORP_SECRET "
                         + "(or --corp-secret-file), or pass --sandbox explicitly")
             }
-            Console.err("note: no WeCom credentials given; using the embedded sandbox (\(sandboxData)). Pass --sandbox to silence this.")
-            return try await withEmbeddedSandbox(body)
+            return .embedded(note: "note: no WeCom credentials given; using the embedded sandbox (\(sandboxData)). Pass --sandbox to silence this.")
         }
         let endpoint = endpoint ?? environment["WECOM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultEndpoint
-        let client = WeComClient(
-            configuration: WeComClient.Configuration(
-                endpoint: endpoint, corpID: corpID, corpSecret: secret,
-                // -1 and 45033 are WeCom saying "try again"; ten attempts (backoff capped at 8 s) ride out a
-                // busy spell of a minute instead of failing an apply half-way.
-                retry: Self.retryPolicy(environment),
-                onEvent: { event in ClientEventPrinter.print(event, verbose: verbose) }))
-        let target = StateTarget(endpoint: endpoint, corpID: corpID)
+        let caFile = caFile ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        if let caFile {
+            do {
+                try WeComClient.checkCAFile(caFile)
+            } catch let error as MeetingRoomAPIError {
+                throw EngineError(error.message + (self.caFile == nil ? " (from SSL_CERT_FILE)" : ""))
+            }
+        }
+        let proxySettings: ProxySettings?
+        do {
+            proxySettings = try ProxySettings.resolve(explicit: proxy, endpoint: endpoint, environment: environment)
+        } catch {
+            throw EngineError("\(error)")
+        }
+        let configuration = WeComClient.Configuration(
+            endpoint: endpoint, corpID: corpID, corpSecret: secret,
+            // WeCom answers in well under a second: eight seconds of silence is a dead attempt, retried under the
+            // overall --timeout. Shorter than the 10 s after which the client says it is still waiting, so that
+            // line can say how the first attempt ended.
+            requestTimeout: min(.seconds(8), .milliseconds(Int(timeout * 1000))),
+            // -1 and 45033 are WeCom saying "try again"; ten attempts (backoff capped at 8 s) ride out a
+            // busy spell of a minute instead of failing an apply half-way.
+            retry: Self.retryPolicy(environment),
+            onEvent: { event in ClientEventPrinter.print(event, verbose: verbose) },
+            timeout: .milliseconds(Int(timeout * 1000)), proxy: proxySettings, caFile: caFile)
+        return .wecom(configuration, StateTarget(endpoint: endpoint, corpID: corpID))
+    }
+
+    /// Runs `body` with the API the options name and shuts the client down on every path.
+    func withAPI<T>(verbose: Bool = false, _ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
+        let configuration: WeComClient.Configuration, target: StateTarget
+        switch try resolve(verbose: verbose) {
+        case .embedded(let note):
+            if let note { Console.err(note) }
+            return try await withEmbeddedSandbox(body)
+        case .wecom(let resolvedConfiguration, let resolvedTarget):
+            (configuration, target) = (resolvedConfiguration, resolvedTarget)
+        }
+        let client = WeComClient(configuration: configuration)
         do {
             let result = try await body(client, target)
             try? await client.shutdown()
@@ -77,7 +126,7 @@ struct TargetOptions: ParsableArguments {
             maxAttempts: 10, baseDelay: .milliseconds(milliseconds), maxDelay: .milliseconds(milliseconds * 32))
     }
 
-    private func withEmbeddedSandbox<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
+    func withEmbeddedSandbox<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
         let sandbox: EmbeddedSandbox
         do {
             sandbox = try EmbeddedSandbox(dataFile: sandboxData)

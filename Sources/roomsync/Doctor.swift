@@ -1,0 +1,243 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+import RoomSyncSandbox
+import WeComAPI
+
+extension RoomSyncCommand {
+    /// SPEC section 9: every check a first real run needs, one line each with the fix. Changes nothing: no state
+    /// is written, no lock taken, only `gettoken` and `list` are called.
+    struct Doctor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "doctor",
+            abstract: "Check everything a first real run needs; change nothing.",
+            discussion: """
+                One line per check: ok, warn or FAIL, what was checked and, for a failure, the fix. Checks the \
+                manifests, the target, gettoken (corp id and secret), the meeting-room API permission (48002) and \
+                the trusted IP of this address (60020), list, the state (readable, bound to this target, not \
+                locked) and the proxy when one is set. Exit status 0 when nothing failed, 1 otherwise.
+
+                Examples:
+                  roomsync doctor
+                  roomsync doctor rooms/ --proxy http://proxy.example.com:3128
+                """)
+
+        @Argument(help: "Manifest files or directories.")
+        var paths: [String] = ["rooms.yaml"]
+
+        @OptionGroup var target: TargetOptions
+        @OptionGroup var stateOptions: StateOptions
+
+        @Flag(help: "Say more about what happens.")
+        var verbose = false
+
+        func run() async throws {
+            var report = DoctorReport()
+            checkManifests(&report)
+            let stateTarget = await checkTarget(&report)
+            checkState(&report, target: stateTarget)
+            let failed = report.lines.filter { $0.hasPrefix("FAIL") }.count
+            Console.out(report.lines.joined(separator: "\n") + "\n")
+            if failed > 0 {
+                Console.err("doctor: \(failed) check(s) failed; fix them and run `roomsync doctor` again")
+                throw ExitCode(1)
+            }
+        }
+
+        private func checkManifests(_ report: inout DoctorReport) {
+            let result = ManifestReader.read(paths: paths)
+            let errors = result.diagnostics.filter { $0.severity == .error }
+            if let first = errors.first {
+                report.fail("manifests: \(errors.count) error(s), first: \(first.description) — fix them (`roomsync validate \(paths.joined(separator: " "))` lists all)")
+            } else {
+                report.ok("manifests: \(result.rooms.count) room(s) in \(result.files.count) file(s) are valid")
+            }
+        }
+
+        /// The target, the proxy, gettoken, the API permission and trusted IP, list. Returns the state target
+        /// when one could be resolved.
+        private func checkTarget(_ report: inout DoctorReport) async -> StateTarget? {
+            let resolved: TargetOptions.Resolved
+            do {
+                resolved = try target.resolve(verbose: verbose)
+            } catch let error as EngineError {
+                report.fail("target: \(error.message)")
+                return nil
+            } catch {
+                report.fail("target: \(error)")
+                return nil
+            }
+            switch resolved {
+            case .embedded(let note):
+                let stateTarget = StateTarget(endpoint: "sandbox:\(target.sandboxData)", corpID: nil)
+                if note != nil {
+                    report.fail("target: no WeCom credentials; set WECOM_CORP_ID and WECOM_CORP_SECRET (or --corp-secret-file PATH), and WECOM_ENDPOINT if not \(TargetOptions.defaultEndpoint) (or pass --sandbox to check the embedded sandbox)")
+                    return stateTarget
+                }
+                report.ok("target: the embedded sandbox (\(target.sandboxData)); gettoken, permissions and trusted IPs do not apply")
+                do {
+                    let rooms = try await target.withEmbeddedSandbox { api, _ in try await listAllRooms(api) }
+                    report.ok("list: answers, \(rooms.count) live room(s)")
+                } catch {
+                    report.fail("list: \(error)")
+                }
+                return stateTarget
+            case .wecom(var configuration, let stateTarget):
+                report.ok("target: \(configuration.endpoint), corp \(configuration.corpID)")
+                if let proxy = configuration.proxy {
+                    checkProxy(proxy, &report)
+                }
+                // Doctor reports; it does not retry for a minute what a first run should hear about at once.
+                configuration.retry = WeComClient.RetryPolicy(
+                    maxAttempts: 3, baseDelay: configuration.retry.baseDelay, maxDelay: configuration.retry.maxDelay,
+                    maxRateLimitWait: .seconds(5))
+                let client = WeComClient(configuration: configuration)
+                await checkWeCom(client, &report)
+                try? await client.shutdown()
+                return stateTarget
+            }
+        }
+
+        private func checkWeCom(_ client: WeComClient, _ report: inout DoctorReport) async {
+            do {
+                try await client.checkCredentials()
+                report.ok("gettoken: the corp id and secret are accepted")
+            } catch {
+                report.fail("gettoken: \(Self.message(error))")
+                report.warn("meeting-room API, trusted IP and list: not checked without an access token")
+                return
+            }
+            do {
+                let rooms = try await client.listMeetingRooms(ListMeetingRoomsRequest())
+                report.ok("meeting-room API: this app may call it (no 48002)")
+                report.ok("trusted IP: WeCom accepts calls from this address (no 60020)")
+                report.ok("list: answers, \(rooms.count) live room(s)")
+            } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.untrustedIP {
+                report.warn("meeting-room API permission (48002): not checked, WeCom refused the address first")
+                report.fail("trusted IP: \(error.message)")
+                report.fail("list: refused (60020); fix the trusted IP above")
+            } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.apiForbidden {
+                report.fail("meeting-room API: \(error.message)")
+                report.ok("trusted IP: WeCom accepts calls from this address (no 60020)")
+                report.fail("list: refused (48002); fix the permission above")
+            } catch {
+                report.fail("list: \(Self.message(error))")
+            }
+        }
+
+        /// A TCP connection to the proxy, so a wrong proxy address is named as such.
+        private func checkProxy(_ proxy: ProxySettings, _ report: inout DoctorReport) {
+            if let failure = Self.tcpConnect(host: proxy.host, port: proxy.port, timeoutMs: 5000) {
+                report.fail("proxy \(proxy) (from \(proxy.source)): cannot connect (\(failure)); check the proxy's address and port")
+            } else {
+                report.ok("proxy \(proxy) (from \(proxy.source)): accepts connections")
+            }
+        }
+
+        private func checkState(_ report: inout DoctorReport, target: StateTarget?) {
+            let path = stateOptions.state
+            if !FileManager.default.fileExists(atPath: path) {
+                report.ok("state: none yet at \(path); the first apply (or export) creates it")
+            } else {
+                checkStateFile(&report, path: path, target: target)
+            }
+            if let holder = Self.lockHolder(statePath: path) {
+                report.fail("state lock: \(path) is locked by \(holder); wait for that run to finish")
+            } else {
+                report.ok("state lock: not locked")
+            }
+        }
+
+        private func checkStateFile(_ report: inout DoctorReport, path: String, target: StateTarget?) {
+            do {
+                var state = try StateFile.load(path)
+                report.ok("state: \(path) is readable, \(state.rooms.count) managed room(s)")
+                if let target {
+                    do {
+                        try StateFile.bind(&state, to: target, path: path)
+                        report.ok("state target: \(state.target.map(\.description) ?? target.description)")
+                    } catch let error as EngineError {
+                        report.fail("state target: \(error.message)")
+                    }
+                }
+            } catch let error as EngineError {
+                report.fail("state: \(error.message)")
+            } catch {
+                report.fail("state: cannot read \(path): \(error)")
+            }
+        }
+
+        /// Who holds the state's lock, or `nil` when nobody does. Opens the lock file only if it exists and never
+        /// writes it: the probe takes and drops a shared lock.
+        static func lockHolder(statePath: String) -> String? {
+            let path = statePath + ".lock"
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return nil }
+            defer { close(descriptor) }
+            if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+                flock(descriptor, LOCK_UN)
+                return nil
+            }
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            return holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another roomsync run"
+        }
+
+        /// `nil` when a TCP connection to `host:port` opens within the timeout, otherwise why not.
+        static func tcpConnect(host: String, port: Int, timeoutMs: Int32) -> String? {
+            var hints = addrinfo()
+            hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+            var list: UnsafeMutablePointer<addrinfo>?
+            let status = getaddrinfo(host, String(port), &hints, &list)
+            guard status == 0, let first = list else { return "cannot resolve \(host): \(String(cString: gai_strerror(status)))" }
+            defer { freeaddrinfo(list) }
+            var reason = "no address"
+            var current: UnsafeMutablePointer<addrinfo>? = first
+            while let info = current {
+                current = info.pointee.ai_next
+                let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+                guard fd >= 0 else { continue }
+                defer { close(fd) }
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+                if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return nil }
+                guard errno == EINPROGRESS else {
+                    reason = String(cString: strerror(errno))
+                    continue
+                }
+                var poller = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                guard poll(&poller, 1, timeoutMs) == 1 else {
+                    reason = "no answer within \(timeoutMs / 1000)s"
+                    continue
+                }
+                var error: Int32 = 0
+                var length = socklen_t(MemoryLayout<Int32>.size)
+                getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+                if error == 0 { return nil }
+                reason = String(cString: strerror(error))
+            }
+            return reason
+        }
+
+        static func message(_ error: any Error) -> String {
+            if let error = error as? MeetingRoomAPIError {
+                return error.errcode.map { "WeCom error \($0): \(error.message)" } ?? error.message
+            }
+            return "\(error)"
+        }
+    }
+}
+
+/// The lines doctor prints, each `ok`, `warn` or `FAIL` padded to one width.
+struct DoctorReport {
+    var lines: [String] = []
+
+    mutating func ok(_ text: String) { lines.append("ok    \(text)") }
+    mutating func warn(_ text: String) { lines.append("warn  \(text)") }
+    mutating func fail(_ text: String) { lines.append("FAIL  \(text)") }
+}
