@@ -191,3 +191,40 @@ import Testing
         #expect(last == ["name=R 19999", "tags=[…]", "city=A", "floor=1F"])
     }
 }
+
+/// SPEC 2: alias expansion is bounded in proportion to the document, not by a fixed count.
+@Suite struct ProportionalAliasBoundTests {
+    @Test func aHundredThousandRoomsMergingABuildingAnchorValidate() {
+        // Each merge of the building brings in about a dozen nodes: 1.2 million in all, past the old fixed
+        // bound of a million, and still far below one node per byte of the file.
+        var text = "version: 1\nrooms:\n"
+        text += "  r0:\n    <<: &b {city: 深圳, building: 腾讯大厦, coordinate: {latitude: \"22.540503\", longitude: \"113.934528\"}}\n"
+        text += "    name: R0\n    capacity: 1\n    floor: 1F\n"
+        for index in 1..<100_000 {
+            text += "  r\(index): {<<: *b, name: R\(index), capacity: 1, floor: 1F}\n"
+        }
+        let result = ManifestReader.read(bytes: Array(text.utf8), name: "big.yaml")
+        #expect(result.diagnostics.map(\.description) == [])
+        #expect(result.rooms.count == 100_000)
+        #expect(result.rooms.last?.location?.building == "腾讯大厦")
+    }
+
+    @Test func theBoundGrowsWithTheDocumentAndKeepsItsFloor() {
+        let limits = YAMLLimits.default
+        #expect(limits.aliasExpansionBound(forDocumentOf: 1_000) == 1_000_000)
+        #expect(limits.aliasExpansionBound(forDocumentOf: 5_000_000) == 5_000_000)
+        #expect(YAMLLimits(maxAliasExpansion: 100).aliasExpansionBound(forDocumentOf: 5_000_000) == 100)
+    }
+
+    @Test func aBillionLaughsPaddedToMegabytesIsStillAnError() {
+        // Padding buys a bomb one node per byte, while each level multiplies by ten: it still stops.
+        var text = "pad: \"" + String(repeating: "x", count: 4_000_000) + "\"\n"
+        text += "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let document = YAMLParser.parse(Array(text.utf8))
+        #expect(document.root == nil)
+        #expect(document.errors.first?.message.hasPrefix("aliases expand to more than 4000") == true, "\(document.errors)")
+    }
+}

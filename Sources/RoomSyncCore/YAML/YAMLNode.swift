@@ -201,18 +201,30 @@ public struct YAMLDocument: Sendable {
 public struct YAMLLimits: Sendable, Hashable {
     /// Deepest nesting of sequences and mappings accepted.
     public var maxDepth: Int
-    /// Nodes that alias expansion may add in total; a "billion laughs" document hits this almost at once. A
-    /// scalar counts as one node per `bytesPerNode` bytes of its text (at least one), so aliases can copy at
-    /// most about 16 MB of text in all.
+    /// Nodes that alias expansion may add in total, at the least; a "billion laughs" document hits this almost at
+    /// once. A scalar counts as one node per `bytesPerNode` bytes of its text (at least one), so aliases can copy
+    /// at least about 16 MB of text in all.
     public var maxAliasExpansion: Int
+    /// Nodes alias expansion may add per byte of the document, when that allows more than `maxAliasExpansion`
+    /// (SPEC 2: the bound is proportional to the document). A 100,000-room file whose rooms all merge a building
+    /// anchor expands a few nodes per room, far below one per byte; a bomb expands exponentially in its size and
+    /// still stops at once. Zero keeps the bound fixed.
+    public var aliasExpansionPerByte: Int
 
-    /// How many bytes of a scalar count as one node towards `maxAliasExpansion`.
+    /// How many bytes of a scalar count as one node towards the expansion bound.
     public static let bytesPerNode = 16
 
-    public init(maxDepth: Int = 512, maxAliasExpansion: Int = 1_000_000) {
+    public init(maxDepth: Int = 512, maxAliasExpansion: Int = 1_000_000, aliasExpansionPerByte: Int = 0) {
         self.maxDepth = maxDepth
         self.maxAliasExpansion = maxAliasExpansion
+        self.aliasExpansionPerByte = aliasExpansionPerByte
     }
 
-    public static let `default` = YAMLLimits()
+    /// What manifests are read with: a floor of a million nodes, and one node per byte above it.
+    public static let `default` = YAMLLimits(aliasExpansionPerByte: 1)
+
+    /// The expansion bound for a document of `bytes` bytes.
+    public func aliasExpansionBound(forDocumentOf bytes: Int) -> Int {
+        max(maxAliasExpansion, bytes.multipliedReportingOverflow(by: aliasExpansionPerByte).partialValue)
+    }
 }

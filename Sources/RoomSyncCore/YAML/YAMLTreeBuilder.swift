@@ -22,11 +22,14 @@ extension YAMLParser {
         var root: Int32?
         var anchors: [String: (index: Int32, size: Int, height: Int)] = [:]
         var expanded = 0
+        /// How many nodes aliases may add in this document: in proportion to its size, with a floor.
+        let expansionBound: Int
         var documents = 0
         var errors: [YAMLError] = []
 
         init(limits: YAMLLimits, inputBytes: Int) {
             self.limits = limits
+            self.expansionBound = limits.aliasExpansionBound(forDocumentOf: inputBytes)
             // Scalars' text is never longer than the input, and a node takes at least a few bytes of it.
             text.reserveCapacity(inputBytes)
             records.reserveCapacity(inputBytes / 8 + 16)
@@ -91,9 +94,9 @@ extension YAMLParser {
             // The alias shares the anchored node, so memory stays flat; what grows is the work of whoever walks
             // the tree.
             expanded += size
-            guard expanded <= limits.maxAliasExpansion else {
+            guard expanded <= expansionBound else {
                 throw Fatal(error: YAMLError(
-                    at: mark, "aliases expand to more than \(limits.maxAliasExpansion) nodes (an alias bomb?)"))
+                    at: mark, "aliases expand to more than \(expansionBound) nodes (an alias bomb?)"))
             }
             // An alias puts its whole subtree where it stands, so `&a [[…]]` aliased inside `&b [[… *a]]`, and so
             // on, would nest far deeper than `push` allows (tens of thousands of levels within the expansion
