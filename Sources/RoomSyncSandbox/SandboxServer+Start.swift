@@ -25,8 +25,22 @@ extension SandboxServer {
         }
     }
 
+    /// Starts serving, runs `body` with the running server, and stops it on every path (return, throw,
+    /// cancellation): the scoped way to serve, as `HTTPClient.withHTTPClient` is the scoped way to connect.
+    public func withRunning<T>(_ body: (Running) async throws -> T) async throws -> T {
+        let running = try await start()
+        do {
+            let result = try await body(running)
+            await running.stop()
+            return result
+        } catch {
+            await running.stop()
+            throw error
+        }
+    }
+
     /// Starts serving in a background task and returns once the socket is bound, with the actual port. Throws if
-    /// the server stops before it is listening (for example when the port is taken).
+    /// the server stops before it is listening (for example when the port is taken). Prefer `withRunning`.
     public func start() async throws -> Running {
         let (ports, continuation) = AsyncStream<(String, Int)>.makeStream()
         let task = Task {

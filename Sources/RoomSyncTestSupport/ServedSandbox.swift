@@ -41,32 +41,16 @@ public func withServedSandbox<T>(
     // Stopping by cancellation makes Hummingbird log each open keep-alive connection as an error; that is
     // expected here and would bury real failures in test output.
     logger.logLevel = .critical
-    let server = try SandboxServer(options: options, logger: logger)
-    let running = try await server.start()
-    let served = ServedSandbox(endpoint: running.endpoint, port: running.port, store: running.store, options: options)
-    do {
-        let result = try await body(served)
-        await running.stop()
-        return result
-    } catch {
-        await running.stop()
-        throw error
+    return try await SandboxServer(options: options, logger: logger).withRunning { running in
+        try await body(ServedSandbox(endpoint: running.endpoint, port: running.port, store: running.store, options: options))
     }
 }
 
-/// Creates a `WeComClient`, runs `body`, and shuts the client down on every path.
+/// `WeComClient.withClient`, under the name the tests have always used.
 public func withWeComClient<T>(
     _ configuration: WeComClient.Configuration, _ body: (WeComClient) async throws -> T
 ) async throws -> T {
-    let client = WeComClient(configuration: configuration)
-    do {
-        let result = try await body(client)
-        try await client.shutdown()
-        return result
-    } catch {
-        try? await client.shutdown()
-        throw error
-    }
+    try await WeComClient.withClient(configuration, body)
 }
 
 /// Collects values from concurrent callbacks (client events, log lines) for a test to inspect afterwards.

@@ -166,7 +166,24 @@ public final class WeComClient: MeetingRoomAPI {
         )
     }
 
-    /// Closes the HTTP client's connections. Must be called once, before the client is released.
+    /// Creates a client, runs `body` with it, and shuts it down on every path: the scoped way to use one
+    /// (AsyncHTTPClient's `withHTTPClient` shape).
+    public static func withClient<T>(
+        _ configuration: Configuration, _ body: (WeComClient) async throws -> T
+    ) async throws -> T {
+        let client = WeComClient(configuration: configuration)
+        do {
+            let result = try await body(client)
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Closes the HTTP client's connections. Must be called once, before the client is released. Prefer
+    /// `withClient`.
     /// Checks that `path` holds at least one PEM certificate; throws a one-line error naming the file otherwise.
     /// Returns how many it holds.
     @discardableResult

@@ -97,9 +97,10 @@ extension RoomSyncCommand {
                 configuration.retry = WeComClient.RetryPolicy(
                     maxAttempts: 3, baseDelay: configuration.retry.baseDelay, maxDelay: configuration.retry.maxDelay,
                     maxRateLimitWait: .seconds(5))
-                let client = WeComClient(configuration: configuration)
-                await checkWeCom(client, &report)
-                try? await client.shutdown()
+                var checked = report
+                // Only the shutdown can fail here, after the checks; it is not worth a line.
+                try? await WeComClient.withClient(configuration) { await checkWeCom($0, &checked) }
+                report = checked
                 return stateTarget
             }
         }

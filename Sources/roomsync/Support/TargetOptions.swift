@@ -105,15 +105,7 @@ struct TargetOptions: ParsableArguments {
         case .wecom(let resolvedConfiguration, let resolvedTarget):
             (configuration, target) = (resolvedConfiguration, resolvedTarget)
         }
-        let client = WeComClient(configuration: configuration)
-        do {
-            let result = try await body(client, target)
-            try? await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
+        return try await WeComClient.withClient(configuration) { try await body($0, target) }
     }
 
     /// `ROOMSYNC_RETRY_BASE_DELAY_MS` shortens the backoff (tests and impatient local runs against a sandbox);
