@@ -276,7 +276,8 @@ import WeComAPI
             let configuration = WeComClient.Configuration(
                 endpoint: listener.endpoint, corpID: "ww-sandbox", corpSecret: "sandbox-secret",
                 requestTimeout: .milliseconds(400),
-                retry: .init(maxAttempts: 10, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20)),
+                // More attempts than fit before the deadline, so the deadline is what ends the call.
+                retry: .init(maxAttempts: 100, baseDelay: .milliseconds(10), maxDelay: .milliseconds(20)),
                 // The deadline leaves the watchdog room to run on a busy machine (a loaded test pool once let a
                 // 3 s call end before it woke).
                 onEvent: { events.append($0) }, timeout: .seconds(6), stillWaitingAfter: .milliseconds(500))
