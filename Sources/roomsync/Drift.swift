@@ -59,12 +59,17 @@ extension RoomSyncCommand {
                             declared: declared, store: store, api: api, target: stateTarget)
                         for note in snapshot.notes { Console.err("note: \(note)") }
                         guard accept else { return (found, stateTarget.description) }
-                        let accepted = found.acceptance
                         var state = snapshot.state
+                        // With PATHs only their rooms were looked at: what was accepted about others stays.
+                        let kept = (state.acceptedDrift ?? []).filter { item in
+                            guard let declared else { return false }
+                            return item.key.map { !declared.contains($0) } ?? true
+                        }
+                        let accepted = kept + found.acceptance
                         state.acceptedDrift = accepted.isEmpty ? nil : accepted
                         let changes = StateChange.between(snapshot.stored, state, action: "accept")
                         try await store.commit(state.nextStep(), changes: changes, by: .current(command: "drift"))
-                        Console.err("note: accepted \(accepted.count) drift item(s) in \(store.displayName); drift now reports only what is new or changed")
+                        Console.err("note: accepted \(found.items.count) drift item(s) in \(store.displayName); drift now reports only what is new or changed")
                         return (DriftDetector.marking(found, accepted: accepted), stateTarget.description)
                     }
                 }

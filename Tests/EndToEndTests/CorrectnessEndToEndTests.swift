@@ -122,6 +122,13 @@ import Testing
             #expect(missing.status == 1, "\(missing)")
             #expect(missing.stderr.contains("nowhere.yaml"), "\(missing)")
 
+            // Accepting one manifest's drift keeps what was accepted for the other's.
+            #expect(try await ws.roomsync("drift", "--accept", "a.yaml").status == 0)
+            #expect(try await ws.roomsync("drift", "--accept", "b.yaml").status == 0)
+            let quietA = try await ws.roomsync("drift", "a.yaml")
+            #expect(quietA.status == 0, "\(quietA)")
+            #expect(try await ws.roomsync("drift", "b.yaml").status == 0)
+
             // An add interrupted after WeCom made the room: drift settles it instead of calling it unmanaged.
             let request = AddMeetingRoomRequest(name: "Interrupted", capacity: 6)
             _ = try await ws.withClient { try await $0.addMeetingRoom(request) }

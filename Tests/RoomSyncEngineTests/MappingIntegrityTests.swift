@@ -321,3 +321,70 @@ final class TimingOutAPI: MeetingRoomAPI {
     func editMeetingRoom(_ request: EditMeetingRoomRequest) async throws { try await base.editMeetingRoom(request) }
     func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws { try await base.deleteMeetingRoom(request) }
 }
+
+/// Fixes from reading the change again: each pins one path.
+@Suite struct ReviewFixTests {
+    @Test func aProtectFlagPlannedWithAMoveIsRecordedUnderTheNewKey() async throws {
+        try await withTemporaryDirectory { directory in
+            let room = Fixture.live(1, name: "new-room")
+            let sandbox = try EmbeddedSandbox(dataFile: nil)
+            let id = try await sandbox.addMeetingRoom(AddMeetingRoomRequest(
+                name: "new-room", capacity: 10, city: Fixture.tower.city, building: Fixture.tower.building, floor: Fixture.tower.floor))
+            var live = room
+            live.meetingroomID = id
+            let state = Fixture.state([("old", live)])
+            let operations = ManifestOperations(moves: [.init(from: "old", to: "new", origin: Fixture.origin)])
+            let plan = try Planner.plan(
+                desired: [Fixture.desired("new", protect: true)], live: try await sandbox.listMeetingRooms(.init()), state: state,
+                operations: operations)
+            #expect(plan.protectUpdates == ["new": true])
+            let path = directory.appendingPathComponent("s.json").path
+            let recorder = StateRecorder(state: state, path: path)
+            let result = try await Applier(api: sandbox, recorder: recorder, parallelism: 2, reporter: SilentApplyReporter()).apply(plan)
+            #expect(result.isSuccess)
+            #expect(try StateFile.load(path).rooms["new"]?.protect == true)
+        }
+    }
+
+    @Test func anAddWhoseMappingIsRefusedKeepsItsJournal() async throws {
+        try await withTemporaryDirectory { directory in
+            // WeCom answers with an id the state already maps to another key (say one reused after a console delete).
+            let sandbox = try EmbeddedSandbox(dataFile: nil)
+            let taken = Fixture.live(7, name: "Taken")
+            let api = FixedIDAPI(base: sandbox, id: 7)
+            let path = directory.appendingPathComponent("s.json").path
+            let state = Fixture.state([("taken", taken)])
+            let plan = try Planner.plan(desired: [Fixture.desired("taken", name: "Taken"), Fixture.desired("fresh")], live: [taken], state: state)
+            let recorder = StateRecorder(state: state, path: path)
+            let result = try await Applier(api: api, recorder: recorder, parallelism: 1, reporter: SilentApplyReporter()).apply(plan)
+            #expect(!result.isSuccess)
+            #expect(try StateFile.load(path).pendingAdds.map(\.key) == ["fresh"], "the room WeCom made must stay findable")
+        }
+    }
+
+    @Test func aHistoryLineCutShortDoesNotSwallowTheNext() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("state.json").path
+            let store = FileStateStore(path: path)
+            try #"{"serial":1,"key":"cut"#.write(toFile: store.historyPath, atomically: true, encoding: .utf8)
+            let recorder = StateRecorder(state: try await store.load(), store: store, writer: FileStateStoreTests.writer)
+            try await recorder.record(key: "a", meetingroomID: 1, protect: false, applied: Fixture.live(1, name: "A"))
+            #expect(try await store.history(key: nil, limit: 10).map(\.key) == ["a"])
+        }
+    }
+}
+
+/// An API whose add always answers with one id.
+final class FixedIDAPI: MeetingRoomAPI {
+    let base: EmbeddedSandbox
+    let id: Int
+    init(base: EmbeddedSandbox, id: Int) {
+        self.base = base
+        self.id = id
+    }
+    var targetDescription: String { base.targetDescription }
+    func addMeetingRoom(_ request: AddMeetingRoomRequest) async throws -> Int { id }
+    func listMeetingRooms(_ request: ListMeetingRoomsRequest) async throws -> [MeetingRoom] { try await base.listMeetingRooms(request) }
+    func editMeetingRoom(_ request: EditMeetingRoomRequest) async throws { try await base.editMeetingRoom(request) }
+    func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws { try await base.deleteMeetingRoom(request) }
+}

@@ -35,18 +35,25 @@ public struct Applier: Sendable {
     }
 
     public func apply(_ plan: Plan) async throws -> ApplyResult {
-        try await recorder.applyStateUpdates(of: plan)
         reporter.applyStarted(total: plan.changes.count)
         var result = ApplyResult(succeeded: [:], failures: [], skipped: 0)
         let phases = Dictionary(grouping: plan.changes, by: \.phase).sorted { $0.key < $1.key }
+        var stateUpdated = false
         for (_, changes) in phases {
             guard result.failures.isEmpty else {
                 result.skipped += changes.count
                 continue
             }
+            let moves = changes.first?.action == .move
+            // The plan's state-only updates were made on the state as its moves leave it: after them.
+            if !moves, !stateUpdated {
+                try await recorder.applyStateUpdates(of: plan)
+                stateUpdated = true
+            }
             // Moves are state-only and may chain (a → b, then b → c): one at a time, in order.
-            try await run(changes, limit: changes.first?.action == .move ? 1 : parallelism, into: &result)
+            try await run(changes, limit: moves ? 1 : parallelism, into: &result)
         }
+        if !stateUpdated, result.failures.isEmpty { try await recorder.applyStateUpdates(of: plan) }
         return result
     }
 
@@ -138,16 +145,19 @@ public struct Applier: Sendable {
     private func add(
         _ request: AddMeetingRoomRequest, key: String, protect: Bool, ignoreChanges: [ManagedField]
     ) async throws -> Int {
-        try await recorder.journal(PendingAdd(key: key, request: request, protect: protect))
+        try await recorder.journal(PendingAdd(key: key, request: request, protect: protect, ignoreChanges: ignoreChanges))
         var attempt = 1
         while true {
             await recorder.sending(key: key, request: request)
+            let id: Int
             do {
-                let id = try await api.addMeetingRoom(request)
-                try await recorder.record(
-                    key: key, meetingroomID: id, protect: protect,
-                    applied: appliedRecord(afterAdding: request, id: id, live: nil), ignoreChanges: ignoreChanges)
-                return id
+                id = try await api.addMeetingRoom(request)
+            } catch let error as MeetingRoomAPIError where error.outcomeUnknownAfterTimeout {
+                // A request we stopped waiting for may still be applied after any list we make now: listing could
+                // take a twin's room, and sending again could make a second one. The journal stays; the next run
+                // settles it by listing.
+                await recorder.stopWaiting(for: key)
+                throw error
             } catch let error as MeetingRoomAPIError where error.isOutcomeUnknown || error.isBadResponse {
                 // No answer, or one that cannot be read (an HTML page, truncated JSON, no meetingroom_id): WeCom
                 // may have made the room. The journal entry stays until we know: if listing fails too, the next
@@ -156,15 +166,19 @@ public struct Applier: Sendable {
                     reporter.note("room '\(key)': the answer to add was lost; found it live as meetingroom_id \(found.meetingroomID)")
                     return found.meetingroomID
                 }
-                // A request we stopped waiting for may still be applied after the list: sending it again now
-                // could make a second room. The journal stays; the next run settles it by listing.
-                guard attempt < maxAddAttempts, !error.outcomeUnknownAfterTimeout else { throw error }
+                guard attempt < maxAddAttempts else { throw error }
                 attempt += 1
+                continue
             } catch {
                 // WeCom answered with an error, or nothing was sent: the room was not added.
                 try? await recorder.clearJournal(key: key)
                 throw error
             }
+            // WeCom made the room: if recording it fails, the journal stays so the next run finds it.
+            try await recorder.record(
+                key: key, meetingroomID: id, protect: protect,
+                applied: appliedRecord(afterAdding: request, id: id, live: nil), ignoreChanges: ignoreChanges)
+            return id
         }
     }
 

@@ -21,7 +21,8 @@ public enum PendingAddResolver {
             if let match {
                 state.rooms[pending.key] = ManagedRoom(
                     meetingroomID: match.meetingroomID, protect: pending.protect,
-                    applied: appliedRecord(afterAdding: pending.request, id: match.meetingroomID, live: match))
+                    applied: appliedRecord(afterAdding: pending.request, id: match.meetingroomID, live: match),
+                    ignoreChanges: pending.ignoreChanges)
                 managed.insert(match.meetingroomID)
                 notes.append("room '\(pending.key)': an interrupted add had created meetingroom_id \(match.meetingroomID); now mapped")
             } else {

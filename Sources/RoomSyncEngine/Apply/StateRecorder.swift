@@ -138,6 +138,11 @@ public actor StateRecorder {
         return room
     }
 
+    /// The add of `key` will not be settled in this run: it no longer holds back the others.
+    public func stopWaiting(for key: String) {
+        answered(key)
+    }
+
     /// The add of `key` got no usable answer: it no longer holds back the others, and waits itself until every
     /// other unanswered add that could have made the same room has been answered.
     public func waitForTwins(of key: String, request: AddMeetingRoomRequest) async {
@@ -155,6 +160,15 @@ public actor StateRecorder {
         state.rooms[to] = entry
         managers[entry.meetingroomID] = to
         unsaved.append(StateChange(key: from, kind: .removed, action: "move", meetingroomIDBefore: entry.meetingroomID))
+        // What was accepted about the room still holds under its new key.
+        if let accepted = state.acceptedDrift, accepted.contains(where: { $0.key == from }) {
+            state.acceptedDrift = accepted.map { item in
+                var item = item
+                if item.key == from { item.key = to }
+                return item
+            }
+            unsaved.append(StateChange(key: "", kind: .document, action: "move"))
+        }
         try await save(StateChange(key: to, kind: .room(entry), action: "move"))
     }
 
@@ -197,6 +211,9 @@ public actor StateRecorder {
         for key in plan.forgottenKeys {
             guard let removed = state.rooms.removeValue(forKey: key) else { continue }
             if managers[removed.meetingroomID] == key { managers[removed.meetingroomID] = nil }
+            if clearAcceptedDrift(key: key, meetingroomID: removed.meetingroomID) {
+                steps.append(StateChange(key: "", kind: .document, action: "forget"))
+            }
             steps.append(StateChange(key: key, kind: .removed, action: "forget", meetingroomIDBefore: removed.meetingroomID))
         }
         guard let last = steps.popLast() else { return }

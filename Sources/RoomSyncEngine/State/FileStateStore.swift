@@ -49,7 +49,9 @@ public final class FileStateStore: StateStore {
                 serial: state.serial, at: Date(), writer: writer, key: $0.key, action: $0.action,
                 meetingroomIDBefore: $0.meetingroomIDBefore, meetingroomIDAfter: $0.meetingroomIDAfter)
         }
-        if !entries.isEmpty { try StateHistoryFile.append(entries, to: historyPath) }
+        // The state is stored: the step has happened. A history that cannot be written is not a reason to fail
+        // it (and roll back a serial already on disk); the state file, not the history, is the truth.
+        if !entries.isEmpty { try? StateHistoryFile.append(entries, to: historyPath) }
     }
 
     public func history(key: String?, limit: Int) async throws -> [StateHistoryEntry] {

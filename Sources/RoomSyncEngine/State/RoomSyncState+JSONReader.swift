@@ -66,11 +66,7 @@ extension ManagedRoom {
             case "meetingroom_id": id = try reader.readInt()
             case "protect": protect = try reader.readBool()
             case "applied": applied = try MeetingRoom(reading: &reader)
-            case "ignore_changes":
-                try reader.readArray { reader in
-                    guard let field = ManagedField(rawValue: try reader.readString()) else { throw JSONReader.Unexpected() }
-                    ignoreChanges.append(field)
-                }
+            case "ignore_changes": ignoreChanges = try ManagedField.read(&reader)
             default: try reader.skipValue()
             }
         }
@@ -82,16 +78,18 @@ extension ManagedRoom {
 extension PendingAdd {
     init(reading reader: inout JSONReader) throws {
         var key: String?, request: AddMeetingRoomRequest?, protect: Bool?
+        var ignoreChanges: [ManagedField] = []
         try reader.readObject { field, reader in
             switch field {
             case "key": key = try reader.readString()
             case "request": request = try AddMeetingRoomRequest(reading: &reader)
             case "protect": protect = try reader.readBool()
+            case "ignore_changes": ignoreChanges = try ManagedField.read(&reader)
             default: try reader.skipValue()
             }
         }
         guard let key, let request, let protect else { throw JSONReader.Unexpected() }
-        self.init(key: key, request: request, protect: protect)
+        self.init(key: key, request: request, protect: protect, ignoreChanges: ignoreChanges)
     }
 }
 
@@ -109,5 +107,17 @@ extension AcceptedDrift {
         }
         guard let kind, let id, let fingerprint else { throw JSONReader.Unexpected() }
         self.init(kind: kind, key: key, meetingroomID: id, fingerprint: fingerprint)
+    }
+}
+
+extension ManagedField {
+    /// `["capacity", …]`; an unknown name is left to JSONDecoder's precise message.
+    static func read(_ reader: inout JSONReader) throws -> [ManagedField] {
+        var fields: [ManagedField] = []
+        try reader.readArray { reader in
+            guard let field = ManagedField(rawValue: try reader.readString()) else { throw JSONReader.Unexpected() }
+            fields.append(field)
+        }
+        return fields
     }
 }

@@ -163,10 +163,34 @@ public struct PendingAdd: Sendable, Hashable, Codable {
     public var key: String
     public var request: AddMeetingRoomRequest
     public var protect: Bool
+    /// The room's `ignore_changes`, so a run that settles this add records them too. Written only when not empty.
+    public var ignoreChanges: [ManagedField]
 
-    public init(key: String, request: AddMeetingRoomRequest, protect: Bool) {
+    public init(key: String, request: AddMeetingRoomRequest, protect: Bool, ignoreChanges: [ManagedField] = []) {
         self.key = key
         self.request = request
         self.protect = protect
+        self.ignoreChanges = ignoreChanges
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case key, request, protect
+        case ignoreChanges = "ignore_changes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        key = try container.decode(String.self, forKey: .key)
+        request = try container.decode(AddMeetingRoomRequest.self, forKey: .request)
+        protect = try container.decode(Bool.self, forKey: .protect)
+        ignoreChanges = try container.decodeIfPresent([ManagedField].self, forKey: .ignoreChanges) ?? []
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(key, forKey: .key)
+        try container.encode(request, forKey: .request)
+        try container.encode(protect, forKey: .protect)
+        if !ignoreChanges.isEmpty { try container.encode(ignoreChanges, forKey: .ignoreChanges) }
     }
 }

@@ -17,9 +17,16 @@ enum StateHistoryFile {
             if !FileManager.default.fileExists(atPath: path) {
                 FileManager.default.createFile(atPath: path, contents: nil)
             }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
             defer { try? handle.close() }
-            try handle.seekToEnd()
+            let end = try handle.seekToEnd()
+            // A line cut short by a crash must not swallow this one: end it first.
+            if end > 0 {
+                try handle.seek(toOffset: end - 1)
+                if try handle.read(upToCount: 1) != Data([UInt8(ascii: "\n")]) {
+                    try handle.write(contentsOf: Data([UInt8(ascii: "\n")]))
+                }
+            }
             try handle.write(contentsOf: data)
         } catch {
             throw EngineError("cannot append to state history \(path): \(error.localizedDescription)")
