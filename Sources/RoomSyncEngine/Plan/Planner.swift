@@ -282,20 +282,23 @@ public enum Planner {
         return fields
     }
 
+    /// The edit that sets exactly the managed fields the diff found different, one `ManagedField` at a time.
     static func editRequest(_ room: DesiredRoom, current: MeetingRoom, fields: [FieldChange], index: LiveIndex) -> EditMeetingRoomRequest {
-        let changed = Set(fields.map(\.field))
         var request = EditMeetingRoomRequest(meetingroomID: current.meetingroomID)
-        if changed.contains("name") { request.name = room.name }
-        if changed.contains("capacity") { request.capacity = room.capacity }
-        // WeCom takes city, building and floor together or not at all.
-        if !changed.isDisjoint(with: ["city", "building", "floor"]), let location = room.location {
-            request.city = location.city
-            request.building = location.building
-            request.floor = location.floor
+        for field in Set(fields.compactMap { FieldChange.managedField($0.field) }) {
+            switch field {
+            case .name: request.name = room.name
+            case .capacity: request.capacity = room.capacity
+            case .location:
+                // WeCom takes city, building and floor together or not at all.
+                request.city = room.location?.city
+                request.building = room.location?.building
+                request.floor = room.location?.floor
+            case .equipment: request.equipment = room.equipment?.map(\.rawValue)
+            case .coordinate: request.coordinate = room.coordinate
+            case .range: request.range = room.range
+            }
         }
-        if changed.contains("equipment") { request.equipment = room.equipment?.map(\.rawValue) }
-        if changed.contains("coordinate") { request.coordinate = room.coordinate }
-        if changed.contains("range") { request.range = room.range }
         return request
     }
 }
