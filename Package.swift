@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "roomsync", targets: ["roomsync"]),
         .library(name: "RoomSyncCore", targets: ["RoomSyncCore"]),
         .library(name: "RoomSyncEngine", targets: ["RoomSyncEngine"]),
+        .library(name: "RoomSyncPostgres", targets: ["RoomSyncPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +25,7 @@ let package = Package(
         // server.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/onevcat/Rainbow", from: "4.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // libyaml, the system library (Debian `libyaml-dev`); wrapped exactly once, in RoomSyncCore/YAML.
@@ -70,6 +72,19 @@ let package = Package(
             dependencies: ["RoomSyncCore", .product(name: "Rainbow", package: "Rainbow")],
             swiftSettings: swiftSettings
         ),
+        // The postgres state backend (SPEC 8) behind the engine's `StateStore` seam, on postgres-nio.
+        .target(
+            name: "RoomSyncPostgres",
+            dependencies: [
+                "RoomSyncCore", "RoomSyncEngine",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The thin executable: ArgumentParser commands over the libraries above.
         .executableTarget(
             name: "roomsync",
@@ -113,7 +128,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoomSyncEngineTests",
-            dependencies: ["RoomSyncEngine", "RoomSyncSandbox", "RoomSyncTestSupport"],
+            dependencies: ["RoomSyncEngine", "RoomSyncPostgres", "RoomSyncSandbox", "RoomSyncTestSupport"],
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,74 @@
+import Foundation
+import RoomSyncCore
+
+/// `state pull`, `state push` and `state history` over any `StateStore` (SPEC 8): how a team moves its state from
+/// the file to a database, backs it up, and asks who changed a room.
+public enum StateTransfer {
+    /// The state as a state file: the bytes `StateFile.save` would write, whatever keeps it.
+    public static func pull(from store: any StateStore) async throws -> Data {
+        try StateFile.encode(try await store.load())
+    }
+
+    /// Loads the state file at `path` into `store`, under its lock, as one step.
+    ///
+    /// Refused, writing nothing, when the store already holds a state of another lineage (another corp's, or one
+    /// started separately), unless `force`. A file written before `serial` and `lineage` existed is upgraded: it
+    /// gets a lineage. The serial continues the store's, so every writer's compare-and-set still holds; a file
+    /// pulled from a store and pushed into an empty one reads back byte for byte.
+    @discardableResult
+    public static func push(
+        file path: String, into store: any StateStore, force: Bool, by writer: StateWriter, wait: Duration = .zero,
+        onWait: @escaping @Sendable (String) -> Void = { _ in }
+    ) async throws -> RoomSyncState {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw EngineError("state file \(path) does not exist")
+        }
+        let pushed = try StateFile.load(path)
+        return try await store.withLock(writer, wait: wait, onWait: onWait) {
+            let current = try await store.load()
+            let isEmpty = current.serial == 0 && current.rooms.isEmpty && current.pendingAdds.isEmpty
+            if !isEmpty, current.lineage != pushed.lineage || pushed.lineage == nil, !force {
+                throw EngineError(
+                    "state \(store.displayName) already holds another state (lineage \(current.lineage ?? "none"), "
+                        + "serial \(current.serial), \(current.rooms.count) rooms); pass --force to replace it, "
+                        + "after `roomsync state pull > backup.json`")
+            }
+            var next = pushed
+            next.serial = current.serial + 1
+            next.lineage = pushed.lineage ?? UUID().uuidString.lowercased()
+            var changes = StateChange.between(current, next, action: "push")
+            if !changes.contains(where: { $0.kind == .document }) {
+                changes.append(StateChange(key: "", kind: .document, action: "push"))
+            }
+            try await store.commit(next, changes: changes, by: writer)
+            return next
+        }
+    }
+
+    /// `state history`: one line per change, newest first.
+    ///
+    ///     7  2026-11-25T03:14:15Z  delete  sz-18f-large  4711 → -  bob@ci-runner-3 pid 42 (apply)
+    public static func render(_ entries: [StateHistoryEntry]) -> String {
+        guard !entries.isEmpty else { return "No recorded changes.\n" }
+        let formatter = ISO8601DateFormatter()
+        let rows = entries.map { entry -> [String] in
+            let before = entry.meetingroomIDBefore.map(String.init) ?? "-"
+            let after = entry.meetingroomIDAfter.map(String.init) ?? "-"
+            return [
+                "\(entry.serial)", formatter.string(from: entry.at), entry.action, entry.key, "\(before) → \(after)",
+                "\(entry.writer.user)@\(entry.writer.host) pid \(entry.writer.pid) (\(entry.writer.command))",
+            ]
+        }
+        let header = ["SERIAL", "WHEN", "ACTION", "KEY", "ID", "BY"]
+        let all = [header] + rows
+        let widths = (0..<header.count).map { column in all.map { $0[column].count }.max() ?? 0 }
+        var text = ""
+        for row in all {
+            let cells = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }
+            text += cells.joined(separator: "  ") + "\n"
+        }
+        return text
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import RoomSyncEngine
+
+/// Where a postgres state lives: `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=…&schema=NAME]` plus the
+/// workspace. The password comes from the URL or `PGPASSWORD` and never appears in `displayName` or an error.
+public struct PostgresStateLocation: Sendable, Hashable {
+    public enum SSLMode: String, Sendable, Hashable, CaseIterable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, unverified (libpq's default).
+        case prefer
+        /// TLS or fail, unverified (libpq's `require`).
+        case require
+        /// TLS with the server's certificate verified against the system's trusted roots and the host name.
+        case verifyFull = "verify-full"
+    }
+
+    public static let defaultSchema = "roomsync"
+    public static let defaultPort = 5432
+
+    public var user: String
+    public var password: String?
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var sslMode: SSLMode
+    /// A validated SQL identifier: the one name roomsync writes into its SQL rather than binding.
+    public var schema: String
+    public var workspace: String
+
+    /// Whether `--state` names a database rather than a file.
+    public static func isPostgresURL(_ state: String) -> Bool {
+        let lower = state.lowercased()
+        return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
+    }
+
+    public init(url: String, workspace: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws
+    {
+        func invalid(_ reason: String) -> EngineError {
+            EngineError("invalid --state URL \(Self.redacted(url)): \(reason)")
+        }
+        let lower = url.lowercased()
+        let rest: Substring
+        if lower.hasPrefix("postgres://") {
+            rest = url.dropFirst("postgres://".count)
+        } else if lower.hasPrefix("postgresql://") {
+            rest = url.dropFirst("postgresql://".count)
+        } else {
+            throw invalid("expected postgres://USER@HOST:PORT/DB")
+        }
+        let main: Substring
+        let query: Substring?
+        if let mark = rest.firstIndex(of: "?") {
+            main = rest[..<mark]
+            query = rest[rest.index(after: mark)...]
+        } else {
+            main = rest
+            query = nil
+        }
+        guard let at = main.lastIndex(of: "@") else { throw invalid("missing USER@ before the host") }
+        let userInfo = main[..<at]
+        let hostAndPath = main[main.index(after: at)...]
+        let rawUser: Substring
+        var password: String?
+        if let colon = userInfo.firstIndex(of: ":") {
+            rawUser = userInfo[..<colon]
+            password = String(userInfo[userInfo.index(after: colon)...]).removingPercentEncoding
+        } else {
+            rawUser = userInfo
+        }
+        guard let user = String(rawUser).removingPercentEncoding, !user.isEmpty else { throw invalid("missing USER") }
+        guard let slash = hostAndPath.firstIndex(of: "/") else { throw invalid("missing /DB after the host") }
+        let hostPort = hostAndPath[..<slash]
+        guard let database = String(hostAndPath[hostAndPath.index(after: slash)...]).removingPercentEncoding,
+            !database.isEmpty
+        else { throw invalid("missing DB after the host") }
+
+        var host: Substring
+        var portText: Substring?
+        if hostPort.hasPrefix("[") {
+            guard let close = hostPort.firstIndex(of: "]") else { throw invalid("unclosed [ in the host") }
+            host = hostPort[hostPort.index(after: hostPort.startIndex)..<close]
+            let after = hostPort[hostPort.index(after: close)...]
+            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+                throw invalid("unexpected \(after) after the host")
+            }
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            host = hostPort[..<colon]
+            portText = hostPort[hostPort.index(after: colon)...]
+        } else {
+            host = hostPort
+        }
+        guard !host.isEmpty else { throw invalid("missing HOST") }
+        var port = Self.defaultPort
+        if let portText {
+            guard let value = Int(portText), (1...65535).contains(value) else {
+                throw invalid("port \(portText) is not a number from 1 to 65535")
+            }
+            port = value
+        }
+
+        var sslMode = SSLMode.prefer
+        var schema = Self.defaultSchema
+        for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+            switch name {
+            case "sslmode":
+                guard let mode = SSLMode(rawValue: value) else {
+                    throw invalid(
+                        "sslmode \(value) is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                sslMode = mode
+            case "schema":
+                guard Self.isIdentifier(value) else {
+                    throw invalid("schema \(value) is not a plain SQL name (letters, digits, _; at most 63)")
+                }
+                schema = value
+            default:
+                throw invalid("unknown parameter \(name) (known: sslmode, schema)")
+            }
+        }
+        guard !workspace.isEmpty else { throw EngineError("--workspace must not be empty") }
+
+        self.user = user
+        self.password = password ?? environment["PGPASSWORD"]
+        self.host = String(host)
+        self.port = port
+        self.database = database
+        self.sslMode = sslMode
+        self.schema = schema
+        self.workspace = workspace
+    }
+
+    /// `HOST:PORT`, for errors about the server.
+    public var server: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// `postgres://USER@HOST:PORT/DB (workspace W)`, with `?schema=` when it is not the default. No password.
+    public var displayName: String {
+        let schemaPart = schema == Self.defaultSchema ? "" : "?schema=\(schema)"
+        return "postgres://\(user)@\(server)/\(database)\(schemaPart) (workspace \(workspace))"
+    }
+
+    /// The text the advisory lock key is hashed from: the same workspace in another schema is another state.
+    public var lockName: String { "roomsync:\(schema):\(workspace)" }
+
+    static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, name.unicodeScalars.count <= 63,
+            first == "_" || ("a"..."z").contains(first) || ("A"..."Z").contains(first)
+        else { return false }
+        return name.unicodeScalars.allSatisfy {
+            $0 == "_" || ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+        }
+    }
+
+    /// `url` with any password replaced by `***`, for messages that have to show what the user typed.
+    public static func redacted(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let afterScheme = url[scheme.upperBound...]
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
+        let authority = afterScheme[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
+            return url
+        }
+        return String(url[..<colon]) + ":***" + String(url[at...])
+    }
+}

@@ -1,0 +1,694 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import RoomSyncCore
+import RoomSyncEngine
+
+/// Runs `body` with the postgres state at `url` (SPEC 8) and closes every connection it opened on every path.
+/// The tables are created on first use. The store keeps one connection for reads and writes; `withLock` opens a
+/// second one for the advisory lock, so the lock lives exactly as long as the command (or the process) does.
+public func withPostgresStateStore<T>(
+    url: String, workspace: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+    _ body: (PostgresStateStore) async throws -> T
+) async throws -> T {
+    let location = try PostgresStateLocation(url: url, workspace: workspace, environment: environment)
+    return try await withPostgresStateStore(location, body)
+}
+
+/// `withPostgresStateStore(url:workspace:)` for a location already parsed.
+public func withPostgresStateStore<T>(
+    _ location: PostgresStateLocation, _ body: (PostgresStateStore) async throws -> T
+) async throws -> T {
+    let connector = PostgresConnector(location: location)
+    let connection = try await connector.connect()
+    let store = PostgresStateStore(connector: connector, connection: connection)
+    let result: Result<T, any Error>
+    do {
+        try await store.createTables()
+        result = .success(try await body(store))
+    } catch {
+        result = .failure(error)
+    }
+    try? await connection.close()
+    return try result.get()
+}
+
+/// The state as rows: a workspace row (serial, lineage, the document without rooms and journal), a row per room,
+/// a row per journaled add, an append-only history, and the lock's holder. A write touches only the rows its
+/// changes name, inside one transaction whose first statement is the compare-and-set on the serial.
+public final class PostgresStateStore: StateStore, Sendable {
+    public let location: PostgresStateLocation
+    let connector: PostgresConnector
+    let connection: PostgresConnection
+    /// One transaction at a time on `connection`.
+    let gate = AsyncGate()
+
+    init(connector: PostgresConnector, connection: PostgresConnection) {
+        self.connector = connector
+        self.location = connector.location
+        self.connection = connection
+    }
+
+    public var displayName: String { location.displayName }
+
+    var logger: Logger { connector.logger }
+    var workspace: String { location.workspace }
+    /// `"schema"`: validated as a plain identifier when the URL was parsed, so quoting it is enough.
+    var schema: String { "\"\(location.schema)\"" }
+
+    // MARK: Tables
+
+    func createTables() async throws {
+        let s = schema
+        try await gate.run {
+            try await connector.run {
+                try await connection.withTransaction(logger: logger) { db in
+                    // Two first runs at once would race on CREATE … IF NOT EXISTS; this lock makes them take turns.
+                    try await db.send("SELECT pg_advisory_xact_lock(hashtextextended('roomsync:create-tables', 0))", logger: logger)
+                    try await db.send("CREATE SCHEMA IF NOT EXISTS \(unescaped: s)", logger: logger)
+                    try await db.send(
+                        """
+                        CREATE TABLE IF NOT EXISTS \(unescaped: s).workspaces (
+                            name text PRIMARY KEY,
+                            serial bigint NOT NULL,
+                            lineage text,
+                            document json NOT NULL
+                        )
+                        """, logger: logger)
+                    try await db.send(
+                        """
+                        CREATE TABLE IF NOT EXISTS \(unescaped: s).rooms (
+                            workspace text NOT NULL,
+                            key text NOT NULL,
+                            meetingroom_id bigint NOT NULL,
+                            room json NOT NULL,
+                            PRIMARY KEY (workspace, key)
+                        )
+                        """, logger: logger)
+                    try await db.send(
+                        """
+                        CREATE TABLE IF NOT EXISTS \(unescaped: s).pending_adds (
+                            workspace text NOT NULL,
+                            key text NOT NULL,
+                            seq bigserial NOT NULL,
+                            request json NOT NULL,
+                            PRIMARY KEY (workspace, key)
+                        )
+                        """, logger: logger)
+                    try await db.send(
+                        """
+                        CREATE TABLE IF NOT EXISTS \(unescaped: s).history (
+                            id bigserial PRIMARY KEY,
+                            workspace text NOT NULL,
+                            serial bigint NOT NULL,
+                            at timestamptz NOT NULL,
+                            host text NOT NULL,
+                            pid bigint NOT NULL,
+                            os_user text NOT NULL,
+                            command text NOT NULL,
+                            key text NOT NULL,
+                            action text NOT NULL,
+                            id_before bigint,
+                            id_after bigint
+                        )
+                        """, logger: logger)
+                    try await db.send(
+                        "CREATE INDEX IF NOT EXISTS history_by_key ON \(unescaped: s).history (workspace, key, id)",
+                        logger: logger)
+                    try await db.send(
+                        """
+                        CREATE TABLE IF NOT EXISTS \(unescaped: s).lock_holders (
+                            workspace text PRIMARY KEY,
+                            host text NOT NULL,
+                            pid bigint NOT NULL,
+                            os_user text NOT NULL,
+                            command text NOT NULL,
+                            since timestamptz NOT NULL
+                        )
+                        """, logger: logger)
+                }
+            }
+        }
+    }
+
+    // MARK: Load
+
+    public func load() async throws -> RoomSyncState {
+        let s = schema
+        let ws = workspace
+        let texts: (Int, String?, String, String, String)? = try await gate.run {
+            try await connector.run {
+                // One snapshot for the three reads, so a commit landing in between is seen whole or not at all.
+                try await connection.send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                do {
+                    var head: (Int, String?, String)?
+                    for try await row in try await connection.send(
+                        "SELECT serial, lineage, document::text FROM \(unescaped: s).workspaces WHERE name = \(ws)",
+                        logger: logger
+                    ).decode((Int, String?, String).self) {
+                        head = row
+                    }
+                    guard let head else {
+                        try await connection.send("COMMIT", logger: logger)
+                        return nil
+                    }
+                    let rooms = try await single(
+                        "SELECT coalesce(json_object_agg(key, room)::text, '{}') FROM \(unescaped: s).rooms WHERE workspace = \(ws)")
+                    let pending = try await single(
+                        "SELECT coalesce(json_agg(request ORDER BY seq)::text, '[]') FROM \(unescaped: s).pending_adds WHERE workspace = \(ws)")
+                    try await connection.send("COMMIT", logger: logger)
+                    return (head.0, head.1, head.2, rooms, pending)
+                } catch {
+                    _ = try? await connection.send("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+        guard let (serial, lineage, documentJSON, roomsJSON, pendingJSON) = texts else { return RoomSyncState() }
+        do {
+            let decoder = JSONDecoder()
+            var state = try decoder.decode(RoomSyncState.self, from: Data(documentJSON.utf8))
+            guard state.formatVersion == RoomSyncState.formatVersion else {
+                throw EngineError(
+                    "state \(displayName) has format_version \(state.formatVersion); this roomsync reads \(RoomSyncState.formatVersion)")
+            }
+            state.rooms = try decoder.decode([String: ManagedRoom].self, from: Data(roomsJSON.utf8))
+            state.pendingAdds = try decoder.decode([PendingAdd].self, from: Data(pendingJSON.utf8))
+            state.serial = serial
+            state.lineage = lineage
+            return state
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError("state \(displayName) holds rows that are not a valid roomsync state (\(error))")
+        }
+    }
+
+    private func single(_ query: PostgresQuery) async throws -> String {
+        var value = ""
+        for try await (text,) in try await connection.send(query, logger: logger).decode((String,).self) {
+            value = text
+        }
+        return value
+    }
+
+    // MARK: Commit
+
+    /// The rows one room change writes, as `json_to_recordset` reads them.
+    struct RoomRow: Encodable {
+        var key: String
+        var meetingroom_id: Int
+        var room: ManagedRoom
+    }
+
+    struct PendingRow: Encodable {
+        var key: String
+        var request: PendingAdd
+    }
+
+    struct HistoryRow: Encodable {
+        var ord: Int
+        var key: String
+        var action: String
+        var id_before: Int?
+        var id_after: Int?
+    }
+
+    public func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter) async throws {
+        // The last change of a key wins, as it would applied one by one: one row statement per table.
+        var roomUpserts: [String: ManagedRoom] = [:]
+        var roomDeletes: Set<String> = []
+        var pendingUpserts: [String: PendingAdd] = [:]
+        var pendingDeletes: Set<String> = []
+        var documentChanged = false
+        var history: [HistoryRow] = []
+        for change in changes {
+            switch change.kind {
+            case .room(let room):
+                roomUpserts[change.key] = room
+                roomDeletes.remove(change.key)
+            case .removed:
+                roomUpserts[change.key] = nil
+                roomDeletes.insert(change.key)
+            case .journaled(let pending):
+                pendingUpserts[change.key] = pending
+                pendingDeletes.remove(change.key)
+            case .unjournaled:
+                pendingUpserts[change.key] = nil
+                pendingDeletes.insert(change.key)
+            case .document:
+                documentChanged = true
+            }
+            if change.isHistory {
+                history.append(
+                    HistoryRow(
+                        ord: history.count, key: change.key, action: change.action,
+                        id_before: change.meetingroomIDBefore, id_after: change.meetingroomIDAfter))
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let roomsJSON = roomUpserts.isEmpty
+            ? nil
+            : String(
+                decoding: try encoder.encode(
+                    roomUpserts.sorted { $0.key < $1.key }.map {
+                        RoomRow(key: $0.key, meetingroom_id: $0.value.meetingroomID, room: $0.value)
+                    }), as: UTF8.self)
+        // Journaled adds keep the order of the state's journal, which `load` reads back by insertion order.
+        let journalOrder = Dictionary(
+            state.pendingAdds.enumerated().map { ($0.element.key, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        let pendingJSON = pendingUpserts.isEmpty
+            ? nil
+            : String(
+                decoding: try encoder.encode(
+                    pendingUpserts.sorted { (journalOrder[$0.key] ?? .max, $0.key) < (journalOrder[$1.key] ?? .max, $1.key) }
+                        .map { PendingRow(key: $0.key, request: $0.value) }), as: UTF8.self)
+        let historyJSON = history.isEmpty ? nil : String(decoding: try encoder.encode(history), as: UTF8.self)
+        let isFirst = state.serial == 1
+        let documentJSON = (documentChanged || isFirst) ? String(decoding: try encoder.encode(Self.document(of: state)), as: UTF8.self) : nil
+
+        let s = schema
+        let ws = workspace
+        let newSerial = state.serial
+        let lineage = state.lineage
+        let roomDeleteKeys = roomDeletes.sorted()
+        let pendingDeleteKeys = pendingDeletes.sorted()
+
+        try await gate.run {
+            try await connector.run {
+                try await connection.send("BEGIN", logger: logger)
+                do {
+                    var moved = false
+                    if isFirst {
+                        for try await _ in try await connection.send(
+                            """
+                            INSERT INTO \(unescaped: s).workspaces (name, serial, lineage, document)
+                            VALUES (\(ws), 1, \(lineage), \(documentJSON ?? "{}")::json)
+                            ON CONFLICT (name) DO NOTHING RETURNING serial
+                            """, logger: logger)
+                        {
+                            moved = true
+                        }
+                    } else if let documentJSON {
+                        for try await _ in try await connection.send(
+                            """
+                            UPDATE \(unescaped: s).workspaces SET serial = \(newSerial), lineage = \(lineage),
+                                document = \(documentJSON)::json
+                            WHERE name = \(ws) AND serial = \(newSerial - 1) RETURNING serial
+                            """, logger: logger)
+                        {
+                            moved = true
+                        }
+                    } else {
+                        for try await _ in try await connection.send(
+                            """
+                            UPDATE \(unescaped: s).workspaces SET serial = \(newSerial), lineage = \(lineage)
+                            WHERE name = \(ws) AND serial = \(newSerial - 1) RETURNING serial
+                            """, logger: logger)
+                        {
+                            moved = true
+                        }
+                    }
+                    guard moved else {
+                        var found: Int?
+                        for try await (serial,) in try await connection.send(
+                            "SELECT serial FROM \(unescaped: s).workspaces WHERE name = \(ws)", logger: logger
+                        ).decode((Int,).self) {
+                            found = serial
+                        }
+                        throw EngineError(
+                            "state \(displayName) was written by someone else meanwhile (expected serial \(newSerial - 1), "
+                                + "found \(found ?? 0)); nothing was written, run the command again")
+                    }
+                    if !roomDeleteKeys.isEmpty {
+                        try await connection.send(
+                            "DELETE FROM \(unescaped: s).rooms WHERE workspace = \(ws) AND key = ANY(\(roomDeleteKeys))",
+                            logger: logger)
+                    }
+                    if let roomsJSON {
+                        try await connection.send(
+                            """
+                            INSERT INTO \(unescaped: s).rooms (workspace, key, meetingroom_id, room)
+                            SELECT \(ws), r.key, r.meetingroom_id, r.room
+                            FROM json_to_recordset(\(roomsJSON)::json) AS r(key text, meetingroom_id bigint, room json)
+                            ON CONFLICT (workspace, key)
+                            DO UPDATE SET meetingroom_id = EXCLUDED.meetingroom_id, room = EXCLUDED.room
+                            """, logger: logger)
+                    }
+                    if !pendingDeleteKeys.isEmpty {
+                        try await connection.send(
+                            "DELETE FROM \(unescaped: s).pending_adds WHERE workspace = \(ws) AND key = ANY(\(pendingDeleteKeys))",
+                            logger: logger)
+                    }
+                    if let pendingJSON {
+                        try await connection.send(
+                            """
+                            INSERT INTO \(unescaped: s).pending_adds (workspace, key, request)
+                            SELECT \(ws), r.key, r.request
+                            FROM json_to_recordset(\(pendingJSON)::json) AS r(key text, request json)
+                            ON CONFLICT (workspace, key) DO UPDATE SET request = EXCLUDED.request
+                            """, logger: logger)
+                    }
+                    if let historyJSON {
+                        try await connection.send(
+                            """
+                            INSERT INTO \(unescaped: s).history
+                                (workspace, serial, at, host, pid, os_user, command, key, action, id_before, id_after)
+                            SELECT \(ws), \(newSerial), now(), \(writer.host), \(writer.pid), \(writer.user),
+                                \(writer.command), r.key, r.action, r.id_before, r.id_after
+                            FROM json_to_recordset(\(historyJSON)::json)
+                                AS r(ord int, key text, action text, id_before bigint, id_after bigint)
+                            ORDER BY r.ord
+                            """, logger: logger)
+                    }
+                    try await connection.send("COMMIT", logger: logger)
+                } catch {
+                    _ = try? await connection.send("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Everything but the rooms, the journal and the serial: the workspace row's `document`.
+    static func document(of state: RoomSyncState) -> RoomSyncState {
+        var document = state
+        document.rooms = [:]
+        document.pendingAdds = []
+        document.serial = 0
+        return document
+    }
+
+    // MARK: History
+
+    public func history(key: String?, limit: Int) async throws -> [StateHistoryEntry] {
+        let s = schema
+        let ws = workspace
+        let limit = max(0, limit)
+        let query: PostgresQuery =
+            if let key {
+                """
+                SELECT serial, at, host, pid, os_user, command, key, action, id_before, id_after
+                FROM \(unescaped: s).history WHERE workspace = \(ws) AND key = \(key) ORDER BY id DESC LIMIT \(limit)
+                """
+            } else {
+                """
+                SELECT serial, at, host, pid, os_user, command, key, action, id_before, id_after
+                FROM \(unescaped: s).history WHERE workspace = \(ws) ORDER BY id DESC LIMIT \(limit)
+                """
+            }
+        return try await gate.run {
+            try await connector.run {
+                var entries: [StateHistoryEntry] = []
+                for try await row in try await connection.send(query, logger: logger).decode(
+                    (Int, Date, String, Int, String, String, String, String, Int?, Int?).self)
+                {
+                    entries.append(
+                        StateHistoryEntry(
+                            serial: row.0, at: row.1,
+                            writer: StateWriter(host: row.2, pid: row.3, user: row.4, command: row.5, since: row.1),
+                            key: row.6, action: row.7, meetingroomIDBefore: row.8, meetingroomIDAfter: row.9))
+                }
+                return entries
+            }
+        }
+    }
+
+    // MARK: Lock
+
+    public func withLock<T: Sendable>(
+        _ holder: StateWriter, wait: Duration, onWait: @escaping @Sendable (String) -> Void,
+        _ body: () async throws -> T
+    ) async throws -> T {
+        // Its own connection: a session lock belongs to the session that took it, which then lives exactly as long
+        // as this command; if roomsync dies, the server ends the session and frees the lock.
+        let lockConnection = try await connector.connect()
+        do {
+            try await connector.run {
+                try await acquire(on: lockConnection, holder: holder, wait: wait, onWait: onWait)
+            }
+        } catch {
+            try? await lockConnection.close()
+            throw error
+        }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body())
+        } catch {
+            result = .failure(error)
+        }
+        // The holder row goes first, while the lock is still ours, so it never removes the next holder's row.
+        // If the server is gone, so is the session, and with it the lock.
+        _ = try? await lockConnection.send(
+            """
+            DELETE FROM \(unescaped: schema).lock_holders
+            WHERE workspace = \(workspace) AND host = \(holder.host) AND pid = \(holder.pid)
+            """, logger: logger)
+        _ = try? await lockConnection.send("SELECT pg_advisory_unlock(hashtextextended(\(location.lockName), 0))", logger: logger)
+        try? await lockConnection.close()
+        return try result.get()
+    }
+
+    private func acquire(
+        on db: PostgresConnection, holder: StateWriter, wait: Duration, onWait: @Sendable (String) -> Void
+    ) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + wait
+        var told = false
+        while true {
+            if try await tryLock(db) {
+                try await db.send(
+                    """
+                    INSERT INTO \(unescaped: schema).lock_holders (workspace, host, pid, os_user, command, since)
+                    VALUES (\(workspace), \(holder.host), \(holder.pid), \(holder.user), \(holder.command), \(holder.since))
+                    ON CONFLICT (workspace) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid,
+                        os_user = EXCLUDED.os_user, command = EXCLUDED.command, since = EXCLUDED.since
+                    """, logger: logger)
+                return
+            }
+            let who = try await holderDescription(db)
+            if wait <= .zero {
+                throw EngineError(
+                    "state \(displayName) is locked by \(who); wait for it to finish, or pass --lock-timeout SECONDS to wait")
+            }
+            if !told {
+                told = true
+                onWait(who)
+            }
+            let left = deadline - clock.now
+            if left <= .zero {
+                throw EngineError(
+                    "state \(displayName) is still locked by \(who) after waiting \(Self.seconds(wait)); try again later")
+            }
+            try await Task.sleep(for: min(left, .milliseconds(100)))
+        }
+    }
+
+    private func tryLock(_ db: PostgresConnection) async throws -> Bool {
+        var taken = false
+        for try await (value,) in try await db.send(
+            "SELECT pg_try_advisory_lock(hashtextextended(\(location.lockName), 0))", logger: logger
+        ).decode((Bool,).self) {
+            taken = value
+        }
+        return taken
+    }
+
+    /// The recorded holder. A holder writes its row right after taking the lock; one seen in between is named by
+    /// what the server knows of the session instead.
+    private func holderDescription(_ db: PostgresConnection) async throws -> String {
+        for try await row in try await db.send(
+            """
+            SELECT host, pid, os_user, command, since FROM \(unescaped: schema).lock_holders
+            WHERE workspace = \(workspace)
+            """, logger: logger
+        ).decode((String, Int, String, String, Date).self) {
+            return StateWriter(host: row.0, pid: row.1, user: row.2, command: row.3, since: row.4).description
+        }
+        for try await row in try await db.send(
+            """
+            SELECT coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), a.pid, a.backend_start
+            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(\(location.lockName), 0)
+            LIMIT 1
+            """, logger: logger
+        ).decode((String, String, Int, Date).self) {
+            let name = row.0.isEmpty ? "a session" : row.0
+            return "\(name) from \(row.1) (server pid \(row.2), since \(ISO8601DateFormatter().string(from: row.3)))"
+        }
+        return "another session"
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return attoseconds == 0 ? "\(seconds)s" : String(format: "%.1fs", Double(seconds) + Double(attoseconds) / 1e18)
+    }
+}
+
+/// Opens connections to one server and turns what postgres-nio throws into one clear line.
+struct PostgresConnector: Sendable {
+    let location: PostgresStateLocation
+    let logger: Logger
+
+    init(location: PostgresStateLocation) {
+        self.location = location
+        // The command prints its own errors; the driver's logs would only repeat them.
+        self.logger = Logger(label: "roomsync.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    }
+
+    func connect() async throws -> PostgresConnection {
+        try await run {
+            let tls: PostgresConnection.Configuration.TLS
+            switch location.sslMode {
+            case .disable:
+                tls = .disable
+            case .prefer, .require:
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .none
+                let context = try NIOSSLContext(configuration: configuration)
+                tls = location.sslMode == .prefer ? .prefer(context) : .require(context)
+            case .verifyFull:
+                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            var configuration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.user, password: location.password,
+                database: location.database, tls: tls)
+            configuration.options.connectTimeout = .seconds(10)
+            configuration.options.additionalStartupParameters = [("application_name", "roomsync")]
+            return try await PostgresConnection.connect(
+                configuration: configuration, id: Self.nextID(), logger: logger)
+        }
+    }
+
+    /// Runs `body`, rethrowing what the driver throws as an `EngineError` about this server.
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw explain(error)
+        }
+    }
+
+    func explain(_ error: any Error) -> any Error {
+        switch error {
+        case is EngineError, is CancellationError:
+            return error
+        case let error as PostgresTransactionError:
+            return explain(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        case let error as PSQLError:
+            if error.code == .server, let info = error.serverInfo {
+                let message = info[.message] ?? "an error"
+                let state = info[.sqlState] ?? ""
+                // 08: connection exceptions, 57: the server shutting down or restarting.
+                if state.hasPrefix("08") || state.hasPrefix("57") {
+                    return EngineError("state database \(location.server) is unreachable: \(message)")
+                }
+                if state.hasPrefix("28") || state == "3D000" {
+                    return EngineError("state database \(location.server) refused the connection: \(message)")
+                }
+                return EngineError("state database \(location.server) failed: \(message) (SQLSTATE \(state))")
+            }
+            return EngineError("state database \(location.server) is unreachable: \(reason(error))")
+        default:
+            return EngineError("state database \(location.server) is unreachable: \(reason(error))")
+        }
+    }
+
+    private func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as PSQLError:
+            if let underlying = error.underlying { return reason(underlying) }
+            switch error.code {
+            case .serverClosedConnection: return "the server closed the connection"
+            case .clientClosedConnection: return "the connection was closed"
+            case .sslUnsupported: return "the server does not support TLS (sslmode=require)"
+            default: return "\(error.code)"
+            }
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return reason(first.error) }
+            if let dns = error.dnsAError ?? error.dnsAAAAError { return "cannot resolve \(location.host) (\(dns))" }
+            return "cannot connect"
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode))
+        case is ChannelError:
+            return "the connection was lost (\(error))"
+        case is ConnectionClosed:
+            return "the server closed the connection"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static let ids = NIOLockedValueBox(0)
+    static func nextID() -> Int {
+        ids.withLockedValue {
+            $0 += 1
+            return $0
+        }
+    }
+}
+
+/// A FIFO mutex for async code: one transaction at a time on a connection, without holding a thread.
+final class AsyncGate: Sendable {
+    private struct Waiters {
+        var busy = false
+        var queue: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = NIOLockedValueBox(Waiters())
+
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        await enter()
+        do {
+            let value = try await body()
+            leave()
+            return value
+        } catch {
+            leave()
+            throw error
+        }
+    }
+
+    private func enter() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLockedValue { waiters -> Bool in
+                if waiters.busy {
+                    waiters.queue.append(continuation)
+                    return false
+                }
+                waiters.busy = true
+                return true
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func leave() {
+        let next = state.withLockedValue { waiters -> CheckedContinuation<Void, Never>? in
+            if waiters.queue.isEmpty {
+                waiters.busy = false
+                return nil
+            }
+            return waiters.queue.removeFirst()
+        }
+        next?.resume()
+    }
+}
+
+/// The connection was closed (the server went away) before a query could be sent.
+struct ConnectionClosed: Error {}
+
+extension PostgresConnection {
+    /// `query`, failing at once on a connection already closed: a query written to a closed channel would
+    /// otherwise wait forever for an answer.
+    @discardableResult
+    func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !isClosed else { throw ConnectionClosed() }
+        return try await self.query(query, logger: logger)
+    }
+}

@@ -1,0 +1,248 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+import RoomSyncPostgres
+import RoomSyncTestSupport
+import Testing
+
+extension StateStoreFixture {
+    /// Stores over the workspace `workspace` of a throwaway server.
+    static func postgres(_ cluster: PostgresCluster, workspace: String = "contract") -> StateStoreFixture {
+        let url = cluster.url()
+        return StateStoreFixture { body in
+            try await withPostgresStateStore(url: url, workspace: workspace, environment: [:]) { try await body($0) }
+        }
+    }
+}
+
+/// The store contract and what only a database has: a killed client's lock, row-level writes, a server that goes
+/// away. Each test gets its own server.
+@Suite(.enabled(if: PostgresServer.shouldRun, "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)"))
+struct PostgresStateStoreTests {
+    @Test func emptyStateLoadsEmpty() async throws {
+        try await withPostgresCluster { try await StateStoreContract.emptyStateLoadsEmpty(.postgres($0)) }
+    }
+
+    @Test func commitsRoundTrip() async throws {
+        try await withPostgresCluster { try await StateStoreContract.commitsRoundTrip(.postgres($0)) }
+    }
+
+    @Test func staleSerialIsRefused() async throws {
+        try await withPostgresCluster { try await StateStoreContract.staleSerialIsRefused(.postgres($0)) }
+    }
+
+    @Test func historyIsNewestFirst() async throws {
+        try await withPostgresCluster { try await StateStoreContract.historyIsNewestFirst(.postgres($0)) }
+    }
+
+    @Test func secondLockFailsNamingTheHolder() async throws {
+        try await withPostgresCluster { try await StateStoreContract.secondLockFailsNamingTheHolder(.postgres($0)) }
+    }
+
+    @Test func waitingLockRunsAfterTheHolder() async throws {
+        try await withPostgresCluster { try await StateStoreContract.waitingLockRunsAfterTheHolder(.postgres($0)) }
+    }
+
+    @Test func pushThenPullRoundTrips() async throws {
+        try await withPostgresCluster { try await StateStoreContract.pushThenPullRoundTrips(.postgres($0)) }
+    }
+
+    @Test func workspacesAndSchemasAreSeparateStates() async throws {
+        try await withPostgresCluster { cluster in
+            try await StateStoreFixture.postgres(cluster, workspace: "team-a").open { store in
+                try await StateStoreContract.step(store, RoomSyncState(), action: "add") {
+                    $0.rooms["a"] = StateStoreContract.room(1, "A")
+                }
+                try await store.withLock(StateStoreContract.machineA, wait: .zero, onWait: { _ in }) {
+                    // Another workspace has its own lock and its own rows.
+                    try await StateStoreFixture.postgres(cluster, workspace: "team-b").open { other in
+                        let loaded = try await other.load()
+                        #expect(loaded == RoomSyncState())
+                        let locked = try await other.withLock(StateStoreContract.machineB, wait: .zero, onWait: { _ in }) { true }
+                        #expect(locked)
+                    }
+                    try await withPostgresStateStore(
+                        url: cluster.url() + "&schema=elsewhere", workspace: "team-a", environment: [:]
+                    ) { other in
+                        let loaded = try await other.load()
+                        #expect(loaded == RoomSyncState())
+                        #expect(other.displayName.hasSuffix("?schema=elsewhere (workspace team-a)"))
+                    }
+                }
+            }
+        }
+    }
+
+    /// A client killed with SIGKILL holds nothing: the server ends its session and frees the lock.
+    @Test func lockOfAKilledHolderIsFree() async throws {
+        try await withPostgresCluster { cluster in
+            let location = try PostgresStateLocation(url: cluster.url(), workspace: "contract", environment: [:])
+            try await StateStoreFixture.postgres(cluster).open { store in
+                _ = try await store.load()  // creates the tables before the other client takes the lock
+                // Takes the lock, then sits idle between queries, as roomsync's lock session does while it applies.
+                let holder = try cluster.startPsql(
+                    script: "SELECT pg_advisory_lock(hashtextextended('\(location.lockName)', 0));\nSELECT 1 \\watch 3600\n")
+                try await waitForCondition("psql to take the lock") {
+                    try await cluster.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "1"
+                }
+                await #expect {
+                    try await store.withLock(StateStoreContract.machineA, wait: .zero, onWait: { _ in }) {}
+                } throws: { error in
+                    "\(error)".contains("is locked by psql from 127.0.0.1")
+                }
+                try await holder.killAndReap()
+                // The server notices the closed socket on its own; wait for that, not for a fixed time.
+                let waits = Events()
+                let ran = try await store.withLock(
+                    StateStoreContract.machineA, wait: .seconds(60), onWait: { waits.append($0) }
+                ) { true }
+                #expect(ran)
+                #expect(waits.all.count <= 1)
+                #expect(try await cluster.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "0")
+            }
+        }
+    }
+
+    /// A step writes the rows of its changes and nothing else, however many rooms the workspace has: counted by
+    /// a row trigger the test installs, not by timing.
+    @Test(arguments: [10, 1_000])
+    func aCommitWritesOnlyItsRows(rooms count: Int) async throws {
+        try await withPostgresCluster { cluster in
+            try await StateStoreFixture.postgres(cluster).open { store in
+                var state = try await StateStoreContract.step(store, RoomSyncState(), action: "add") { state in
+                    state.target = StateStoreContract.target
+                    for id in 1...count { state.rooms["room-\(id)"] = StateStoreContract.room(id, "Room \(id)") }
+                }
+                try await cluster.psql(
+                    """
+                    CREATE TABLE public.row_writes (tbl text, n int NOT NULL);
+                    INSERT INTO public.row_writes VALUES ('rooms', 0), ('pending_adds', 0), ('workspaces', 0);
+                    CREATE FUNCTION public.count_row_write() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN UPDATE public.row_writes SET n = n + 1 WHERE tbl = TG_TABLE_NAME; RETURN NULL; END $$;
+                    CREATE TRIGGER counted AFTER INSERT OR UPDATE OR DELETE ON roomsync.rooms
+                        FOR EACH ROW EXECUTE FUNCTION public.count_row_write();
+                    CREATE TRIGGER counted AFTER INSERT OR UPDATE OR DELETE ON roomsync.pending_adds
+                        FOR EACH ROW EXECUTE FUNCTION public.count_row_write();
+                    CREATE TRIGGER counted AFTER INSERT OR UPDATE OR DELETE ON roomsync.workspaces
+                        FOR EACH ROW EXECUTE FUNCTION public.count_row_write();
+                    """)
+                func writes() async throws -> String {
+                    try await cluster.psql("SELECT string_agg(tbl || '=' || n, ',' ORDER BY tbl) FROM public.row_writes")
+                }
+                state = try await StateStoreContract.step(store, state, action: "change") {
+                    $0.rooms["room-1"] = StateStoreContract.room(1, "Room one")
+                }
+                #expect(try await writes() == "pending_adds=0,rooms=1,workspaces=1")
+                state = try await StateStoreContract.step(store, state, action: "add") {
+                    $0.rooms["room-2"] = nil
+                    $0.pendingAdds = [StateStoreContract.pending("new")]
+                }
+                #expect(try await writes() == "pending_adds=1,rooms=2,workspaces=2")
+                #expect(try await store.load() == state)
+            }
+        }
+    }
+
+    /// The server stopped in the middle of a command: every call ends with one line naming the server, never a
+    /// crash; once it is back, a new run reads what was committed.
+    @Test func unreachableDatabaseIsOneClearLine() async throws {
+        try await withPostgresCluster { cluster in
+            let expected = "state database 127.0.0.1:\(cluster.port) is unreachable: "
+            func isClear(_ error: any Error) -> Bool {
+                let message = "\(error)"
+                return error is EngineError && message.hasPrefix(expected) && !message.contains("\n")
+            }
+            var committed = RoomSyncState()
+            try await StateStoreFixture.postgres(cluster).open { store in
+                try await store.withLock(StateStoreContract.machineA, wait: .zero, onWait: { _ in }) {
+                    committed = try await StateStoreContract.step(store, RoomSyncState(), action: "add") {
+                        $0.rooms["a"] = StateStoreContract.room(1, "A")
+                    }
+                    try await cluster.stop()
+                    await #expect(performing: { try await store.load() }, throws: isClear)
+                    await #expect(
+                        performing: {
+                            try await StateStoreContract.step(store, committed, action: "add") {
+                                $0.rooms["b"] = StateStoreContract.room(2, "B")
+                            }
+                        }, throws: isClear)
+                    await #expect(performing: { try await store.history(key: nil, limit: 5) }, throws: isClear)
+                }
+            }
+            // A new run while it is down cannot even connect, and says so the same way.
+            await #expect(performing: { try await StateStoreFixture.postgres(cluster).open { _ in } }, throws: isClear)
+            try await cluster.start()
+            try await StateStoreFixture.postgres(cluster).open { store in
+                let loaded = try await store.load()
+                #expect(loaded == committed)
+                let locked = try await store.withLock(StateStoreContract.machineB, wait: .zero, onWait: { _ in }) { true }
+                #expect(locked)
+            }
+        }
+    }
+}
+
+/// `--state postgres://…` parsing and what may be printed of it. No server needed.
+@Suite struct PostgresStateLocationTests {
+    @Test func parsesTheURL() throws {
+        let location = try PostgresStateLocation(
+            url: "postgresql://ci%40corp:s3cr%2Ft@db.example.com:6543/rooms?sslmode=require&schema=team_a",
+            workspace: "prod", environment: ["PGPASSWORD": "ignored"])
+        #expect(location.user == "ci@corp")
+        #expect(location.password == "s3cr/t")
+        #expect(location.host == "db.example.com" && location.port == 6543)
+        #expect(location.database == "rooms" && location.schema == "team_a" && location.sslMode == .require)
+        #expect(location.displayName == "postgres://ci@corp@db.example.com:6543/rooms?schema=team_a (workspace prod)")
+        #expect(!location.displayName.contains("s3cr"))
+    }
+
+    @Test func passwordFromTheEnvironmentAndDefaults() throws {
+        let location = try PostgresStateLocation(
+            url: "postgres://runner@[::1]/state", workspace: "default", environment: ["PGPASSWORD": "hunter2"])
+        #expect(location.password == "hunter2")
+        #expect(location.port == 5432 && location.host == "::1" && location.schema == "roomsync")
+        #expect(location.sslMode == .prefer)
+        #expect(location.displayName == "postgres://runner@[::1]:5432/state (workspace default)")
+    }
+
+    @Test(arguments: [
+        "postgres://u:hunter2@host:99999/db",
+        "postgres://u:hunter2@host/db?sslmode=sometimes",
+        "postgres://u:hunter2@host/db?schema=x;drop",
+        "postgres://u:hunter2@host/db?password=x",
+        "postgres://u:hunter2@host",
+        "postgres://:hunter2@host/db",
+    ])
+    func badURLsAreOneLineWithoutThePassword(url: String) {
+        #expect {
+            try PostgresStateLocation(url: url, workspace: "w", environment: [:])
+        } throws: { error in
+            let message = "\(error)"
+            return error is EngineError && message.hasPrefix("invalid --state URL postgres://")
+                && !message.contains("hunter2") && !message.contains("\n")
+        }
+    }
+
+    @Test func redactsOnlyThePassword() {
+        #expect(PostgresStateLocation.redacted("postgres://u:p@ss@h:1/d?x=@") == "postgres://u:***@h:1/d?x=@")
+        #expect(PostgresStateLocation.redacted("postgres://u@h/d") == "postgres://u@h/d")
+        #expect(PostgresStateLocation.isPostgresURL("PostgreSQL://u@h/d"))
+        #expect(!PostgresStateLocation.isPostgresURL(".roomsync/state.json"))
+    }
+
+    @Test func aServerThatIsNotThereIsOneClearLine() async throws {
+        // A port nothing listens on: bound and closed by the OS a moment ago.
+        let port = try freeLoopbackPort()
+        await #expect {
+            try await withPostgresStateStore(url: "postgres://u:hunter2@127.0.0.1:\(port)/db?sslmode=disable", workspace: "w", environment: [:]) { _ in }
+        } throws: { error in
+            let message = "\(error)"
+            return message == "state database 127.0.0.1:\(port) is unreachable: Connection refused"
+        }
+    }
+}

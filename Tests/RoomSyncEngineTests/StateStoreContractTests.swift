@@ -1,0 +1,289 @@
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+import RoomSyncTestSupport
+import Testing
+
+/// Opens stores over one fresh state. Each `open` is a separate store, as another process would have: two
+/// opened at once contend for the same lock and see each other's commits.
+struct StateStoreFixture: Sendable {
+    var open: @Sendable (_ body: (any StateStore) async throws -> Void) async throws -> Void
+}
+
+/// The checks every `StateStore` passes, whatever keeps the state (SPEC 8: the same semantics and tests).
+enum StateStoreContract {
+    static let target = StateTarget(endpoint: "sandbox:contract", corpID: "ww-contract")
+    static let machineA = StateWriter(host: "machine-a", pid: 101, user: "alice", command: "apply")
+    static let machineB = StateWriter(host: "machine-b", pid: 202, user: "bob", command: "state rm")
+
+    static func room(_ id: Int, _ name: String, protect: Bool = false) -> ManagedRoom {
+        ManagedRoom(meetingroomID: id, protect: protect, applied: Fixture.live(id, name: name, equipment: [1, 3]))
+    }
+
+    static func pending(_ key: String) -> PendingAdd {
+        PendingAdd(
+            key: key,
+            request: AddMeetingRoomRequest(
+                name: "\(key) room", capacity: 6, city: "深圳", building: "腾讯大厦", floor: "9F",
+                coordinate: Coordinate(latitude: "22.540503", longitude: "113.934528")),
+            protect: false)
+    }
+
+    /// Commits `edit` applied to `state` as one step, with the changes `between` finds.
+    @discardableResult
+    static func step(
+        _ store: any StateStore, _ state: RoomSyncState, action: String, by writer: StateWriter = machineA,
+        _ edit: (inout RoomSyncState) -> Void
+    ) async throws -> RoomSyncState {
+        var next = state.nextStep()
+        edit(&next)
+        try await store.commit(next, changes: StateChange.between(state, next, action: action), by: writer)
+        return next
+    }
+
+    static func emptyStateLoadsEmpty(_ fixture: StateStoreFixture) async throws {
+        try await fixture.open { store in
+            let state = try await store.load()
+            #expect(state == RoomSyncState())
+            #expect(state.serial == 0 && state.lineage == nil)
+            #expect(try await store.history(key: nil, limit: 10).isEmpty)
+        }
+    }
+
+    static func commitsRoundTrip(_ fixture: StateStoreFixture) async throws {
+        var written = RoomSyncState()
+        try await fixture.open { store in
+            written = try await step(store, RoomSyncState(), action: "add") { state in
+                state.target = target
+                state.rooms["a"] = room(1, "Alpha")
+                state.rooms["会议室/二"] = room(2, "Beta \"quoted\" \\ slash", protect: true)
+                state.rooms["c"] = room(3, "Gamma")
+                // Not in key order: the journal keeps the order adds were written down in.
+                state.pendingAdds = [pending("z"), pending("d")]
+            }
+        }
+        // A second store (another process) reads it back exactly.
+        try await fixture.open { store in
+            let loaded = try await store.load()
+            #expect(loaded == written)
+            #expect(loaded.serial == 1)
+            #expect(loaded.lineage != nil)
+            written = try await step(store, loaded, action: "change") { state in
+                state.rooms["a"] = room(1, "Alpha renamed")
+                state.rooms["c"] = nil
+                state.pendingAdds.removeAll { $0.key == "z" }
+                state.target = StateTarget(endpoint: "sandbox:contract", corpID: "ww-moved")
+            }
+        }
+        try await fixture.open { store in
+            let loaded = try await store.load()
+            #expect(loaded == written)
+            #expect(loaded.serial == 2)
+            #expect(loaded.rooms.keys.sorted() == ["a", "会议室/二"])
+            #expect(loaded.pendingAdds.map(\.key) == ["d"])
+        }
+    }
+
+    static func staleSerialIsRefused(_ fixture: StateStoreFixture) async throws {
+        try await fixture.open { store in
+            let first = try await step(store, RoomSyncState(), action: "add") { $0.rooms["a"] = room(1, "A") }
+            // A writer that read the state before `first` landed.
+            await #expect {
+                try await step(store, RoomSyncState(), action: "add") { $0.rooms["b"] = room(2, "B") }
+            } throws: { error in
+                let message = "\(error)"
+                return error is EngineError && message.contains("someone else") && !message.contains("\n")
+            }
+            // A writer that skipped a step.
+            var skipped = first.nextStep().nextStep()
+            skipped.rooms["b"] = room(2, "B")
+            await #expect(throws: EngineError.self) {
+                try await store.commit(skipped, changes: StateChange.between(first, skipped, action: "add"), by: machineA)
+            }
+            #expect(try await store.load() == first)
+            let second = try await step(store, first, action: "add") { $0.rooms["b"] = room(2, "B") }
+            #expect(try await store.load() == second)
+        }
+    }
+
+    static func historyIsNewestFirst(_ fixture: StateStoreFixture) async throws {
+        try await fixture.open { store in
+            var state = try await step(store, RoomSyncState(), action: "add") { state in
+                state.rooms["a"] = room(1, "A")
+                state.rooms["b"] = room(2, "B")
+            }
+            // Journal bookkeeping is not history.
+            state = try await step(store, state, action: "add") { $0.pendingAdds = [pending("c")] }
+            state = try await step(store, state, action: "change", by: machineB) { $0.rooms["a"] = room(1, "A2") }
+            state = try await step(store, state, action: "rm", by: machineB) { $0.rooms["a"] = nil }
+
+            let ofA = try await store.history(key: "a", limit: 10)
+            #expect(ofA.map(\.action) == ["rm", "change", "add"])
+            #expect(ofA.map(\.serial) == [4, 3, 1])
+            #expect(ofA[0].meetingroomIDBefore == 1 && ofA[0].meetingroomIDAfter == nil)
+            #expect(ofA[2].meetingroomIDBefore == nil && ofA[2].meetingroomIDAfter == 1)
+            #expect(ofA[0].writer.host == "machine-b" && ofA[0].writer.pid == 202)
+            #expect(ofA[0].writer.user == "bob" && ofA[0].writer.command == "state rm")
+            #expect(ofA[2].writer.host == "machine-a" && ofA[2].writer.user == "alice")
+            #expect(ofA[0].at >= ofA[2].at)
+
+            let all = try await store.history(key: nil, limit: 10)
+            #expect(all.count == 4)
+            #expect(all.allSatisfy { $0.key != "c" })
+            let latest = try await store.history(key: nil, limit: 2)
+            #expect(latest.map(\.serial) == [4, 3])
+            #expect(try await store.history(key: "b", limit: 10).map(\.action) == ["add"])
+            #expect(try await store.history(key: "nobody", limit: 10).isEmpty)
+        }
+    }
+
+    static func secondLockFailsNamingTheHolder(_ fixture: StateStoreFixture) async throws {
+        try await fixture.open { first in
+            try await fixture.open { second in
+                try await first.withLock(machineA, wait: .zero, onWait: { _ in }) {
+                    await #expect {
+                        try await second.withLock(machineB, wait: .zero, onWait: { _ in }) {}
+                    } throws: { error in
+                        let message = "\(error)"
+                        return error is EngineError && message.contains("is locked by roomsync apply (pid 101 on machine-a")
+                            && message.contains("--lock-timeout") && !message.contains("\n")
+                    }
+                }
+                // Released: the second one gets it now, and again after its own release.
+                let ran = try await second.withLock(machineB, wait: .zero, onWait: { _ in }) { true }
+                #expect(ran)
+                #expect(try await first.withLock(machineA, wait: .zero, onWait: { _ in }) { true })
+            }
+        }
+    }
+
+    static func waitingLockRunsAfterTheHolder(_ fixture: StateStoreFixture) async throws {
+        let (held, heldSignal) = AsyncStream<Void>.makeStream()
+        let (waiting, waitingSignal) = AsyncStream<String>.makeStream()
+        let events = Events()
+        try await fixture.open { first in
+            try await fixture.open { second in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await first.withLock(machineA, wait: .zero, onWait: { _ in }) {
+                            heldSignal.yield()
+                            // Hold the lock until the other one has said it waits.
+                            var iterator = waiting.makeAsyncIterator()
+                            _ = await iterator.next()
+                            events.append("first releases")
+                        }
+                    }
+                    var heldIterator = held.makeAsyncIterator()
+                    _ = await heldIterator.next()
+                    try await second.withLock(
+                        machineB, wait: .seconds(120),
+                        onWait: { holder in
+                            events.append("waits for \(holder)")
+                            waitingSignal.yield(holder)
+                        }
+                    ) {
+                        events.append("second runs")
+                    }
+                    try await group.waitForAll()
+                }
+            }
+        }
+        let recorded = events.all
+        #expect(recorded.count == 3)
+        #expect(recorded.first?.hasPrefix("waits for roomsync apply (pid 101 on machine-a") == true)
+        #expect(Array(recorded.dropFirst()) == ["first releases", "second runs"])
+    }
+}
+
+extension StateStoreContract {
+    /// `state push` of a file written before serial and lineage existed, then `state pull`: the file comes back
+    /// byte for byte, plus the two fields its upgrade added. Another lineage is refused without `--force`.
+    static func pushThenPullRoundTrips(_ fixture: StateStoreFixture) async throws {
+        try await withTemporaryDirectory { directory in
+            var original = RoomSyncState(target: target)
+            original.rooms["a"] = room(1, "Alpha")
+            original.rooms["会议室/二"] = room(2, "Beta", protect: true)
+            original.pendingAdds = [pending("z"), pending("d")]
+            let path = directory.appendingPathComponent("old.json").path
+            try StateFile.save(original, to: path)
+            // As a roomsync from before serial and lineage wrote it.
+            let oldText = try String(contentsOfFile: path, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.contains("\"serial\"") }
+                .joined(separator: "\n")
+            try oldText.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(!oldText.contains("serial") && !oldText.contains("lineage"))
+
+            try await fixture.open { store in
+                let pushed = try await StateTransfer.push(file: path, into: store, force: false, by: machineA)
+                #expect(pushed.serial == 1)
+                let lineage = try #require(pushed.lineage)
+                let pulled = String(decoding: try await StateTransfer.pull(from: store), as: UTF8.self)
+
+                var upgraded = original
+                upgraded.serial = 1
+                upgraded.lineage = lineage
+                let upgradedPath = directory.appendingPathComponent("upgraded.json").path
+                try StateFile.save(upgraded, to: upgradedPath)
+                #expect(pulled == (try String(contentsOfFile: upgradedPath, encoding: .utf8)))
+                let withoutUpgrade = pulled.split(separator: "\n", omittingEmptySubsequences: false)
+                    .filter { !$0.contains("\"serial\"") && !$0.contains("\"lineage\"") }
+                    .joined(separator: "\n")
+                #expect(withoutUpgrade == oldText)
+
+                // The pulled file pushed again (same lineage) is accepted; the serial moves on.
+                let pulledPath = directory.appendingPathComponent("pulled.json").path
+                try pulled.write(toFile: pulledPath, atomically: true, encoding: .utf8)
+                #expect(try await StateTransfer.push(file: pulledPath, into: store, force: false, by: machineA).serial == 2)
+
+                // Another lineage: refused without --force, writing nothing; replaced with it.
+                var other = RoomSyncState(target: target)
+                other.rooms["x"] = room(9, "Other")
+                other.lineage = "another-lineage"
+                let otherPath = directory.appendingPathComponent("other.json").path
+                try StateFile.save(other, to: otherPath)
+                await #expect {
+                    try await StateTransfer.push(file: otherPath, into: store, force: false, by: machineA)
+                } throws: { error in
+                    "\(error)".contains("already holds another state") && "\(error)".contains("--force")
+                }
+                #expect(try await store.load().serial == 2)
+                try await StateTransfer.push(file: otherPath, into: store, force: true, by: machineA)
+                let replaced = try await store.load()
+                #expect(replaced.rooms.keys.sorted() == ["x"] && replaced.pendingAdds.isEmpty)
+                #expect(replaced.lineage == "another-lineage" && replaced.serial == 3)
+                let history = try await store.history(key: "a", limit: 5)
+                #expect(history.first?.action == "push" && history.first?.meetingroomIDAfter == nil)
+            }
+        }
+    }
+}
+
+@Suite struct StateHistoryTextTests {
+    @Test func rendersNewestFirstInColumns() {
+        let at = Date(timeIntervalSince1970: 1_795_000_000)
+        let entries = [
+            StateHistoryEntry(
+                serial: 7, at: at, writer: StateStoreContract.machineB, key: "sz-18f", action: "delete",
+                meetingroomIDBefore: 4711, meetingroomIDAfter: nil),
+            StateHistoryEntry(
+                serial: 2, at: at, writer: StateStoreContract.machineA, key: "sz-18f", action: "add",
+                meetingroomIDBefore: nil, meetingroomIDAfter: 4711),
+        ]
+        let lines = StateTransfer.render(entries).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("SERIAL  WHEN"))
+        #expect(lines[1].hasPrefix("7       2026-") && lines[1].contains("delete  sz-18f  4711 → -"))
+        #expect(lines[1].hasSuffix("bob@machine-b pid 202 (state rm)"))
+        #expect(lines[2].contains("add     sz-18f  - → 4711"))
+        #expect(StateTransfer.render([]) == "No recorded changes.\n")
+    }
+}
+
+final class Events: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+
+    func append(_ item: String) { lock.withLock { items.append(item) } }
+    var all: [String] { lock.withLock { items } }
+}
