@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "roomsync",
             dependencies: [
-                "RoomSyncCore", "RoomSyncEngine", "WeComAPI", "RoomSyncSandbox",
+                "RoomSyncCore", "RoomSyncEngine", "WeComAPI", "RoomSyncSandbox", "RoomSyncPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -14,8 +14,11 @@ extension RoomSyncCommand {
                   roomsync state show sz-18f-large
                   roomsync state mv sz-18f-large sz-18f-big
                   roomsync state rm sz-18f-large
+                  roomsync state history sz-18f-large
+                  roomsync state pull > backup.json
+                  roomsync state push backup.json --state postgres://roomsync@db.internal/roomsync
                 """,
-            subcommands: [List.self, Show.self, Move.self, Remove.self])
+            subcommands: [List.self, Show.self, Move.self, Remove.self, History.self, Pull.self, Push.self])
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "list", abstract: "List managed keys, ids and names.")
@@ -74,6 +77,60 @@ extension RoomSyncCommand {
                 try await reportingErrors {
                     try await stateOptions.withLockedState(command: "rm") { try StateEdits.remove(key, from: &$1) }
                     Console.out("Removed '\(key)' from the state; the live room is untouched.\n")
+                }
+            }
+        }
+    
+        struct History: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "history", abstract: "Who changed which room when (newest first).")
+            @Argument(help: "Only this manifest key's changes.") var key: String?
+            @Option(help: "At most this many entries.") var limit: Int = 50
+            @OptionGroup var stateOptions: StateOptions
+
+            func validate() throws {
+                guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+            }
+
+            func run() async throws {
+                try await reportingErrors {
+                    let entries = try await stateOptions.withStore { try await $0.history(key: key, limit: limit) }
+                    Console.out(StateTransfer.render(entries))
+                }
+            }
+        }
+
+        struct Pull: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "pull", abstract: "Print the state, from any backend, as a state file.")
+            @OptionGroup var stateOptions: StateOptions
+
+            func run() async throws {
+                try await reportingErrors {
+                    let data = try await stateOptions.withStore { try await StateTransfer.pull(from: $0) }
+                    Console.out(String(decoding: data, as: UTF8.self))
+                }
+            }
+        }
+
+        struct Push: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "push",
+                abstract: "Load a state file into the backend (refused over another state unless --force).")
+            @Argument(help: "The state file to load.") var file: String
+            @Flag(help: "Replace a state of another lineage.") var force = false
+            @OptionGroup var stateOptions: StateOptions
+
+            func run() async throws {
+                try await reportingErrors {
+                    let pushed = try await stateOptions.withStore { store in
+                        try await StateTransfer.push(
+                            file: file, into: store, force: force, by: .current(command: "state push"),
+                            wait: stateOptions.lockWait, onWait: { [displayName = stateOptions.displayName] holder in
+                                Console.err("note: state \(displayName) is locked by \(holder); waiting for it")
+                            })
+                    }
+                    Console.out("Pushed \(pushed.rooms.count) room(s) into \(stateOptions.displayName) (serial \(pushed.serial)).\n")
                 }
             }
         }

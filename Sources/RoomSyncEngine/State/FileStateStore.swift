@@ -39,7 +39,8 @@ public final class FileStateStore: StateStore {
         try storedSerial.withLock { stored in
             if let stored, stored != state.serial - 1 {
                 throw EngineError(
-                    "state \(path) changed while this command ran (serial \(stored), expected \(state.serial - 1)); run it again")
+                    "state \(path) was written by someone else while this command ran (serial \(stored), expected "
+                        + "\(state.serial - 1)); nothing was written, run it again")
             }
         }
         try StateFile.save(state, to: path, encoder: encoder)

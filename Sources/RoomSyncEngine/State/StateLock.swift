@@ -25,8 +25,8 @@ public final class StateLock: Sendable {
         }
     }
 
-    /// Takes the lock; when it is held, fails at once naming the holder, or with `wait` above zero says once who
-    /// holds it and tries again until `wait` has passed.
+    /// Takes the lock; when it is held, fails at once naming the holder, or with `wait` above zero tells `onWait`
+    /// once who holds it and tries again until `wait` has passed.
     public static func acquire(
         forState statePath: String, holder: StateWriter, wait: Duration, onWait: @Sendable (String) -> Void
     ) async throws -> StateLock {
@@ -39,7 +39,7 @@ public final class StateLock: Sendable {
             case .held(let who):
                 guard ContinuousClock.now < deadline else { throw locked(statePath, by: who, waited: wait) }
                 if !told {
-                    onWait("state \(statePath) is locked by \(who); waiting up to \(wait.seconds) s for it")
+                    onWait(who)
                     told = true
                 }
                 // flock has no timed wait; polling keeps the wait cancellable and bounded.

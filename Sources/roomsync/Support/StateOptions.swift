@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncPostgres
 
 /// Where the state lives and how long to wait for its lock (SPEC 3 and 8). The one place the executable turns
 /// `--state` into a `StateStore`.
@@ -33,17 +34,22 @@ struct StateOptions: ParsableArguments {
     /// Opens the store for the length of `body`.
     func withStore<T>(_ body: (any StateStore) async throws -> T) async throws -> T {
         if isPostgres {
-            throw EngineError("this roomsync was built without the postgres state backend")
+            return try await withPostgresStateStore(url: state, workspace: workspace) { try await body($0) }
         }
         return try await body(FileStateStore(path: state))
     }
+
+    /// How long to wait for the lock.
+    var lockWait: Duration { .milliseconds(Int64(lockTimeout * 1000)) }
 
     /// Opens the store and holds its lock for the length of `body`: one writer at a time per state.
     func withLockedStore<T: Sendable>(command: String, _ body: (any StateStore) async throws -> T) async throws -> T {
         try await withStore { store in
             try await store.withLock(
-                .current(command: command), wait: .milliseconds(Int64(lockTimeout * 1000)),
-                onWait: { Console.err("note: \($0)") }
+                .current(command: command), wait: lockWait,
+                onWait: { [displayName, lockTimeout] holder in
+                    Console.err("note: state \(displayName) is locked by \(holder); waiting up to \(Int(lockTimeout.rounded(.up))) s for it")
+                }
             ) { try await body(store) }
         }
     }
