@@ -5,13 +5,26 @@ import Testing
 /// examples/github-actions/test-workflow.sh runs the example workflow's commands, in order, against a served
 /// sandbox started by the built binary; it must keep passing as the CLI changes.
 @Suite struct WorkflowExampleTests {
-    @Test func exampleWorkflowCommandsPass() async throws {
+    @Test func exampleWorkflowCommandsPassWithTheStateFile() async throws {
+        try await runScript(state: nil)
+    }
+
+    /// The workflow as written: the state in a PostgreSQL workspace (a throwaway local server here).
+    @Test(.enabled(if: PostgresServer.shouldRun, "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)"))
+    func exampleWorkflowCommandsPassWithThePostgresState() async throws {
+        try await withPostgresCluster { cluster in try await runScript(state: cluster.url()) }
+    }
+
+    func runScript(state: String?) async throws {
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("examples/github-actions/test-workflow.sh")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [script.path, RoomSyncBinary.url.path]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ROOMSYNC_STATE"] = state
+        process.environment = environment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
