@@ -21,7 +21,13 @@ extension Integrations {
             return try await PythonTools.environment().appendingPathComponent("bin/python").path
         }
 
-        @Test func examplePipelineJobsPass() async throws {
+        /// The pipeline keeps its state in PostgreSQL, so this runs against a throwaway local server.
+        @Test(.enabled(if: PostgresServer.shouldRun, "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)"))
+        func examplePipelineJobsPass() async throws {
+            try await withPostgresCluster { cluster in try await runPipeline(stateURL: cluster.url()) }
+        }
+
+        func runPipeline(stateURL: String) async throws {
             let python: String
             do {
                 python = try await Self.python()
@@ -36,6 +42,7 @@ extension Integrations {
             process.arguments = [script.path, RoomSyncBinary.url.path]
             var environment = ProcessInfo.processInfo.environment
             environment["PYTHON"] = python
+            environment["ROOMSYNC_STATE_URL"] = stateURL
             for name in ["WECOM_CORP_ID", "WECOM_CORP_SECRET", "WECOM_ENDPOINT", "ROOMSYNC_WEBHOOK_URL"] { environment[name] = nil }
             process.environment = environment
             let output = Pipe()

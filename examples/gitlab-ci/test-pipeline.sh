@@ -76,6 +76,11 @@ export CI=true NO_COLOR=1 WECOM_ENDPOINT="$endpoint" WECOM_CORP_ID=ww-sandbox WE
 export CI_SERVER_HOST=gitlab.example.com CI_PROJECT_PATH=facilities/rooms CI_PROJECT_ID=42 CI_DEFAULT_BRANCH=main
 export CI_API_V4_URL=https://gitlab.example.com/api/v4 ROOMSYNC_GITLAB_TOKEN=glpat-test-token-not-a-secret
 export ROOMSYNC_WEBHOOK_URL="$endpoint/cgi-bin/webhook/send?key=robot-key-3f9a"
+# The pipeline keeps its state in PostgreSQL: the caller gives a throwaway server's URL, and the pipeline's
+# `variables:` map it to ROOMSYNC_STATE as GitLab would.
+[ -n "${ROOMSYNC_STATE_URL:-}" ] || fail "set ROOMSYNC_STATE_URL to a PostgreSQL database (the test suite starts one)"
+export ROOMSYNC_STATE="$ROOMSYNC_STATE_URL"
+state_rooms() { roomsync state pull | "$python" -c "import json,sys; s=json.load(sys.stdin); $1"; }
 git config --global url."file://$work/remote.git".insteadOf "https://roomsync:${ROOMSYNC_GITLAB_TOKEN}@${CI_SERVER_HOST}/${CI_PROJECT_PATH}.git"
 git config --global init.defaultBranch main
 
@@ -123,15 +128,16 @@ grep -q 'Plan: 2 to add, 0 to change, 0 to delete, 0 to adopt.' "$work/notes/0.m
 cmp -s "$work/notes/0.md" plan.md || fail "the note is not the plan"
 [ ! -f .roomsync/state.json ] || fail "plan wrote a state"
 
-# Merge to the default branch: apply the saved plan, notify, push the state back.
+# Merge to the default branch: apply the saved plan under the state's lock, notify, say what changed.
 export CI_PIPELINE_SOURCE=push CI_COMMIT_BRANCH=main
 unset CI_MERGE_REQUEST_IID
 rm -f plan.json plan.md
 run_job apply > apply.log 2>&1 || fail "apply failed: $(cat apply.log)"
 grep -q 'Apply complete: 2 added' apply.log || fail "apply did not add the rooms: $(cat apply.log)"
-run_job apply after_script > push.log 2>&1 || fail "the state commit failed: $(cat push.log)"
-git --git-dir="$work/remote.git" show main:.roomsync/state.json > pushed-state.json || fail "no state was pushed"
-"$python" -c 'import json,sys; s=json.load(open("pushed-state.json")); sys.exit(0 if len(s["rooms"])==2 else 1)' || fail "the pushed state does not map both rooms"
+run_job apply after_script > history.log 2>&1 || fail "state history failed: $(cat history.log)"
+grep -q 'sz-18f-large' history.log || fail "the history does not name the added room: $(cat history.log)"
+state_rooms 'sys.exit(0 if len(s["rooms"])==2 else 1)' || fail "the state does not map both rooms"
+[ ! -f .roomsync/state.json ] || fail "a state file was written beside the database's state"
 grep -q 'roomsync apply complete' "$work/webhook.jsonl" || fail "apply did not notify: $(cat "$work/webhook.jsonl" 2>/dev/null)"
 
 # Nightly, nothing changed: drift passes and posts nothing.
@@ -141,7 +147,7 @@ run_job drift > drift.log 2>&1 || fail "drift failed on a clean apply: $(cat dri
 [ "$(wc -l < "$work/webhook.jsonl")" -eq 1 ] || fail "drift notified without drift"
 
 # Someone edits a room in the console: drift exits 2 (a warning in GitLab) and posts the room to the chat.
-id=$("$python" -c 'import json; print(json.load(open(".roomsync/state.json"))["rooms"]["sz-19f-small"]["meetingroom_id"])')
+id=$(state_rooms 'print(s["rooms"]["sz-19f-small"]["meetingroom_id"])')
 token=$(/usr/bin/curl -s "$endpoint/cgi-bin/gettoken?corpid=ww-sandbox&corpsecret=sandbox-secret" | "$python" -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 /usr/bin/curl -s -X POST "$endpoint/cgi-bin/oa/meetingroom/edit?access_token=$token" -d "{\"meetingroom_id\":$id,\"capacity\":40}" > /dev/null
 set +e
