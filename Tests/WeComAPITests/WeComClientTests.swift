@@ -100,11 +100,13 @@ import WeComAPI
 
     @Test func aTokenIsRefreshedBeforeItExpires() async throws {
         var options = SandboxServer.Options()
-        options.tokenTTL = 1
+        // Three seconds: a refreshed token must outlive one gettoken and one list even on a loaded machine (with
+        // one second, a slow pair of calls saw the fresh token expire too).
+        options.tokenTTL = 3
         try await withServedSandbox(options) { sandbox in
             try await withWeComClient(sandbox.clientConfiguration()) { client in
                 _ = try await client.listMeetingRooms(.init())
-                try await Task.sleep(for: .milliseconds(1100))
+                try await Task.sleep(for: .milliseconds(3100))
                 _ = try await client.listMeetingRooms(.init())
                 #expect(await sandbox.store.tokensIssued == 2)
                 // The second list went out with the new token at once: no call was rejected with 42001.

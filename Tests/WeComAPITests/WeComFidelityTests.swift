@@ -329,7 +329,11 @@ import WeComAPI
         var options = SandboxServer.Options()
         options.dropRate = 1
         try await withServedSandbox(options) { sandbox in
-            try await withWeComClient(sandbox.clientConfiguration()) { client in
+            // Attempts long enough that a loaded machine's slow close still arrives before any timeout.
+            var configuration = sandbox.clientConfiguration()
+            configuration.requestTimeout = .seconds(60)
+            configuration.timeout = .seconds(120)
+            try await withWeComClient(configuration) { client in
                 let error = try await #require(throws: MeetingRoomAPIError.self) {
                     _ = try await client.addMeetingRoom(.init(name: "A", capacity: 1))
                 }

@@ -152,12 +152,6 @@ public struct Applier: Sendable {
             let id: Int
             do {
                 id = try await api.addMeetingRoom(request)
-            } catch let error as MeetingRoomAPIError where error.outcomeUnknownAfterTimeout {
-                // A request we stopped waiting for may still be applied after any list we make now: listing could
-                // take a twin's room, and sending again could make a second one. The journal stays; the next run
-                // settles it by listing.
-                await recorder.stopWaiting(for: key)
-                throw error
             } catch let error as MeetingRoomAPIError where error.isOutcomeUnknown || error.isBadResponse {
                 // No answer, or one that cannot be read (an HTML page, truncated JSON, no meetingroom_id): WeCom
                 // may have made the room. The journal entry stays until we know: if listing fails too, the next
@@ -166,7 +160,9 @@ public struct Applier: Sendable {
                     reporter.note("room '\(key)': the answer to add was lost; found it live as meetingroom_id \(found.meetingroomID)")
                     return found.meetingroomID
                 }
-                guard attempt < maxAddAttempts else { throw error }
+                // A request we stopped waiting for may still be applied after the list: sending it again now could
+                // make a second room. The journal stays; the next run settles it by listing.
+                guard attempt < maxAddAttempts, !error.outcomeUnknownAfterTimeout else { throw error }
                 attempt += 1
                 continue
             } catch {

@@ -138,11 +138,6 @@ public actor StateRecorder {
         return room
     }
 
-    /// The add of `key` will not be settled in this run: it no longer holds back the others.
-    public func stopWaiting(for key: String) {
-        answered(key)
-    }
-
     /// The add of `key` got no usable answer: it no longer holds back the others, and waits itself until every
     /// other unanswered add that could have made the same room has been answered.
     public func waitForTwins(of key: String, request: AddMeetingRoomRequest) async {
