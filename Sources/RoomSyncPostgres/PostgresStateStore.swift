@@ -269,7 +269,7 @@ public final class PostgresStateStore: StateStore, Sendable {
                         .map { PendingRow(key: $0.key, request: $0.value) }), as: UTF8.self)
         let historyJSON = history.isEmpty ? nil : String(decoding: try encoder.encode(history), as: UTF8.self)
         let isFirst = state.serial == 1
-        let documentJSON = (documentChanged || isFirst) ? String(decoding: try encoder.encode(Self.document(of: state)), as: UTF8.self) : nil
+        let documentJSON = (documentChanged || isFirst) ? String(decoding: try encoder.encode(state.document), as: UTF8.self) : nil
 
         let s = schema
         let ws = workspace
@@ -372,15 +372,6 @@ public final class PostgresStateStore: StateStore, Sendable {
                 }
             }
         }
-    }
-
-    /// Everything but the rooms, the journal and the serial: the workspace row's `document`.
-    static func document(of state: RoomSyncState) -> RoomSyncState {
-        var document = state
-        document.rooms = [:]
-        document.pendingAdds = []
-        document.serial = 0
-        return document
     }
 
     // MARK: History

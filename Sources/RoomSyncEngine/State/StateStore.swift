@@ -158,8 +158,9 @@ extension StateChange {
 }
 
 extension RoomSyncState {
-    /// Everything but the rooms, the journal and the serial: what a `.document` change stores.
-    var document: RoomSyncState {
+    /// Everything but the rooms, the journal and the serial: what a `.document` change stores (a file rewrites
+    /// it whole; a database keeps it in one row).
+    public var document: RoomSyncState {
         var document = self
         document.rooms = [:]
         document.pendingAdds = []
