@@ -46,8 +46,9 @@ extension SandboxServer {
         await store.recordCall(api)
         let caller = Self.callerAddress(context)
         guard await faults.enter() else {
+            await store.recordTooManyInFlight()
             return Self.answer(
-                .init(errcode: WeComErrcode.systemBusy, errmsg: "api concurrent out of limit"), from: caller)
+                .init(errcode: WeComErrcode.tooManyInFlight, errmsg: "api concurrent out of limit"), from: caller)
         }
         do {
             let response = try await meetingRoomInFlight(api, request, context, caller: caller)

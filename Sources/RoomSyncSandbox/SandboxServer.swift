@@ -58,7 +58,7 @@ public struct SandboxServer: Sendable {
         public init(
             host: String = "127.0.0.1", port: Int = 0, dataFile: String? = nil, corpID: String = "ww-sandbox",
             corpSecret: String = "sandbox-secret", latencyMs: Int = 0, tokenTTL: Int = 7200, faultRate: Double = 0,
-            faultErrcodes: [Int] = [WeComErrcode.busy, WeComErrcode.systemBusy], dropRate: Double = 0,
+            faultErrcodes: [Int] = [WeComErrcode.busy, WeComErrcode.tooManyInFlight], dropRate: Double = 0,
             rateLimit: RateLimit? = nil, seed: UInt64? = nil, showRange: Bool = false, rateLimits: [RateLimit] = [],
             trustedIPs: [CIDR] = [], forbiddenAPIs: Set<String> = [], maxConcurrent: Int? = nil, webhookLog: String? = nil
         ) {

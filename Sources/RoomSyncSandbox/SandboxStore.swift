@@ -132,6 +132,14 @@ public actor SandboxStore {
         rateLimitedAnswers += 1
     }
 
+    /// How many calls were answered 45033 (over `--max-concurrent`): tests check clients lower their concurrency
+    /// instead of retrying into the limit.
+    public private(set) var tooManyInFlightAnswers = 0
+
+    public func recordTooManyInFlight() {
+        tooManyInFlightAnswers += 1
+    }
+
     // MARK: Tokens
 
     /// Issues a new access token valid for `ttl` seconds.

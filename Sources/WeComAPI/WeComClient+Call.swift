@@ -55,42 +55,63 @@ extension WeComClient {
     }
 
     /// Sends one request, retrying busy errcodes, connection errors and 5xx, and waiting out 45009, all under the
-    /// call's deadline (`Configuration.timeout`, extended by rate-limit waits). `resendable` is false for `add`:
-    /// once its request may have reached WeCom, it is never sent again.
+    /// call's deadline (`Configuration.timeout`, extended by the client's own waits: rate-limit pauses and slots in
+    /// flight). `resendable` is false for `add`: once its request may have reached WeCom, it is never sent again.
+    /// 45033 (too many calls in flight) is retried until the deadline rather than counted against the attempts:
+    /// it is WeCom asking for fewer at once, which the concurrency limit is already giving it.
     func send(
         _ operation: String, method: HTTPMethod, url: String, body: Data?, resendable: Bool, token: String?
     ) async throws -> Data {
         let policy = configuration.retry
         let progress = CallProgress()
         var attempt = 1
-        var rateLimitStep = 0
+        var failures = 0
         var rateLimitWaited = Duration.zero
         var deadline = ContinuousClock.now + configuration.timeout
         let watchdog = startWatchdog(operation, progress: progress)
         defer { watchdog.cancel() }
         while true {
-            let waited = try await limiter.acquire(operation)
-            if waited > .zero {
-                emit(.waitingForRateLimit(operation: operation, seconds: waited.seconds))
-                deadline += waited
-                progress.pausedUntil(ContinuousClock.now)
+            let resumedBefore = progress.queued()
+            let slot = try await concurrency.acquire()
+            let outcome: Outcome
+            let sent: ContinuousClock.Instant
+            do {
+                let waited = try await limiter.acquire(operation)
+                if waited > .zero { emit(.waitingForRateLimit(operation: operation, seconds: waited.seconds)) }
+                if waited > .zero || slot.waited > .zero {
+                    deadline += waited + slot.waited
+                    progress.pausedUntil(ContinuousClock.now)
+                } else {
+                    // Not held back: the silence the watchdog measures goes on from where it was.
+                    progress.pausedUntil(resumedBefore)
+                }
+                let remaining = deadline - ContinuousClock.now
+                guard remaining > .zero else {
+                    await concurrency.release(slot, .neutral)
+                    throw deadlineError(operation, attempts: attempt - 1, last: progress.lastReason)
+                }
+                progress.started(attempt: attempt)
+                sent = ContinuousClock.now
+                outcome = await exchange(
+                    operation, method: method, url: url, body: body, resendable: resendable,
+                    timeout: min(configuration.requestTimeout, remaining))
+            } catch let error as CancellationError {
+                await concurrency.release(slot, .neutral)
+                throw error
             }
-            let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { throw deadlineError(operation, attempts: attempt - 1, last: progress.lastReason) }
-            progress.started(attempt: attempt)
-            let outcome = await exchange(
-                operation, method: method, url: url, body: body, resendable: resendable,
-                timeout: min(configuration.requestTimeout, remaining))
+            await concurrency.release(slot, Self.signal(outcome, operation: operation, latency: ContinuousClock.now - sent))
             switch outcome {
             case .success(let data):
+                await limiter.succeeded(operation)
                 return data
             case .final(let error):
                 throw error
             case .retryable(let error, let reason):
                 // The next attempt is what a `stillWaiting` from now on is about, with this one's reason.
                 progress.failed(reason: Self.shortReason(reason), nextAttempt: attempt + 1)
-                guard attempt < policy.maxAttempts else { throw error }
-                let delay = backoff(afterAttempt: attempt)
+                if error.errcode != WeComErrcode.tooManyInFlight { failures += 1 }
+                guard failures < policy.maxAttempts else { throw error }
+                let delay = backoff(afterAttempt: min(attempt, 16))
                 guard ContinuousClock.now + delay < deadline else {
                     throw deadlineError(operation, attempts: attempt, last: progress.lastReason)
                 }
@@ -99,19 +120,33 @@ extension WeComClient {
                 try await Task.sleep(for: delay)
             case .rateLimited(let error):
                 if Self.saysLongWindow(error.message) { throw hourlyLimitError(operation, error) }
-                // WeCom does not say when its window ends: wait in growing steps of at most a second.
-                let step = min(.seconds(1), policy.baseDelay * (1 << min(rateLimitStep, 10)))
-                rateLimitStep += 1
+                // The pause is shared: the limiter holds back every other caller of this API too, and this call
+                // waits for it in `acquire` at the top of the loop.
+                let step = await limiter.rateLimited(operation, sentAt: sent, base: policy.baseDelay)
                 // Still refused past the minute window: that is WeCom's hourly limit, not worth waiting on.
                 guard rateLimitWaited + step <= policy.maxRateLimitWait else { throw hourlyLimitError(operation, error) }
                 rateLimitWaited += step
                 deadline += step
                 emit(.waitingForRateLimit(operation: operation, seconds: step.seconds))
-                // The pause is shared: the limiter holds back every other caller of this API too, and this call
-                // waits for it in `acquire` at the top of the loop.
-                await limiter.pause(operation, for: step)
                 progress.pausedUntil(ContinuousClock.now + step)
             }
+        }
+    }
+
+    /// What an attempt says about how much WeCom can take at once (`AdaptiveConcurrency`).
+    static func signal(_ outcome: Outcome, operation: String, latency: Duration) -> AdaptiveConcurrency.Signal {
+        switch outcome {
+        case .success:
+            return .answered(operation: operation, latency: latency)
+        case .retryable:
+            // 45033, -1, 5xx, connection failures, timeouts: fewer at once.
+            return .overloaded
+        case .rateLimited:
+            return .rateLimited
+        case .final(let error):
+            if error.isOutcomeUnknown { return .overloaded }
+            // An errcode about the request itself is still an answer, as fast as WeCom gave it.
+            return error.errcode != nil ? .answered(operation: operation, latency: latency) : .neutral
         }
     }
 
@@ -124,8 +159,11 @@ extension WeComClient {
             while !Task.isCancelled {
                 do { try await Task.sleep(until: next, clock: .continuous) } catch { return }
                 let (attempt, last, resumed) = progress.snapshot()
-                if let resumed, resumed + interval > ContinuousClock.now {
-                    next = resumed + interval
+                let now = ContinuousClock.now
+                if let resumed, resumed + interval > now {
+                    // Paused (a rate limit, or queued for a slot in flight): not silence. Look again an interval
+                    // after the pause ends, or after an interval if its end is not known yet.
+                    next = min(resumed, now + interval) + interval
                     continue
                 }
                 self?.emit(.stillWaiting(operation: operation, attempt: attempt, last: last))
@@ -277,7 +315,7 @@ extension WeComClient {
         switch errcode {
         case 0:
             return .success(data)
-        case WeComErrcode.busy, WeComErrcode.systemBusy:
+        case WeComErrcode.busy, WeComErrcode.tooManyInFlight:
             return .retryable(error, reason: "errcode \(errcode) (\(errmsg))")
         case WeComErrcode.rateLimited:
             return .rateLimited(error)
@@ -447,7 +485,14 @@ final class CallProgress: @unchecked Sendable {
             attempt = nextAttempt
         }
     }
-    func pausedUntil(_ instant: ContinuousClock.Instant) { lock.withLock { resumed = instant } }
+    func pausedUntil(_ instant: ContinuousClock.Instant?) { lock.withLock { resumed = instant } }
+    /// Waiting for a slot in flight: paused until further notice. Returns when the last pause ended.
+    func queued() -> ContinuousClock.Instant? {
+        lock.withLock {
+            defer { resumed = .now + .seconds(365 * 86_400) }
+            return resumed
+        }
+    }
     func snapshot() -> (attempt: Int, last: String, resumed: ContinuousClock.Instant?) {
         lock.withLock { (attempt, last, resumed) }
     }

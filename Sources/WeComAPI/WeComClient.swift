@@ -10,9 +10,10 @@ import RoomSyncCore
 ///
 /// It owns the access token (fetched with `gettoken`, cached until shortly before it expires, refreshed once on
 /// 40014/42001 with one refresh shared by concurrent calls), retries what is safe to retry (-1, 45033, connection
-/// errors, HTTP 5xx) with exponential backoff and jitter, waits out 45009 (and stops on WeCom's hourly limit), and keeps
-/// each API under `maxCallsPerMinutePerAPI`. Every call has an overall deadline (`timeout`), reports `stillWaiting`
-/// while nothing answers, and ends with one line naming the endpoint. A TLS failure is final. An `add` whose answer
+/// errors, HTTP 5xx) with exponential backoff and jitter, waits out 45009 (and stops on WeCom's hourly limit), keeps
+/// each API under `maxCallsPerMinutePerAPI`, and adapts how many calls it has in flight (`AdaptiveConcurrency`).
+/// Every call has an overall deadline (`timeout`), reports `stillWaiting` while nothing answers, and ends with one
+/// line naming the endpoint. A TLS failure is final. An `add` whose answer
 /// was lost or timed out is never resent: it throws `outcomeUnknown`. Proxies (`proxy`) and extra CA certificates
 /// (`caFile`) go through AsyncHTTPClient's own support. The errcodes that stop a first real run (60020, 48002,
 /// 40013, 40001) come back with a message saying what to do.
@@ -41,6 +42,11 @@ public final class WeComClient: MeetingRoomAPI {
         public var maxCallsPerMinutePerAPI: Int
         /// The window `maxCallsPerMinutePerAPI` counts over: a minute, except in tests.
         public var rateLimitWindow: Duration
+        /// The most calls in flight at once (`--parallelism` when given). Below it the client finds the number
+        /// itself (`AdaptiveConcurrency`), from latency, 45033 and 45009.
+        public var maxCallsInFlight: Int
+        /// Where that search starts.
+        public var initialCallsInFlight: Int
         public var retry: RetryPolicy
         /// Told about retries, rate-limit waits and token refreshes (for progress output and tests).
         public var onEvent: (@Sendable (Event) -> Void)?
@@ -53,8 +59,10 @@ public final class WeComClient: MeetingRoomAPI {
             rateLimitWindow: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy(),
             onEvent: (@Sendable (Event) -> Void)? = nil, logger: Logger = Logger(label: "roomsync.wecom"),
             timeout: Duration = .seconds(60), stillWaitingAfter: Duration = .seconds(10), proxy: ProxySettings? = nil,
-            caFile: String? = nil
+            caFile: String? = nil, maxCallsInFlight: Int = 64, initialCallsInFlight: Int = 8
         ) {
+            self.maxCallsInFlight = max(1, maxCallsInFlight)
+            self.initialCallsInFlight = max(1, initialCallsInFlight)
             self.timeout = timeout
             self.stillWaitingAfter = stillWaitingAfter
             self.proxy = proxy
@@ -121,6 +129,7 @@ public final class WeComClient: MeetingRoomAPI {
     let http: HTTPClient
     let tokens: TokenCache
     let limiter: RateLimiter
+    let concurrency: AdaptiveConcurrency
     /// Base URL without a trailing slash.
     let base: String
 
@@ -138,6 +147,8 @@ public final class WeComClient: MeetingRoomAPI {
         // being retried in silence until the connect timeout: the client's own loop retries what is worth it, under
         // the call's deadline, and stops at once on what is not (TLS).
         httpConfiguration.connectionPool.retryConnectionEstablishment = false
+        // One connection per call in flight: AsyncHTTPClient's default of 8 per host would cap the adaptive limit.
+        httpConfiguration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maxCallsInFlight
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = configuration.caFile {
             let certificates = (try? NIOSSLCertificate.fromPEMFile(caFile)) ?? []
@@ -164,6 +175,7 @@ public final class WeComClient: MeetingRoomAPI {
         limiter = RateLimiter(
             maxCalls: configuration.maxCallsPerMinutePerAPI, window: configuration.rateLimitWindow
         )
+        concurrency = AdaptiveConcurrency(initial: configuration.initialCallsInFlight, cap: configuration.maxCallsInFlight)
     }
 
     /// Creates a client, runs `body` with it, and shuts it down on every path: the scoped way to use one

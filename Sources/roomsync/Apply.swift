@@ -9,7 +9,8 @@ extension RoomSyncCommand {
             commandName: "apply",
             abstract: "Plan, confirm and apply.",
             discussion: """
-                Deletes run first, then edits, then adds, up to --parallelism at a time. The state is saved after \
+                Deletes run first, then edits, then adds, as many at a time as WeCom takes: the number in flight \
+                adapts to latency, 45033 and 45009, and --parallelism caps it. The state is saved after \
                 every operation; an interrupted apply is finished by running apply again. Without --auto-approve \
                 apply asks on a terminal and refuses when stdin is not one.
 
@@ -28,8 +29,12 @@ extension RoomSyncCommand {
         @Option(name: .customLong("plan"), help: "Apply this saved plan exactly, if it is not stale.")
         var planFile: String?
 
-        @Option(help: "Operations in flight at once.")
-        var parallelism: Int = 4
+        @Option(help: ArgumentHelp("The most operations in flight at once (1-64).", discussion: "Without it the number adapts, up to 64."))
+        var parallelism: Int?
+
+        /// With no --parallelism the applier offers up to this many operations, and the client's adaptive limit
+        /// decides how many of them are in flight.
+        static let maxParallelism = 64
 
         @Flag(help: "Do not ask for confirmation.")
         var autoApprove = false
@@ -50,8 +55,8 @@ extension RoomSyncCommand {
         var notify = false
 
         func validate() throws {
-            guard (1...64).contains(parallelism) else {
-                throw ValidationError("--parallelism must be between 1 and 64")
+            if let parallelism, !(1...Self.maxParallelism).contains(parallelism) {
+                throw ValidationError("--parallelism must be between 1 and \(Self.maxParallelism)")
             }
             if planFile != nil, prune || allowMassDelete {
                 throw ValidationError("--prune and --allow-mass-delete belong to the plan command when applying a saved plan")
@@ -80,12 +85,14 @@ extension RoomSyncCommand {
             var error: String?
         }
 
+        private var cap: Int { parallelism ?? Self.maxParallelism }
+
         private func run(_ outcome: Outcome) async throws {
             try await reportingErrors(onError: { outcome.error = $0 }) {
                 let desired = planFile == nil ? try readManifests(paths) : nil
                 let palette = Console.palette(noColor: noColor)
                 try await stateOptions.withLockedStore(command: "apply") { store in
-                  try await target.withAPI(verbose: verbose) { api, stateTarget in
+                  try await target.withAPI(verbose: verbose, maxCallsInFlight: cap) { api, stateTarget in
                     outcome.target = stateTarget.description
                     let planned = try await SyncPipeline.plan(
                         desired: { desired }, store: store, api: api, target: stateTarget,
@@ -106,7 +113,7 @@ extension RoomSyncCommand {
                     }
                     if planFile == nil { try confirm() }
                     let reporter = ConsoleApplyReporter(interactive: Console.stdoutIsTerminal, palette: palette)
-                    let applier = Applier(api: api, recorder: recorder, parallelism: parallelism, reporter: reporter)
+                    let applier = Applier(api: api, recorder: recorder, parallelism: cap, reporter: reporter)
                     let result = try await applier.apply(plan)
                     reporter.finish()
                     Console.out(summary(result))

@@ -46,12 +46,17 @@ struct PostgresEndToEndTests {
     }
 
     @Test func twoAppliesAtOnceOnOneWorkspaceRunOneAfterTheOtherAndNeverDuplicate() async throws {
-        try await withTwoMachines(SandboxServer.Options(latencyMs: 20)) { a, b, cluster in
+        try await withTwoMachines(SandboxServer.Options(latencyMs: 150)) { a, b, cluster in
             let url = cluster.url()
             let rooms = manifest(rooms: numberedRooms(20))
             try a.write(rooms)
             try b.write(rooms)
-            let first = try a.start("apply", "--auto-approve", "--state", url, "--lock-timeout", "120")
+            // The first holds the lock for its twenty adds one at a time (3 s at least) and the second starts once
+            // it holds it: started together, a busy machine once let the first finish before the second asked.
+            let first = try a.start("apply", "--auto-approve", "--parallelism", "1", "--state", url, "--lock-timeout", "120")
+            try await waitForCondition("the first apply holds the lock") {
+                (try? await cluster.psql("SELECT count(*) FROM roomsync.lock_holders"))?.trimmingCharacters(in: .whitespacesAndNewlines) == "1"
+            }
             let second = try b.start("apply", "--auto-approve", "--state", url, "--lock-timeout", "120")
             let results = [try await a.finish(first), try await b.finish(second)]
             #expect(results.allSatisfy { $0.status == 0 }, "\(results)")

@@ -76,7 +76,7 @@ public enum WeComErrcode {
     public static let expiredToken = 42001
     public static let rateLimited = 45009
     /// WeCom's 45033, "api concurrent out of limit": too many calls in flight at once; retried like -1.
-    public static let systemBusy = 45033
+    public static let tooManyInFlight = 45033
     /// The app may not call this API: it is not added under 会议室 → 可调用接口的应用.
     public static let apiForbidden = 48002
     /// The caller's address is not among the app's trusted IPs (企业可信IP).

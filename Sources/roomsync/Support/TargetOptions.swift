@@ -96,14 +96,22 @@ struct TargetOptions: ParsableArguments {
     }
 
     /// Runs `body` with the API the options name and shuts the client down on every path.
-    func withAPI<T>(verbose: Bool = false, _ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
-        let configuration: WeComClient.Configuration, target: StateTarget
+    /// `maxCallsInFlight` caps the client's adaptive number of calls in flight (apply's `--parallelism`).
+    func withAPI<T>(
+        verbose: Bool = false, maxCallsInFlight: Int? = nil,
+        _ body: (any MeetingRoomAPI, StateTarget) async throws -> T
+    ) async throws -> T {
+        var configuration: WeComClient.Configuration, target: StateTarget
         switch try resolve(verbose: verbose) {
         case .embedded(let note):
             if let note { Console.err(note) }
             return try await withEmbeddedSandbox(body)
         case .wecom(let resolvedConfiguration, let resolvedTarget):
             (configuration, target) = (resolvedConfiguration, resolvedTarget)
+        }
+        if let maxCallsInFlight {
+            configuration.maxCallsInFlight = maxCallsInFlight
+            configuration.initialCallsInFlight = min(configuration.initialCallsInFlight, maxCallsInFlight)
         }
         return try await WeComClient.withClient(configuration) { try await body($0, target) }
     }
