@@ -119,6 +119,13 @@ public actor SandboxStore {
         callCounts[api, default: 0] += 1
     }
 
+    /// What the server was asked and refused, for the line `sandbox serve` ends with (benchmarks read it).
+    public var servedSummary: String {
+        let calls = callCounts.values.reduce(0, +)
+        return "sandbox served \(calls) call(s): \(rateLimitedAnswers) answered 45009 (rate limit), "
+            + "\(tooManyInFlightAnswers) answered 45033 (too many in flight)"
+    }
+
     /// How many calls of `api` were recorded.
     public func callCount(_ api: String) -> Int {
         callCounts[api, default: 0]

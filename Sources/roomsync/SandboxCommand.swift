@@ -150,6 +150,7 @@ extension RoomSyncCommand.Sandbox {
                 // Scripts wait for this line, so it must not sit in stdio's buffer: FileHandle writes at once.
                 FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
             }
+            FileHandle.standardError.write(Data("\(await server.store.servedSummary)\n".utf8))
         }
     }
 }
