@@ -20,6 +20,8 @@ actor AdaptiveConcurrency {
         /// The limit when the slot was taken: the answer says the limit was worth growing only if that many were
         /// in flight at some point while it was out (`peakInFlight`).
         fileprivate let limitWhenTaken: Int
+        /// False for a call that does not count against the limit (`gettoken`): its release changes nothing.
+        fileprivate var gated = true
         /// How long the caller waited for the slot (not WeCom's silence: the client holding itself back).
         let waited: Duration
     }
@@ -70,8 +72,14 @@ actor AdaptiveConcurrency {
     var current: Int { inFlight }
     var waiting: Int { waiters.count }
 
-    /// Waits for a slot. Throws `CancellationError` if the task is cancelled while it waits.
-    func acquire() async throws -> Slot {
+    /// Waits for a slot (at once, and counting nothing, when not `gated`). Throws `CancellationError` if the task
+    /// is cancelled while it waits.
+    func acquire(gated: Bool = true) async throws -> Slot {
+        guard gated else {
+            var slot = Slot(epoch: epoch, limitWhenTaken: Int(limit), waited: .zero)
+            slot.gated = false
+            return slot
+        }
         let start = ContinuousClock.now
         if inFlight < Int(limit), waiters.isEmpty {
             take()
@@ -96,6 +104,7 @@ actor AdaptiveConcurrency {
 
     /// Hands a slot back, adjusts the limit by what the attempt came to, and lets waiters in up to the new limit.
     func release(_ slot: Slot, _ signal: Signal) {
+        guard slot.gated else { return }
         inFlight -= 1
         releasedThisRound += 1
         let reached = peakInFlight >= slot.limitWhenTaken

@@ -16,24 +16,20 @@ extension WeComClient {
         } catch {
             throw MeetingRoomAPIError.transport(operation: operation, message: "cannot encode the request: \(error)")
         }
-        var token = try await currentToken()
-        var refreshed = false
-        while true {
-            let encoded = token.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? token
-            do {
-                return try await send(
-                    operation, method: .POST, url: "\(base)/cgi-bin/\(operation)?access_token=\(encoded)",
-                    body: payload, resendable: resendable, token: token
-                )
-            } catch let error as MeetingRoomAPIError
-                where !refreshed
-                && (error.errcode == WeComErrcode.invalidToken || error.errcode == WeComErrcode.expiredToken)
-            {
-                // WeCom rejected the token, so nothing was applied: safe to send again, even an add. Only once,
-                // so a server that rejects every token cannot make us loop.
-                refreshed = true
-                token = try await replaceToken(token)
-            }
+        return try await send(operation, method: .POST, address: .meetingRoom, body: payload, resendable: resendable)
+    }
+
+    /// Where a request goes.
+    enum Address {
+        /// `/cgi-bin/OPERATION?access_token=…`, with the token current when the call gets its slot in flight: a
+        /// token read before waiting for the slot may have expired by then. Counted against the calls in flight.
+        case meetingRoom
+        /// A complete URL (`gettoken`): no token and no slot. A call holding a slot may need a token, so fetching
+        /// one must never wait for a slot.
+        case url(String)
+
+        var isGated: Bool {
+            if case .meetingRoom = self { true } else { false }
         }
     }
 
@@ -60,22 +56,35 @@ extension WeComClient {
     /// 45033 (too many calls in flight) is retried until the deadline rather than counted against the attempts:
     /// it is WeCom asking for fewer at once, which the concurrency limit is already giving it.
     func send(
-        _ operation: String, method: HTTPMethod, url: String, body: Data?, resendable: Bool, token: String?
+        _ operation: String, method: HTTPMethod, address: Address, body: Data?, resendable: Bool
     ) async throws -> Data {
         let policy = configuration.retry
         let progress = CallProgress()
         var attempt = 1
         var failures = 0
+        var refreshedToken = false
         var rateLimitWaited = Duration.zero
         var deadline = ContinuousClock.now + configuration.timeout
         let watchdog = startWatchdog(operation, progress: progress)
         defer { watchdog.cancel() }
         while true {
             let resumedBefore = progress.queued()
-            let slot = try await concurrency.acquire()
+            let slot = try await concurrency.acquire(gated: address.isGated)
             let outcome: Outcome
             let sent: ContinuousClock.Instant
+            var token: String?
             do {
+                // The token before the rate limiter's stamp, so the stamp stays close to when the call is sent.
+                let url: String
+                switch address {
+                case .url(let complete):
+                    url = complete
+                case .meetingRoom:
+                    let current = try await currentToken()
+                    token = current
+                    let encoded = current.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? current
+                    url = "\(base)/cgi-bin/\(operation)?access_token=\(encoded)"
+                }
                 let waited = try await limiter.acquire(operation)
                 if waited > .zero { emit(.waitingForRateLimit(operation: operation, seconds: waited.seconds)) }
                 if waited > .zero || slot.waited > .zero {
@@ -87,7 +96,6 @@ extension WeComClient {
                 }
                 let remaining = deadline - ContinuousClock.now
                 guard remaining > .zero else {
-                    await concurrency.release(slot, .neutral)
                     throw deadlineError(operation, attempts: attempt - 1, last: progress.lastReason)
                 }
                 progress.started(attempt: attempt)
@@ -95,9 +103,19 @@ extension WeComClient {
                 outcome = await exchange(
                     operation, method: method, url: url, body: body, resendable: resendable,
                     timeout: min(configuration.requestTimeout, remaining))
-            } catch let error as CancellationError {
+            } catch {
                 await concurrency.release(slot, .neutral)
                 throw error
+            }
+            if case .final(let error) = outcome, let token, !refreshedToken,
+               error.errcode == WeComErrcode.invalidToken || error.errcode == WeComErrcode.expiredToken
+            {
+                // WeCom rejected the token, so nothing was applied: safe to send again, even an add. Only once,
+                // so a server that rejects every token cannot make us loop.
+                await concurrency.release(slot, .neutral)
+                refreshedToken = true
+                _ = try await replaceToken(token)
+                continue
             }
             await concurrency.release(slot, Self.signal(outcome, operation: operation, latency: ContinuousClock.now - sent))
             switch outcome {

@@ -56,9 +56,7 @@ extension WeComClient {
         // `+` is legal in a query but means a space to most servers; secrets may contain it.
         let query = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
         let data = try await send(
-            operation, method: .GET, url: "\(base)/cgi-bin/gettoken?\(query)", body: nil, resendable: true,
-            token: nil
-        )
+            operation, method: .GET, address: .url("\(base)/cgi-bin/gettoken?\(query)"), body: nil, resendable: true)
         struct Answer: Decodable {
             var access_token: String
             var expires_in: Int
