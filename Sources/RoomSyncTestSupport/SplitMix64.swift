@@ -1,20 +1,9 @@
-/// SplitMix64 (Steele, Lea and Flood): tiny, fast and fully determined by its seed, so a randomized test sees the
-/// same cases on every run.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
+import RoomSyncSandbox
 
-    public init(seed: UInt64) {
-        state = seed
-    }
+/// The sandbox's seeded generator (one implementation), for tests whose random cases must be the same on every run.
+public typealias SplitMix64 = RoomSyncSandbox.SplitMix64
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension RoomSyncSandbox.SplitMix64 {
     /// A number in `0..<bound` (`bound` > 0); the modulo bias is irrelevant for tests.
     public mutating func below(_ bound: Int) -> Int {
         Int(next() % UInt64(bound))
