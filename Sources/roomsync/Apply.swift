@@ -99,7 +99,9 @@ extension RoomSyncCommand {
                         options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
                     let snapshot = planned.snapshot
                     for note in snapshot.notes { Console.err("note: \(note)") }
-                    let plan = try planFile.map { try savedPlan($0, target: stateTarget, snapshot: snapshot) } ?? planned.plan
+                    let plan = try planFile.map {
+                        try SavedPlan.applicable($0, target: stateTarget, live: snapshot.live, state: snapshot.state)
+                    } ?? planned.plan
                     Console.out(PlanRenderer.render(plan, format: .text, palette: palette))
                     let recorder = StateRecorder(state: snapshot.state, store: store, writer: .current(command: "apply"))
                     // Journaled adds settled by listing, and a new state's target, are stored before anything else.
@@ -128,19 +130,6 @@ extension RoomSyncCommand {
                   }
                 }
             }
-        }
-
-        private func savedPlan(_ path: String, target: StateTarget, snapshot: SyncPipeline.Snapshot) throws -> RoomSyncEngine.Plan {
-            let saved = try SavedPlan.read(from: path)
-            guard saved.target == target else {
-                throw EngineError("the plan \(path) was made for \(saved.target), not \(target)")
-            }
-            let reasons = saved.staleReasons(live: snapshot.live, state: snapshot.state)
-            guard reasons.isEmpty else {
-                throw EngineError(
-                    "the plan \(path) is stale: " + reasons.joined(separator: "; ") + ". Run `roomsync plan --out \(path)` again.")
-            }
-            return saved.plan
         }
 
         private func confirm() throws {

@@ -148,7 +148,7 @@ extension RoomSyncCommand {
             } else {
                 checkStateFile(&report, path: path, target: target)
             }
-            if let holder = Self.lockHolder(statePath: path) {
+            if let holder = StateLock.holder(forState: path) {
                 report.fail("state lock: \(path) is locked by \(holder); wait for that run to finish")
             } else {
                 report.ok("state lock: not locked")
@@ -172,22 +172,6 @@ extension RoomSyncCommand {
             } catch {
                 report.fail("state: cannot read \(path): \(error)")
             }
-        }
-
-        /// Who holds the state's lock, or `nil` when nobody does. Opens the lock file only if it exists and never
-        /// writes it: the probe takes and drops a shared lock.
-        static func lockHolder(statePath: String) -> String? {
-            let path = statePath + ".lock"
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { return nil }
-            defer { close(descriptor) }
-            if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
-                flock(descriptor, LOCK_UN)
-                return nil
-            }
-            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            return holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another roomsync run"
         }
 
         /// `nil` when a TCP connection to `host:port` opens within the timeout, otherwise why not.

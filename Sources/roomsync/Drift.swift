@@ -59,18 +59,10 @@ extension RoomSyncCommand {
                             declared: declared, store: store, api: api, target: stateTarget)
                         for note in snapshot.notes { Console.err("note: \(note)") }
                         guard accept else { return (found, stateTarget.description) }
-                        var state = snapshot.state
-                        // With PATHs only their rooms were looked at: what was accepted about others stays.
-                        let kept = (state.acceptedDrift ?? []).filter { item in
-                            guard let declared else { return false }
-                            return item.key.map { !declared.contains($0) } ?? true
-                        }
-                        let accepted = kept + found.acceptance
-                        state.acceptedDrift = accepted.isEmpty ? nil : accepted
-                        let changes = StateChange.between(snapshot.stored, state, action: "accept")
-                        try await store.commit(state.nextStep(), changes: changes, by: .current(command: "drift"))
+                        let marked = try await SyncPipeline.acceptDrift(
+                            found, declared: declared, snapshot: snapshot, store: store, by: .current(command: "drift"))
                         Console.err("note: accepted \(found.items.count) drift item(s) in \(store.displayName); drift now reports only what is new or changed")
-                        return (DriftDetector.marking(found, accepted: accepted), stateTarget.description)
+                        return (marked, stateTarget.description)
                     }
                 }
                 Console.out(DriftRenderer.render(report, format: format, palette: Console.palette(noColor: noColor)))

@@ -25,21 +25,15 @@ extension RoomSyncCommand {
         func run() async throws {
             try await reportingErrors {
                 let export = try await stateOptions.withLockedState(command: "export") { store, state in
-                    let export = try await target.withAPI { api, stateTarget in
-                        try StateFile.bind(&state, to: stateTarget, path: store.displayName)
-                        let live = try await listAllRooms(api)
-                        // A room an interrupted add created keeps the key it was added under.
-                        PendingAddResolver.resolve(&state, live: live)
-                        return ManifestExporter.export(live: live, state: state)
+                    try await target.withAPI { api, stateTarget in
+                        try await SyncPipeline.export(api: api, target: stateTarget, state: &state, path: store.displayName) { export in
+                            if let out {
+                                try AtomicFile.write(Data(export.manifest.utf8), to: out)
+                            } else {
+                                Console.out(export.manifest)
+                            }
+                        }
                     }
-                    // The manifest first: a state that manages rooms no manifest names would plan to delete them.
-                    if let out {
-                        try AtomicFile.write(Data(export.manifest.utf8), to: out)
-                    } else {
-                        Console.out(export.manifest)
-                    }
-                    state = export.state
-                    return export
                 }
                 for warning in export.warnings { Console.err("warning: \(warning)") }
                 Console.err("Exported \(export.state.rooms.count) room(s)\(out.map { " to \($0)" } ?? ""); state written to \(stateOptions.displayName).")

@@ -28,8 +28,9 @@ extension RoomSyncCommand {
             try await reportingErrors {
                 try await stateOptions.withLockedState(command: "import") { store, state in
                     try await target.withAPI { api, stateTarget in
-                        try StateFile.bind(&state, to: stateTarget, path: store.displayName)
-                        try StateEdits.importRoom(key: key, meetingroomID: meetingroomID, live: try await listAllRooms(api), state: &state)
+                        try await StateEdits.importRoom(
+                            key: key, meetingroomID: meetingroomID, api: api, target: stateTarget, state: &state,
+                            path: store.displayName)
                     }
                 }
                 Console.out("Imported meetingroom_id \(meetingroomID) as '\(key)'.\n")

@@ -83,28 +83,6 @@ import Testing
     }
 }
 
-/// SplitMix64 (Steele, Lea and Flood): tiny, fast and fully determined by its seed.
-struct SplitMix64 {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A number in `0..<bound` (`bound` > 0); the modulo bias is irrelevant for fuzzing.
-    mutating func below(_ bound: Int) -> Int {
-        Int(next() % UInt64(bound))
-    }
-}
-
 /// Mutations aimed at what a YAML reader gets wrong: structure punctuation, anchors and merges, indentation
 /// with tabs, broken encodings, numbers past any integer type, long values and deep nesting.
 enum ManifestMutator {

@@ -425,7 +425,7 @@ struct ManifestDecoder {
     private mutating func key(_ node: YAMLNode?, label: String) -> String? {
         guard let node, let key = text(node) else { return nil }
         guard Self.isValidKey(key) else {
-            error(at: node.mark, "invalid room key '\(DiagnosticText.shown(key))' in '\(label)'; keys match [a-z0-9][a-z0-9._-]{0,63}")
+            error(at: node.mark, "invalid room key '\(DiagnosticText.shown(key))' in '\(label)'; keys match \(Self.keyPattern)")
             return nil
         }
         return key

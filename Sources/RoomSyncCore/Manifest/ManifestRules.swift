@@ -6,8 +6,11 @@ public enum ManifestRules {
     public static var maxRangeEntries: Int { ManifestDecoder.maxRangeEntries }
     public static var departmentRange: ClosedRange<Int> { ManifestDecoder.departmentRange }
 
-    /// `[a-z0-9][a-z0-9._-]{0,63}`.
+    /// `[a-z0-9][a-z0-9._-]{0,63}`: the one key validator, the manifest reader's.
     public static func isValidKey(_ key: String) -> Bool { ManifestDecoder.isValidKey(key) }
+
+    /// What `isValidKey` accepts, as a regular expression, for messages.
+    public static var keyPattern: String { ManifestDecoder.keyPattern }
 
     /// A latitude (`limit` 90) or longitude (180) as a manifest accepts it: a decimal within `-limit...limit`.
     public static func isCoordinate(_ text: String, limit: Int) -> Bool {

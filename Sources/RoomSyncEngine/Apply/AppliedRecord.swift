@@ -19,15 +19,5 @@ func appliedRecord(afterEditing seen: MeetingRoom, with request: EditMeetingRoom
     var room = seen
     if room.range == nil { room.range = previous?.range }
     guard let request else { return room }
-    if let name = request.name { room.name = name }
-    if let capacity = request.capacity { room.capacity = capacity }
-    if let city = request.city, let building = request.building, let floor = request.floor {
-        room.city = city
-        room.building = building
-        room.floor = floor
-    }
-    if let equipment = request.equipment { room.equipment = Array(Set(equipment)).sorted() }
-    if let coordinate = request.coordinate { room.coordinate = coordinate }
-    if let range = request.range { room.range = range }
-    return room
+    return room.laying(request)
 }

@@ -78,10 +78,7 @@ public enum DriftDetector {
                 items.append(.init(key: key, kind: .deleted, meetingroomID: entry.meetingroomID, name: entry.applied.name, fields: []))
                 continue
             }
-            var fields = differences(applied: entry.applied, live: current)
-            if !entry.ignoreChanges.isEmpty {
-                fields.removeAll { FieldChange.managedField($0.field).map(entry.ignoreChanges.contains) ?? false }
-            }
+            let fields = differences(applied: entry.applied, live: current, ignoring: entry.ignoreChanges)
             if !fields.isEmpty {
                 items.append(.init(key: key, kind: .changed, meetingroomID: current.meetingroomID, name: current.name, fields: fields))
             }
@@ -110,28 +107,9 @@ public enum DriftDetector {
         return result
     }
 
-    /// Field by field. Coordinates belong to the building and cannot be edited, so they are not compared;
-    /// `range` only when `list` returned it.
-    static func differences(applied: MeetingRoom, live: MeetingRoom) -> [FieldChange] {
-        var fields: [FieldChange] = []
-        func compare(_ field: String, _ before: String?, _ after: String?) {
-            if before != after {
-                fields.append(FieldChange(field: field, before: before.map(FieldValue.string) ?? .none, after: after.map(FieldValue.string) ?? .none))
-            }
-        }
-        compare("name", applied.name, live.name)
-        if applied.capacity != live.capacity {
-            fields.append(FieldChange(field: "capacity", before: .int(applied.capacity), after: .int(live.capacity)))
-        }
-        compare("city", applied.city, live.city)
-        compare("building", applied.building, live.building)
-        compare("floor", applied.floor, live.floor)
-        if Set(applied.equipment ?? []) != Set(live.equipment ?? []) {
-            fields.append(FieldChange(field: "equipment", before: .equipment(applied.equipment ?? []), after: .equipment(live.equipment ?? [])))
-        }
-        if let liveRange = live.range, liveRange.normalized != (applied.range ?? RoomRange()).normalized {
-            fields.append(FieldChange(field: "range", before: applied.range.map(FieldValue.range) ?? .none, after: .range(liveRange)))
-        }
-        return fields
+    /// What changed since `applied`, field by field, as drift shows it (before: applied, after: live): the one
+    /// comparison (`RoomDiff`) read from the applied record, whose range stands for one `list` does not return.
+    static func differences(applied: MeetingRoom, live: MeetingRoom, ignoring ignored: [ManagedField] = []) -> [FieldChange] {
+        RoomDiff.changes(from: RoomTarget(applied: applied, ignoring: ignored), to: live, applied: applied).map(\.drifted)
     }
 }

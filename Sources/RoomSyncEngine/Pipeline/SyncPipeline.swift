@@ -53,6 +53,40 @@ public enum SyncPipeline {
         return (snapshot, DriftDetector.detect(state: snapshot.state, live: snapshot.live, declared: declared))
     }
 
+    /// `drift --accept`: records the drift of `report` in the state as accepted and returns the report marked so.
+    /// With manifest PATHs (`declared`) only their rooms were looked at: what was accepted about others stays.
+    public static func acceptDrift(
+        _ report: DriftReport, declared: Set<String>?, snapshot: Snapshot, store: any StateStore, by writer: StateWriter
+    ) async throws -> DriftReport {
+        var state = snapshot.state
+        let kept = (state.acceptedDrift ?? []).filter { item in
+            guard let declared else { return false }
+            return item.key.map { !declared.contains($0) } ?? true
+        }
+        let accepted = kept + report.acceptance
+        state.acceptedDrift = accepted.isEmpty ? nil : accepted
+        let changes = StateChange.between(snapshot.stored, state, action: "accept")
+        try await store.commit(state.nextStep(), changes: changes, by: writer)
+        return DriftDetector.marking(report, accepted: accepted)
+    }
+
+    /// `export` over `state` (loaded, under the lock): binds it to the target, lists, settles journaled adds (a room
+    /// an interrupted add created keeps the key it was added under) and exports; rooms already managed keep their
+    /// keys. `write` gets the manifest before `state` becomes the exported one: a state that manages rooms no
+    /// manifest names would plan to delete them.
+    public static func export(
+        api: any MeetingRoomAPI, target: StateTarget, state: inout RoomSyncState, path: String,
+        writingManifest write: (ManifestExporter.Export) async throws -> Void
+    ) async throws -> ManifestExporter.Export {
+        try StateFile.bind(&state, to: target, path: path)
+        let live = try await api.listMeetingRooms(ListMeetingRoomsRequest())
+        PendingAddResolver.resolve(&state, live: live)
+        let export = ManifestExporter.export(live: live, state: state)
+        try await write(export)
+        state = export.state
+        return export
+    }
+
     /// `during` runs while the list and the state read are under way; its errors come first.
     private static func snapshot(
         store: any StateStore, api: any MeetingRoomAPI, target: StateTarget, while during: () async throws -> Void

@@ -68,13 +68,3 @@ public struct FieldChange: Sendable, Hashable, Codable {
         self.after = after
     }
 }
-
-extension FieldChange {
-    /// The managed field a plan or drift field belongs to (`city`, `building` and `floor` are `location`).
-    static func managedField(_ field: String) -> ManagedField? {
-        switch field {
-        case "city", "building", "floor": .location
-        default: ManagedField(rawValue: field)
-        }
-    }
-}

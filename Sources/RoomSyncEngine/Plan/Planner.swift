@@ -31,12 +31,13 @@ public enum Planner {
                 warnings.append(warning)
             }
             let ignored = room.ignoreChanges.sorted()
+            let target = RoomTarget(room)
             if let current = imports[room.key] {
-                let fields = diff(room, against: current, applied: nil, index: index)
+                let found = diff(target, against: current, applied: nil, index: index)
                 changes.append(
                     PlannedChange(
-                        key: room.key, action: .import, meetingroomID: current.meetingroomID, fields: fields, seen: current,
-                        editRequest: fields.isEmpty ? nil : editRequest(room, current: current, fields: fields, index: index),
+                        key: room.key, action: .import, meetingroomID: current.meetingroomID, fields: found.map(\.planned),
+                        seen: current, editRequest: edit(target, current: current, found),
                         protect: room.protect, ignoreChanges: ignored))
                 continue
             }
@@ -44,14 +45,14 @@ public enum Planner {
                 if entry.protect != room.protect { protectUpdates[room.key] = room.protect }
                 if entry.ignoreChanges != ignored { ignoreChangesUpdates[room.key] = ignored }
                 if let current = index.byID[entry.meetingroomID] {
-                    let fields = diff(room, against: current, applied: entry.applied, index: index)
-                    if fields.isEmpty {
+                    let found = diff(target, against: current, applied: entry.applied, index: index)
+                    if found.isEmpty {
                         unchanged += 1
                     } else {
                         changes.append(
                             PlannedChange(
-                                key: room.key, action: .change, meetingroomID: current.meetingroomID, fields: fields,
-                                seen: current, editRequest: editRequest(room, current: current, fields: fields, index: index),
+                                key: room.key, action: .change, meetingroomID: current.meetingroomID,
+                                fields: found.map(\.planned), seen: current, editRequest: edit(target, current: current, found),
                                 protect: room.protect, ignoreChanges: ignored))
                     }
                     continue
@@ -65,16 +66,16 @@ public enum Planner {
             }
             switch candidates.count {
             case 0:
-                changes.append(addChange(room, index: index, reason: gone))
+                changes.append(addChange(room, target: target, reason: gone))
                 ignoreChangesUpdates[room.key] = nil
             case 1:
                 let current = candidates[0]
                 claimed.insert(current.meetingroomID)
-                let fields = diff(room, against: current, applied: nil, index: index)
+                let found = diff(target, against: current, applied: nil, index: index)
                 changes.append(
                     PlannedChange(
-                        key: room.key, action: .adopt, meetingroomID: current.meetingroomID, fields: fields, seen: current,
-                        editRequest: fields.isEmpty ? nil : editRequest(room, current: current, fields: fields, index: index),
+                        key: room.key, action: .adopt, meetingroomID: current.meetingroomID, fields: found.map(\.planned),
+                        seen: current, editRequest: edit(target, current: current, found),
                         protect: room.protect, reason: gone, ignoreChanges: ignored))
                 ignoreChangesUpdates[room.key] = nil
             default:
@@ -203,103 +204,23 @@ public enum Planner {
         return live.location == location
     }
 
-    static func addChange(_ room: DesiredRoom, index: LiveIndex, reason: String?) -> PlannedChange {
-        let request = AddMeetingRoomRequest(
-            name: room.name, capacity: room.capacity, city: room.location?.city, building: room.location?.building,
-            floor: room.location?.floor, equipment: room.equipment?.map(\.rawValue), coordinate: room.coordinate,
-            range: room.range)
-        var fields = [
-            FieldChange(field: "name", before: .none, after: .string(room.name)),
-            FieldChange(field: "capacity", before: .none, after: .int(room.capacity)),
-        ]
-        if let location = room.location {
-            fields += [
-                FieldChange(field: "city", before: .none, after: .string(location.city)),
-                FieldChange(field: "building", before: .none, after: .string(location.building)),
-                FieldChange(field: "floor", before: .none, after: .string(location.floor)),
-            ]
-        }
-        if let equipment = room.equipment {
-            fields.append(FieldChange(field: "equipment", before: .none, after: .equipment(equipment.map(\.rawValue))))
-        }
-        if let coordinate = room.coordinate {
-            fields.append(FieldChange(field: "coordinate", before: .none, after: .coordinate(coordinate)))
-        }
-        if let range = room.range {
-            fields.append(FieldChange(field: "range", before: .none, after: .range(range)))
-        }
-        return PlannedChange(
-            key: room.key, action: .add, fields: fields, addRequest: request, protect: room.protect, reason: reason,
-            ignoreChanges: room.ignoreChanges.sorted())
+    static func addChange(_ room: DesiredRoom, target: RoomTarget, reason: String?) -> PlannedChange {
+        PlannedChange(
+            key: room.key, action: .add, fields: target.addedFields, addRequest: target.addRequest, protect: room.protect,
+            reason: reason, ignoreChanges: room.ignoreChanges.sorted())
     }
 
-    /// The fields the manifest manages that differ from the live room. `applied` is the state's record, used for
-    /// `range` when `list` does not return it, so a hidden range never makes an edit every run.
-    static func diff(_ room: DesiredRoom, against live: MeetingRoom, applied: MeetingRoom?, index: LiveIndex) -> [FieldChange] {
-        var fields = diffAll(room, against: live, applied: applied, index: index)
-        if !room.ignoreChanges.isEmpty {
-            fields.removeAll { change in FieldChange.managedField(change.field).map(room.ignoreChanges.contains) ?? false }
+    /// The managed fields that differ from the live room (`RoomDiff`, the one comparison). `applied` is the state's
+    /// record, whose `range` stands for one `list` does not return.
+    static func diff(_ target: RoomTarget, against live: MeetingRoom, applied: MeetingRoom?, index: LiveIndex) -> [RoomFieldChange] {
+        RoomDiff.changes(from: target, to: live, applied: applied) { city, building in
+            index.buildingCoordinate(city: city, building: building) == nil
         }
-        return fields
     }
 
-    private static func diffAll(_ room: DesiredRoom, against live: MeetingRoom, applied: MeetingRoom?, index: LiveIndex) -> [FieldChange] {
-        var fields: [FieldChange] = []
-        if live.name != room.name {
-            fields.append(FieldChange(field: "name", before: .string(live.name), after: .string(room.name)))
-        }
-        if live.capacity != room.capacity {
-            fields.append(FieldChange(field: "capacity", before: .int(live.capacity), after: .int(room.capacity)))
-        }
-        if let location = room.location, live.location != location {
-            for (field, before, after) in [
-                ("city", live.city, location.city), ("building", live.building, location.building),
-                ("floor", live.floor, location.floor),
-            ] where before != after {
-                fields.append(FieldChange(field: field, before: before.map(FieldValue.string) ?? .none, after: .string(after)))
-            }
-        }
-        if let equipment = room.equipment {
-            let wanted = equipment.map(\.rawValue)
-            if Set(live.equipment ?? []) != Set(wanted) {
-                fields.append(FieldChange(field: "equipment", before: .equipment(live.equipment ?? []), after: .equipment(wanted)))
-            }
-        }
-        if let range = room.range {
-            let known = live.range ?? applied?.range
-            // Identical lists need no normalizing; only lists that differ may still be the same sets.
-            if known != range, known?.normalized != range.normalized {
-                fields.append(FieldChange(field: "range", before: known.map(FieldValue.range) ?? .none, after: .range(range)))
-            }
-        }
-        // A coordinate is only sent when the room moves into a building WeCom does not have yet: an existing
-        // building keeps its coordinates whatever is sent, so anything else would be an edit every run.
-        if let coordinate = room.coordinate, let location = room.location, live.location != location,
-            index.buildingCoordinate(city: location.city, building: location.building) == nil
-        {
-            fields.append(FieldChange(field: "coordinate", before: live.coordinate.map(FieldValue.coordinate) ?? .none, after: .coordinate(coordinate)))
-        }
-        return fields
-    }
-
-    /// The edit that sets exactly the managed fields the diff found different, one `ManagedField` at a time.
-    static func editRequest(_ room: DesiredRoom, current: MeetingRoom, fields: [FieldChange], index: LiveIndex) -> EditMeetingRoomRequest {
-        var request = EditMeetingRoomRequest(meetingroomID: current.meetingroomID)
-        for field in Set(fields.compactMap { FieldChange.managedField($0.field) }) {
-            switch field {
-            case .name: request.name = room.name
-            case .capacity: request.capacity = room.capacity
-            case .location:
-                // WeCom takes city, building and floor together or not at all.
-                request.city = room.location?.city
-                request.building = room.location?.building
-                request.floor = room.location?.floor
-            case .equipment: request.equipment = room.equipment?.map(\.rawValue)
-            case .coordinate: request.coordinate = room.coordinate
-            case .range: request.range = room.range
-            }
-        }
-        return request
+    /// The edit the differences need, or `nil` when there are none.
+    static func edit(_ target: RoomTarget, current: MeetingRoom, _ found: [RoomFieldChange]) -> EditMeetingRoomRequest? {
+        found.isEmpty ? nil : target.editRequest(meetingroomID: current.meetingroomID, changes: found)
     }
 }
 

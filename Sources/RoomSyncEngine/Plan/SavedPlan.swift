@@ -129,6 +129,21 @@ public struct SavedPlan: Sendable, Hashable, Codable {
         return saved
     }
 
+    /// `apply --plan PATH`: the plan saved there, if it was made for `target` and still holds against the live
+    /// rooms and the state.
+    public static func applicable(_ path: String, target: StateTarget, live: [MeetingRoom], state: RoomSyncState) throws -> Plan {
+        let saved = try read(from: path)
+        guard saved.target == target else {
+            throw EngineError("the plan \(path) was made for \(saved.target), not \(target)")
+        }
+        let reasons = saved.staleReasons(live: live, state: state)
+        guard reasons.isEmpty else {
+            throw EngineError(
+                "the plan \(path) is stale: " + reasons.joined(separator: "; ") + ". Run `roomsync plan --out \(path)` again.")
+        }
+        return saved.plan
+    }
+
     /// Why the plan no longer holds, one line per room; empty when it can be applied. Only rooms the plan touches
     /// count: a change anywhere else does not make it stale.
     public func staleReasons(live: [MeetingRoom], state: RoomSyncState) -> [String] {

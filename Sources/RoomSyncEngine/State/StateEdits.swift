@@ -2,16 +2,25 @@ import RoomSyncCore
 
 /// The edits `roomsync import` and `roomsync state …` make to a state.
 public enum StateEdits {
-    /// Checks a manifest key's syntax, by the manifest reader's own rule: `[a-z0-9][a-z0-9._-]{0,63}`.
-    public static func isValidKey(_ key: String) -> Bool {
-        ManifestRules.isValidKey(key)
+    /// Refuses a key the manifest reader would refuse, by its own rule (`ManifestRules.isValidKey`).
+    static func checkKey(_ key: String) throws {
+        guard ManifestRules.isValidKey(key) else {
+            throw EngineError("'\(key)' is not a valid manifest key: use \(ManifestRules.keyPattern)")
+        }
+    }
+
+    /// `roomsync import`: binds `state` to the target, lists, and adopts the live room `meetingroomID` under `key`.
+    public static func importRoom(
+        key: String, meetingroomID: Int, api: any MeetingRoomAPI, target: StateTarget, state: inout RoomSyncState, path: String
+    ) async throws {
+        try StateFile.bind(&state, to: target, path: path)
+        let live = try await api.listMeetingRooms(ListMeetingRoomsRequest())
+        try importRoom(key: key, meetingroomID: meetingroomID, live: live, state: &state)
     }
 
     /// Adopts the live room `meetingroomID` under `key`.
     public static func importRoom(key: String, meetingroomID: Int, live: [MeetingRoom], state: inout RoomSyncState) throws {
-        guard isValidKey(key) else {
-            throw EngineError("'\(key)' is not a valid manifest key: use [a-z0-9][a-z0-9._-]{0,63}")
-        }
+        try checkKey(key)
         if let entry = state.rooms[key] {
             throw EngineError("'\(key)' already manages meetingroom_id \(entry.meetingroomID); run `roomsync state rm \(key)` first")
         }
@@ -30,9 +39,7 @@ public enum StateEdits {
     }
 
     public static func move(_ old: String, to new: String, in state: inout RoomSyncState) throws {
-        guard isValidKey(new) else {
-            throw EngineError("'\(new)' is not a valid manifest key: use [a-z0-9][a-z0-9._-]{0,63}")
-        }
+        try checkKey(new)
         guard let entry = state.rooms[old] else { throw noSuchKey(old) }
         guard state.rooms[new] == nil else { throw EngineError("'\(new)' is already in the state") }
         state.rooms[old] = nil

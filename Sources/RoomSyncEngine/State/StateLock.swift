@@ -78,6 +78,22 @@ public final class StateLock: Sendable {
         return EngineError("state \(statePath) is locked by \(who); \(advice)")
     }
 
+    /// Who holds the lock of the state at `statePath`, or `nil` when nobody does (`doctor`). Opens the lock file
+    /// only if it exists and never writes it: the probe takes and drops a shared lock.
+    public static func holder(forState statePath: String) -> String? {
+        let path = statePath + ".lock"
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return nil
+        }
+        let holder = (try? String(contentsOfFile: path, encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        return holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another roomsync run"
+    }
+
     /// The holder writes its line right after it takes the lock; a reader that comes in between waits a moment
     /// for it rather than print an anonymous message.
     private static func readHolder(_ path: String) -> String? {

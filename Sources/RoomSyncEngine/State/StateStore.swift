@@ -168,3 +168,27 @@ extension RoomSyncState {
         return document
     }
 }
+
+extension StateStore {
+    /// Stores `state` as the one step after `stored`, naming what changed (`StateChange.between`); stores nothing
+    /// when nothing did. The step follows the stored serial and lineage whatever built `state` (export makes a new
+    /// state). The caller holds the lock.
+    public func commit(_ state: RoomSyncState, over stored: RoomSyncState, action: String, by writer: StateWriter) async throws {
+        let changes = StateChange.between(stored, state, action: action)
+        guard !changes.isEmpty else { return }
+        var step = state
+        step.serial = stored.serial
+        step.lineage = state.lineage ?? stored.lineage
+        try await commit(step.nextStep(), changes: changes, by: writer)
+    }
+
+    /// Loads the state, runs `body` on it and stores what `body` leaves as one step named `action`. Edits of the
+    /// state outside apply (import, state mv|rm) go through here; the caller holds the lock.
+    public func edit<T>(action: String, by writer: StateWriter, _ body: (inout RoomSyncState) async throws -> T) async throws -> T {
+        let stored = try await load()
+        var state = stored
+        let result = try await body(&state)
+        try await commit(state, over: stored, action: action, by: writer)
+        return result
+    }
+}

@@ -60,17 +60,7 @@ struct StateOptions: ParsableArguments {
         command: String, _ body: (any StateStore, inout RoomSyncState) async throws -> T
     ) async throws -> T {
         try await withLockedStore(command: command) { store in
-            let stored = try await store.load()
-            var state = stored
-            let result = try await body(store, &state)
-            let changes = StateChange.between(stored, state, action: command)
-            if !changes.isEmpty {
-                // The step follows the stored state whatever `body` built (export makes a new state).
-                state.serial = stored.serial
-                state.lineage = state.lineage ?? stored.lineage
-                try await store.commit(state.nextStep(), changes: changes, by: .current(command: command))
-            }
-            return result
+            try await store.edit(action: command, by: .current(command: command)) { try await body(store, &$0) }
         }
     }
 }
