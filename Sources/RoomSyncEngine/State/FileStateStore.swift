@@ -54,8 +54,9 @@ public final class FileStateStore: StateStore {
                 "state \(path) was written by someone else while this command ran (serial \(known.serial), expected "
                     + "\(state.serial - 1)); nothing was written, run it again")
         }
-        // A store that never read the file (a caller with a state of its own) reads what the step replaces.
-        let before = try known ?? StateFile.load(path)
+        // A store that never read the file (a caller with a state of its own) reads what the step replaces. If it
+        // cannot, the write goes ahead and says why it failed in its own words; the step is then not recorded.
+        let before = known ?? (try? StateFile.load(path))
         try StateFile.save(state, to: path, encoder: encoder)
         stored.withLock { $0 = state }
         let entries = changes.filter(\.isHistory).map {
@@ -67,7 +68,7 @@ public final class FileStateStore: StateStore {
         // it (and roll back a serial already on disk); the state file, not the history, is the truth. A step
         // missing from the steps file only means `state pull --serial` cannot go back past it, and says so.
         if !entries.isEmpty { try? StateHistoryFile.append(entries, to: historyPath) }
-        try? StateHistoryFile.append([StateStep.between(before, state, changes: changes)], to: stepsPath)
+        if let before { try? StateHistoryFile.append([StateStep.between(before, state, changes: changes)], to: stepsPath) }
     }
 
     public func history(key: String?, limit: Int) async throws -> [StateHistoryEntry] {
