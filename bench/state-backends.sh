@@ -5,12 +5,12 @@
 # A throwaway PostgreSQL server is started on a free loopback port (as the postgres OS user when run as root) and
 # stopped, with every sandbox, on every exit path. Writes bench/RESULTS-state-backends.md.
 #
-# usage: bench/state-backends.sh        environment: APPLY_RUNS (default 3), RUNS (plan runs, default 10),
+# usage: bench/state-backends.sh        environment: APPLY_RUNS (default 20), RUNS (plan runs, default 20),
 #                                       SCRATCH (release build folder, default .build-release)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-apply_runs="${APPLY_RUNS:-3}"
-runs="${RUNS:-10}"
+apply_runs="${APPLY_RUNS:-20}"
+runs="${RUNS:-20}"
 scratch="${SCRATCH:-.build-release}"
 out=bench/out/state-backends
 mkdir -p "$out"
@@ -18,7 +18,7 @@ results=bench/RESULTS-state-backends.md
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -1)
 [ -x "$pg_bin/initdb" ] || { echo "error: PostgreSQL is not installed (apt-get install -y postgresql)" >&2; exit 1; }
-for tool in hyperfine python3; do
+for tool in python3; do
     command -v "$tool" > /dev/null || { echo "error: $tool is missing" >&2; exit 1; }
 done
 
@@ -76,14 +76,13 @@ export WECOM_CORP_ID=ww-sandbox WECOM_CORP_SECRET=sandbox-secret
 unset CI
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 median() { sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] }'; }
-median_ms() { python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$1"; }
 
 # Apply: 1,000 adds into an empty sandbox answering after 20 ms, alternating backends run by run.
 python3 bench/gen-manifest.py 1000 > "$out/rooms.yaml"
 declare -A apply_times
 for run in $(seq "$apply_runs"); do
     for backend in file postgres; do
-        if [ "$backend" = file ]; then state="$out/state.json"; rm -f "$state" "$state.history.jsonl"; workspace=default
+        if [ "$backend" = file ]; then state="$out/state.json"; rm -f "$state" "$state.history.jsonl" "$state.steps.jsonl"; workspace=default
         else state="$pg_url"; workspace="apply-$run"; fi
         start_sandbox "$out/server.log" --data :memory: --latency-ms 20
         start=$(date +%s%N)
@@ -108,11 +107,24 @@ sed "s|@ENDPOINT@|$endpoint|" "$world/state.template.json" > "$world/state.json"
 plan_file="$roomsync plan --endpoint $endpoint --state $world/state.json --no-color $world/rooms"
 plan_pg="$roomsync plan --endpoint $endpoint --state $pg_url --workspace plan --no-color $world/rooms"
 [ "$($plan_file | tail -1)" = "$($plan_pg | tail -1)" ] || { echo "error: the two plans differ" >&2; exit 1; }
-hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/plan-file.json" "$plan_file" > /dev/null
-hyperfine -N --warmup 1 --runs "$runs" --export-json "$out/plan-pg.json" "$plan_pg" > /dev/null
+# Alternating run by run, like the applies: on a machine shared with other work, a change of load between two
+# series of runs would otherwise show up as a difference between the backends.
+$plan_file > /dev/null
+$plan_pg > /dev/null
+declare -A plan_times
+for run in $(seq "$runs"); do
+    for backend in file postgres; do
+        if [ "$backend" = file ]; then command=$plan_file; else command=$plan_pg; fi
+        start=$(date +%s%N)
+        $command > /dev/null || { echo "error: plan with the $backend state failed" >&2; exit 1; }
+        end=$(date +%s%N)
+        plan_times[$backend]+="$(( (end - start) / 100000 )) "
+    done
+done
 stop_sandboxes
-plan_file_ms=$(median_ms "$out/plan-file.json")
-plan_pg_ms=$(median_ms "$out/plan-pg.json")
+tenths_median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] / 10 }'; }
+plan_file_ms=$(echo "${plan_times[file]}" | tenths_median)
+plan_pg_ms=$(echo "${plan_times[postgres]}" | tenths_median)
 
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 apply_ratio=$(ratio "$apply_pg" "$apply_file")
@@ -123,7 +135,7 @@ verdict() { python3 -c "print('met' if $1 <= $2 else 'MISSED')"; }
     echo
     echo "\`bench/state-backends.sh\` on $(date -u +%Y-%m-%d), $(nproc) cores, load average at the start: $load."
     echo "Release build (\`swift build -c release\`, dynamic), PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}') on loopback with fsync on."
-    echo "Apply: median of $apply_runs runs per backend, alternating; plan: hyperfine median of $runs runs."
+    echo "Medians of $apply_runs applies and $runs plans per backend, the backends alternating run by run."
     echo
     echo "| measurement | file | postgres | ratio | target |"
     echo "| --- | ---: | ---: | ---: | --- |"

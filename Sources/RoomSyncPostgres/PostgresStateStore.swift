@@ -19,37 +19,51 @@ public func withPostgresStateStore<T>(
 }
 
 /// `withPostgresStateStore(url:workspace:)` for a location already parsed.
+///
+/// The connection is opened (and the tables checked) in the background while `body` starts: a plan lists the
+/// WeCom rooms meanwhile, and only its state read waits for the database. A `body` that never used the store
+/// still fails when the database cannot be reached.
 public func withPostgresStateStore<T>(
     _ location: PostgresStateLocation, _ body: (PostgresStateStore) async throws -> T
 ) async throws -> T {
-    let connector = PostgresConnector(location: location)
-    let connection = try await connector.connect()
-    let store = PostgresStateStore(connector: connector, connection: connection)
+    let store = PostgresStateStore(connector: PostgresConnector(location: location))
     let result: Result<T, any Error>
     do {
-        try await store.createTables()
-        result = .success(try await body(store))
+        let value = try await body(store)
+        _ = try await store.connection()
+        result = .success(value)
     } catch {
         result = .failure(error)
     }
-    try? await connection.close()
+    await store.close()
     return try result.get()
 }
 
 /// The state as rows: a workspace row (serial, lineage, the document without rooms and journal), a row per room,
-/// a row per journaled add, an append-only history, and the lock's holder. A write touches only the rows its
-/// changes name, inside one transaction whose first statement is the compare-and-set on the serial.
+/// a row per journaled add, an append-only history, what each step replaced (`steps`, for `state pull --serial`),
+/// and the lock's holder. A write touches only the rows its changes name, inside one transaction whose first
+/// statement is the compare-and-set on the serial.
 public final class PostgresStateStore: StateStore, Sendable {
     public let location: PostgresStateLocation
     let connector: PostgresConnector
-    let connection: PostgresConnection
-    /// One transaction at a time on `connection`.
+    /// The store's connection, opened when the store is made, with the tables ready on it.
+    private let opening: Task<PostgresConnection, any Error>
+    /// One transaction at a time on the connection.
     let gate = AsyncGate()
 
-    init(connector: PostgresConnector, connection: PostgresConnection) {
+    init(connector: PostgresConnector) {
         self.connector = connector
         self.location = connector.location
-        self.connection = connection
+        opening = Task {
+            let connection = try await connector.connect()
+            do {
+                try await connector.run { try await Self.prepareTables(on: connection, connector: connector) }
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            return connection
+        }
     }
 
     public var displayName: String { location.displayName }
@@ -59,140 +73,238 @@ public final class PostgresStateStore: StateStore, Sendable {
     /// `"schema"`: validated as a plain identifier when the URL was parsed, so quoting it is enough.
     var schema: String { "\"\(location.schema)\"" }
 
+    /// The connection, once it is open and the tables exist.
+    func connection() async throws -> PostgresConnection {
+        try await opening.value
+    }
+
+    /// Closes the connection, if it was ever opened.
+    func close() async {
+        if let connection = try? await opening.value { try? await connection.close() }
+    }
+
+    /// Runs `body` on the connection, one transaction at a time, with the driver's errors made one clear line.
+    private func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await connection()
+        return try await gate.run { try await connector.run { try await body(connection) } }
+    }
+
     // MARK: Tables
 
-    func createTables() async throws {
-        let s = schema
-        try await gate.run {
-            try await connector.run {
-                try await connection.withTransaction(logger: logger) { db in
-                    // Two first runs at once would race on CREATE … IF NOT EXISTS; this lock makes them take turns.
-                    try await db.send("SELECT pg_advisory_xact_lock(hashtextextended('roomsync:create-tables', 0))", logger: logger)
-                    try await db.send("CREATE SCHEMA IF NOT EXISTS \(unescaped: s)", logger: logger)
-                    try await db.send(
-                        """
-                        CREATE TABLE IF NOT EXISTS \(unescaped: s).workspaces (
-                            name text PRIMARY KEY,
-                            serial bigint NOT NULL,
-                            lineage text,
-                            document json NOT NULL
-                        )
-                        """, logger: logger)
-                    try await db.send(
-                        """
-                        CREATE TABLE IF NOT EXISTS \(unescaped: s).rooms (
-                            workspace text NOT NULL,
-                            key text NOT NULL,
-                            meetingroom_id bigint NOT NULL,
-                            room json NOT NULL,
-                            PRIMARY KEY (workspace, key)
-                        )
-                        """, logger: logger)
-                    try await db.send(
-                        """
-                        CREATE TABLE IF NOT EXISTS \(unescaped: s).pending_adds (
-                            workspace text NOT NULL,
-                            key text NOT NULL,
-                            seq bigserial NOT NULL,
-                            request json NOT NULL,
-                            PRIMARY KEY (workspace, key)
-                        )
-                        """, logger: logger)
-                    try await db.send(
-                        """
-                        CREATE TABLE IF NOT EXISTS \(unescaped: s).history (
-                            id bigserial PRIMARY KEY,
-                            workspace text NOT NULL,
-                            serial bigint NOT NULL,
-                            at timestamptz NOT NULL,
-                            host text NOT NULL,
-                            pid bigint NOT NULL,
-                            os_user text NOT NULL,
-                            command text NOT NULL,
-                            key text NOT NULL,
-                            action text NOT NULL,
-                            id_before bigint,
-                            id_after bigint
-                        )
-                        """, logger: logger)
-                    try await db.send(
-                        "CREATE INDEX IF NOT EXISTS history_by_key ON \(unescaped: s).history (workspace, key, id)",
-                        logger: logger)
-                    try await db.send(
-                        """
-                        CREATE TABLE IF NOT EXISTS \(unescaped: s).lock_holders (
-                            workspace text PRIMARY KEY,
-                            host text NOT NULL,
-                            pid bigint NOT NULL,
-                            os_user text NOT NULL,
-                            command text NOT NULL,
-                            since timestamptz NOT NULL
-                        )
-                        """, logger: logger)
-                }
-            }
+    static let tables = ["workspaces", "rooms", "pending_adds", "history", "steps", "lock_holders"]
+
+    /// Creates what is missing; one query when nothing is (every run after the first).
+    static func prepareTables(on connection: PostgresConnection, connector: PostgresConnector) async throws {
+        let logger = connector.logger
+        var found = 0
+        for try await (count,) in try await connection.send(
+            """
+            SELECT count(*)::bigint FROM pg_catalog.pg_tables
+            WHERE schemaname = \(connector.location.schema) AND tablename = ANY(\(tables))
+            """, logger: logger
+        ).decode((Int,).self) {
+            found = count
+        }
+        guard found < tables.count else { return }
+        let s = "\"\(connector.location.schema)\""
+        try await connection.withTransaction(logger: logger) { db in
+            // Two first runs at once would race on CREATE … IF NOT EXISTS; this lock makes them take turns.
+            try await db.send("SELECT pg_advisory_xact_lock(hashtextextended('roomsync:create-tables', 0))", logger: logger)
+            try await db.send("CREATE SCHEMA IF NOT EXISTS \(unescaped: s)", logger: logger)
+            try await db.send(
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: s).workspaces (
+                    name text PRIMARY KEY,
+                    serial bigint NOT NULL,
+                    lineage text,
+                    document json NOT NULL
+                )
+                """, logger: logger)
+            try await db.send(
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: s).rooms (
+                    workspace text NOT NULL,
+                    key text NOT NULL,
+                    meetingroom_id bigint NOT NULL,
+                    room json NOT NULL,
+                    PRIMARY KEY (workspace, key)
+                )
+                """, logger: logger)
+            try await db.send(
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: s).pending_adds (
+                    workspace text NOT NULL,
+                    key text NOT NULL,
+                    seq bigserial NOT NULL,
+                    request json NOT NULL,
+                    PRIMARY KEY (workspace, key)
+                )
+                """, logger: logger)
+            try await db.send(
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: s).history (
+                    id bigserial PRIMARY KEY,
+                    workspace text NOT NULL,
+                    serial bigint NOT NULL,
+                    at timestamptz NOT NULL,
+                    host text NOT NULL,
+                    pid bigint NOT NULL,
+                    os_user text NOT NULL,
+                    command text NOT NULL,
+                    key text NOT NULL,
+                    action text NOT NULL,
+                    id_before bigint,
+                    id_after bigint
+                )
+                """, logger: logger)
+            try await db.send(
+                "CREATE INDEX IF NOT EXISTS history_by_key ON \(unescaped: s).history (workspace, key, id)",
+                logger: logger)
+            // What each step replaced and wrote, a row per room, journaled add or document it touched (kind room,
+            // journal, document; `step` marks a step that touched none): `state pull --serial N` undoes the steps
+            // after N. `position` is a journaled add's place in the journal before the step.
+            try await db.send(
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: s).steps (
+                    workspace text NOT NULL,
+                    serial bigint NOT NULL,
+                    kind text NOT NULL,
+                    key text NOT NULL,
+                    position integer,
+                    before json,
+                    after json,
+                    PRIMARY KEY (workspace, serial, kind, key)
+                )
+                """, logger: logger)
+            try await db.send(
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: s).lock_holders (
+                    workspace text PRIMARY KEY,
+                    host text NOT NULL,
+                    pid bigint NOT NULL,
+                    os_user text NOT NULL,
+                    command text NOT NULL,
+                    since timestamptz NOT NULL
+                )
+                """, logger: logger)
         }
     }
 
     // MARK: Load
 
     public func load() async throws -> RoomSyncState {
+        try await withConnection { connection in try await read(on: connection) }
+    }
+
+    public func load(serial: Int) async throws -> RoomSyncState {
         let s = schema
         let ws = workspace
-        let texts: (Int, String?, String, String, String)? = try await gate.run {
-            try await connector.run {
-                // One snapshot for the three reads, so a commit landing in between is seen whole or not at all.
-                try await connection.send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-                do {
-                    var head: (Int, String?, String)?
+        let (current, rows) = try await withConnection { connection in
+            // One snapshot for the state and the steps, so a commit landing in between is seen whole or not at all.
+            try await connection.send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let current = try await read(on: connection)
+                var rows: [(Int, String, String, Int?, String?, String?)] = []
+                if serial < current.serial, serial >= 0 {
                     for try await row in try await connection.send(
-                        "SELECT serial, lineage, document::text FROM \(unescaped: s).workspaces WHERE name = \(ws)",
-                        logger: logger
-                    ).decode((Int, String?, String).self) {
-                        head = row
+                        """
+                        SELECT serial, kind, key, position, before::text, after::text FROM \(unescaped: s).steps
+                        WHERE workspace = \(ws) AND serial > \(serial) ORDER BY serial
+                        """, logger: logger
+                    ).decode((Int, String, String, Int?, String?, String?).self) {
+                        rows.append(row)
                     }
-                    guard let head else {
-                        try await connection.send("COMMIT", logger: logger)
-                        return nil
+                } else if serial != current.serial {
+                    // Not a serial this state had: only which serials are recorded, for the message.
+                    for try await (recorded,) in try await connection.send(
+                        "SELECT DISTINCT serial FROM \(unescaped: s).steps WHERE workspace = \(ws)", logger: logger
+                    ).decode((Int,).self) {
+                        rows.append((recorded, "step", "", nil, nil, nil))
                     }
-                    let rooms = try await single(
-                        "SELECT coalesce(json_object_agg(key, room)::text, '{}') FROM \(unescaped: s).rooms WHERE workspace = \(ws)")
-                    let pending = try await single(
-                        "SELECT coalesce(json_agg(request ORDER BY seq)::text, '[]') FROM \(unescaped: s).pending_adds WHERE workspace = \(ws)")
-                    try await connection.send("COMMIT", logger: logger)
-                    return (head.0, head.1, head.2, rooms, pending)
-                } catch {
-                    _ = try? await connection.send("ROLLBACK", logger: logger)
-                    throw error
                 }
+                try await connection.send("COMMIT", logger: logger)
+                return (current, rows)
+            } catch {
+                _ = try? await connection.send("ROLLBACK", logger: logger)
+                throw error
             }
         }
-        guard let (serial, lineage, documentJSON, roomsJSON, pendingJSON) = texts else { return RoomSyncState() }
+        guard serial != current.serial else { return current }
+        let steps: [StateStep]
         do {
-            let decoder = JSONDecoder()
-            var state = try decoder.decode(RoomSyncState.self, from: Data(documentJSON.utf8))
-            guard state.formatVersion == RoomSyncState.formatVersion else {
-                throw EngineError(
-                    "state \(displayName) has format_version \(state.formatVersion); this roomsync reads \(RoomSyncState.formatVersion)")
+            steps = try Self.steps(from: rows)
+        } catch {
+            throw EngineError("state \(displayName) holds step rows that are not valid (\(error))")
+        }
+        return try current.rewound(to: serial, steps: steps, in: displayName)
+    }
+
+    /// The whole state in one statement (one snapshot, one round trip): the workspace row with its rooms and
+    /// journal aggregated into JSON texts, read with the engine's fast reader.
+    private func read(on connection: PostgresConnection) async throws -> RoomSyncState {
+        let s = schema
+        var found: (Int, String?, ByteBuffer, ByteBuffer, ByteBuffer)?
+        for try await row in try await connection.send(
+            """
+            SELECT w.serial, w.lineage, w.document::text,
+                (SELECT coalesce(json_object_agg(r.key, r.room), '{}'::json)::text
+                    FROM \(unescaped: s).rooms r WHERE r.workspace = w.name),
+                (SELECT coalesce(json_agg(p.request ORDER BY p.seq), '[]'::json)::text
+                    FROM \(unescaped: s).pending_adds p WHERE p.workspace = w.name)
+            FROM \(unescaped: s).workspaces w WHERE w.name = \(workspace)
+            """, logger: logger
+        ).decode((Int, String?, ByteBuffer, ByteBuffer, ByteBuffer).self) {
+            found = row
+        }
+        guard let (serial, lineage, document, rooms, pendingAdds) = found else { return RoomSyncState() }
+        var state: RoomSyncState
+        do {
+            state = try document.withUnsafeReadableBytes { document in
+                try rooms.withUnsafeReadableBytes { rooms in
+                    try pendingAdds.withUnsafeReadableBytes { pendingAdds in
+                        try RoomSyncState(document: document, rooms: rooms, pendingAdds: pendingAdds)
+                    }
+                }
             }
-            state.rooms = try decoder.decode([String: ManagedRoom].self, from: Data(roomsJSON.utf8))
-            state.pendingAdds = try decoder.decode([PendingAdd].self, from: Data(pendingJSON.utf8))
-            state.serial = serial
-            state.lineage = lineage
-            return state
-        } catch let error as EngineError {
-            throw error
         } catch {
             throw EngineError("state \(displayName) holds rows that are not a valid roomsync state (\(error))")
         }
+        guard state.formatVersion == RoomSyncState.formatVersion else {
+            throw EngineError(
+                "state \(displayName) has format_version \(state.formatVersion); this roomsync reads \(RoomSyncState.formatVersion)")
+        }
+        state.serial = serial
+        state.lineage = lineage
+        return state
     }
 
-    private func single(_ query: PostgresQuery) async throws -> String {
-        var value = ""
-        for try await (text,) in try await connection.send(query, logger: logger).decode((String,).self) {
-            value = text
+    /// Step rows (serial, kind, key, position, before, after), grouped into steps.
+    static func steps(from rows: [(Int, String, String, Int?, String?, String?)]) throws -> [StateStep] {
+        let decoder = JSONDecoder()
+        func decode<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
+            try text.map { try decoder.decode(T.self, from: Data($0.utf8)) }
         }
-        return value
+        var steps: [Int: StateStep] = [:]
+        for (serial, kind, key, position, before, after) in rows {
+            var step = steps[serial] ?? StateStep(serial: serial)
+            switch kind {
+            case "room":
+                step.rooms.append(
+                    StateStep.Room(key: key, before: try decode(ManagedRoom.self, before), after: try decode(ManagedRoom.self, after)))
+            case "journal":
+                step.journal.append(
+                    StateStep.Journaled(
+                        key: key, position: position, before: try decode(PendingAdd.self, before),
+                        after: try decode(PendingAdd.self, after)))
+            case "document":
+                guard let after = try decode(RoomSyncState.self, after) else { throw EngineError("a document step without its document") }
+                step.document = StateStep.Document(before: try decode(RoomSyncState.self, before), after: after)
+            default:
+                break
+            }
+            steps[serial] = step
+        }
+        return steps.values.sorted { $0.serial < $1.serial }
     }
 
     // MARK: Commit
@@ -278,98 +390,138 @@ public final class PostgresStateStore: StateStore, Sendable {
         let roomDeleteKeys = roomDeletes.sorted()
         let pendingDeleteKeys = pendingDeletes.sorted()
 
-        try await gate.run {
-            try await connector.run {
-                try await connection.send("BEGIN", logger: logger)
-                do {
-                    var moved = false
-                    if isFirst {
-                        for try await _ in try await connection.send(
-                            """
-                            INSERT INTO \(unescaped: s).workspaces (name, serial, lineage, document)
-                            VALUES (\(ws), 1, \(lineage), \(documentJSON ?? "{}")::json)
-                            ON CONFLICT (name) DO NOTHING RETURNING serial
-                            """, logger: logger)
-                        {
-                            moved = true
-                        }
-                    } else if let documentJSON {
-                        for try await _ in try await connection.send(
-                            """
-                            UPDATE \(unescaped: s).workspaces SET serial = \(newSerial), lineage = \(lineage),
-                                document = \(documentJSON)::json
-                            WHERE name = \(ws) AND serial = \(newSerial - 1) RETURNING serial
-                            """, logger: logger)
-                        {
-                            moved = true
-                        }
-                    } else {
-                        for try await _ in try await connection.send(
-                            """
-                            UPDATE \(unescaped: s).workspaces SET serial = \(newSerial), lineage = \(lineage)
-                            WHERE name = \(ws) AND serial = \(newSerial - 1) RETURNING serial
-                            """, logger: logger)
-                        {
-                            moved = true
-                        }
+        try await withConnection { connection in
+            try await connection.send("BEGIN", logger: logger)
+            do {
+                // The document this step replaces, for its step row; the row stays locked until the commit.
+                var documentBefore: String?
+                if documentJSON != nil, !isFirst {
+                    for try await (text,) in try await connection.send(
+                        "SELECT document::text FROM \(unescaped: s).workspaces WHERE name = \(ws) FOR UPDATE", logger: logger
+                    ).decode((String,).self) {
+                        documentBefore = text
                     }
-                    guard moved else {
-                        var found: Int?
-                        for try await (serial,) in try await connection.send(
-                            "SELECT serial FROM \(unescaped: s).workspaces WHERE name = \(ws)", logger: logger
-                        ).decode((Int,).self) {
-                            found = serial
-                        }
-                        throw EngineError(
-                            "state \(displayName) was written by someone else meanwhile (expected serial \(newSerial - 1), "
-                                + "found \(found ?? 0)); nothing was written, run the command again")
-                    }
-                    if !roomDeleteKeys.isEmpty {
-                        try await connection.send(
-                            "DELETE FROM \(unescaped: s).rooms WHERE workspace = \(ws) AND key = ANY(\(roomDeleteKeys))",
-                            logger: logger)
-                    }
-                    if let roomsJSON {
-                        try await connection.send(
-                            """
-                            INSERT INTO \(unescaped: s).rooms (workspace, key, meetingroom_id, room)
-                            SELECT \(ws), r.key, r.meetingroom_id, r.room
-                            FROM json_to_recordset(\(roomsJSON)::json) AS r(key text, meetingroom_id bigint, room json)
-                            ON CONFLICT (workspace, key)
-                            DO UPDATE SET meetingroom_id = EXCLUDED.meetingroom_id, room = EXCLUDED.room
-                            """, logger: logger)
-                    }
-                    if !pendingDeleteKeys.isEmpty {
-                        try await connection.send(
-                            "DELETE FROM \(unescaped: s).pending_adds WHERE workspace = \(ws) AND key = ANY(\(pendingDeleteKeys))",
-                            logger: logger)
-                    }
-                    if let pendingJSON {
-                        try await connection.send(
-                            """
-                            INSERT INTO \(unescaped: s).pending_adds (workspace, key, request)
-                            SELECT \(ws), r.key, r.request
-                            FROM json_to_recordset(\(pendingJSON)::json) AS r(key text, request json)
-                            ON CONFLICT (workspace, key) DO UPDATE SET request = EXCLUDED.request
-                            """, logger: logger)
-                    }
-                    if let historyJSON {
-                        try await connection.send(
-                            """
-                            INSERT INTO \(unescaped: s).history
-                                (workspace, serial, at, host, pid, os_user, command, key, action, id_before, id_after)
-                            SELECT \(ws), \(newSerial), now(), \(writer.host), \(writer.pid), \(writer.user),
-                                \(writer.command), r.key, r.action, r.id_before, r.id_after
-                            FROM json_to_recordset(\(historyJSON)::json)
-                                AS r(ord int, key text, action text, id_before bigint, id_after bigint)
-                            ORDER BY r.ord
-                            """, logger: logger)
-                    }
-                    try await connection.send("COMMIT", logger: logger)
-                } catch {
-                    _ = try? await connection.send("ROLLBACK", logger: logger)
-                    throw error
                 }
+                var moved = false
+                if isFirst {
+                    for try await _ in try await connection.send(
+                        """
+                        INSERT INTO \(unescaped: s).workspaces (name, serial, lineage, document)
+                        VALUES (\(ws), 1, \(lineage), \(documentJSON ?? "{}")::json)
+                        ON CONFLICT (name) DO NOTHING RETURNING serial
+                        """, logger: logger)
+                    {
+                        moved = true
+                    }
+                } else if let documentJSON {
+                    for try await _ in try await connection.send(
+                        """
+                        UPDATE \(unescaped: s).workspaces SET serial = \(newSerial), lineage = \(lineage),
+                            document = \(documentJSON)::json
+                        WHERE name = \(ws) AND serial = \(newSerial - 1) RETURNING serial
+                        """, logger: logger)
+                    {
+                        moved = true
+                    }
+                } else {
+                    for try await _ in try await connection.send(
+                        """
+                        UPDATE \(unescaped: s).workspaces SET serial = \(newSerial), lineage = \(lineage)
+                        WHERE name = \(ws) AND serial = \(newSerial - 1) RETURNING serial
+                        """, logger: logger)
+                    {
+                        moved = true
+                    }
+                }
+                guard moved else {
+                    var found: Int?
+                    for try await (serial,) in try await connection.send(
+                        "SELECT serial FROM \(unescaped: s).workspaces WHERE name = \(ws)", logger: logger
+                    ).decode((Int,).self) {
+                        found = serial
+                    }
+                    throw EngineError(
+                        "state \(displayName) was written by someone else meanwhile (expected serial \(newSerial - 1), "
+                            + "found \(found ?? 0)); nothing was written, run the command again")
+                }
+                if let documentJSON {
+                    try await connection.send(
+                        """
+                        INSERT INTO \(unescaped: s).steps (workspace, serial, kind, key, before, after)
+                        VALUES (\(ws), \(newSerial), 'document', '', \(documentBefore)::json, \(documentJSON)::json)
+                        """, logger: logger)
+                }
+                if roomsJSON != nil || !roomDeleteKeys.isEmpty {
+                    // One statement: every part sees the rows as they were before it, so the step rows get the
+                    // rooms this step replaces. Deleted and written keys never overlap.
+                    try await connection.send(
+                        """
+                        WITH changed AS (
+                            SELECT x.key, x.meetingroom_id, x.room
+                            FROM json_to_recordset(\(roomsJSON ?? "[]")::json) AS x(key text, meetingroom_id bigint, room json)
+                        ), removed AS (
+                            SELECT unnest(\(roomDeleteKeys)::text[]) AS key
+                        ), step AS (
+                            INSERT INTO \(unescaped: s).steps (workspace, serial, kind, key, before, after)
+                            SELECT \(ws), \(newSerial), 'room', t.key, r.room, t.after
+                            FROM (SELECT key, room AS after FROM changed UNION ALL SELECT key, NULL::json FROM removed) t
+                            LEFT JOIN \(unescaped: s).rooms r ON r.workspace = \(ws) AND r.key = t.key
+                        ), deleted AS (
+                            DELETE FROM \(unescaped: s).rooms WHERE workspace = \(ws) AND key IN (SELECT key FROM removed)
+                        )
+                        INSERT INTO \(unescaped: s).rooms (workspace, key, meetingroom_id, room)
+                        SELECT \(ws), key, meetingroom_id, room FROM changed
+                        ON CONFLICT (workspace, key)
+                        DO UPDATE SET meetingroom_id = EXCLUDED.meetingroom_id, room = EXCLUDED.room
+                        """, logger: logger)
+                }
+                if pendingJSON != nil || !pendingDeleteKeys.isEmpty {
+                    // As for the rooms; a journaled add's position is its place in the journal's order (`seq`).
+                    try await connection.send(
+                        """
+                        WITH changed AS (
+                            SELECT x.key, x.request
+                            FROM json_to_recordset(\(pendingJSON ?? "[]")::json) AS x(key text, request json)
+                        ), removed AS (
+                            SELECT unnest(\(pendingDeleteKeys)::text[]) AS key
+                        ), step AS (
+                            INSERT INTO \(unescaped: s).steps (workspace, serial, kind, key, position, before, after)
+                            SELECT \(ws), \(newSerial), 'journal', t.key, p.position, p.request, t.after
+                            FROM (SELECT key, request AS after FROM changed UNION ALL SELECT key, NULL::json FROM removed) t
+                            LEFT JOIN (
+                                SELECT key, request, (row_number() OVER (ORDER BY seq) - 1)::integer AS position
+                                FROM \(unescaped: s).pending_adds WHERE workspace = \(ws)
+                            ) p ON p.key = t.key
+                        ), deleted AS (
+                            DELETE FROM \(unescaped: s).pending_adds WHERE workspace = \(ws) AND key IN (SELECT key FROM removed)
+                        )
+                        INSERT INTO \(unescaped: s).pending_adds (workspace, key, request)
+                        SELECT \(ws), key, request FROM changed
+                        ON CONFLICT (workspace, key) DO UPDATE SET request = EXCLUDED.request
+                        """, logger: logger)
+                }
+                if documentJSON == nil, roomsJSON == nil, roomDeleteKeys.isEmpty, pendingJSON == nil, pendingDeleteKeys.isEmpty {
+                    // A step that touched nothing is still a step: the rewind must not take it for a gap.
+                    try await connection.send(
+                        "INSERT INTO \(unescaped: s).steps (workspace, serial, kind, key) VALUES (\(ws), \(newSerial), 'step', '')",
+                        logger: logger)
+                }
+                if let historyJSON {
+                    try await connection.send(
+                        """
+                        INSERT INTO \(unescaped: s).history
+                            (workspace, serial, at, host, pid, os_user, command, key, action, id_before, id_after)
+                        SELECT \(ws), \(newSerial), now(), \(writer.host), \(writer.pid), \(writer.user),
+                            \(writer.command), r.key, r.action, r.id_before, r.id_after
+                        FROM json_to_recordset(\(historyJSON)::json)
+                            AS r(ord int, key text, action text, id_before bigint, id_after bigint)
+                        ORDER BY r.ord
+                        """, logger: logger)
+                }
+                try await connection.send("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.send("ROLLBACK", logger: logger)
+                throw error
             }
         }
     }
@@ -392,20 +544,18 @@ public final class PostgresStateStore: StateStore, Sendable {
                 FROM \(unescaped: s).history WHERE workspace = \(ws) ORDER BY id DESC LIMIT \(limit)
                 """
             }
-        return try await gate.run {
-            try await connector.run {
-                var entries: [StateHistoryEntry] = []
-                for try await row in try await connection.send(query, logger: logger).decode(
-                    (Int, Date, String, Int, String, String, String, String, Int?, Int?).self)
-                {
-                    entries.append(
-                        StateHistoryEntry(
-                            serial: row.0, at: row.1,
-                            writer: StateWriter(host: row.2, pid: row.3, user: row.4, command: row.5, since: row.1),
-                            key: row.6, action: row.7, meetingroomIDBefore: row.8, meetingroomIDAfter: row.9))
-                }
-                return entries
+        return try await withConnection { connection in
+            var entries: [StateHistoryEntry] = []
+            for try await row in try await connection.send(query, logger: logger).decode(
+                (Int, Date, String, Int, String, String, String, String, Int?, Int?).self)
+            {
+                entries.append(
+                    StateHistoryEntry(
+                        serial: row.0, at: row.1,
+                        writer: StateWriter(host: row.2, pid: row.3, user: row.4, command: row.5, since: row.1),
+                        key: row.6, action: row.7, meetingroomIDBefore: row.8, meetingroomIDAfter: row.9))
             }
+            return entries
         }
     }
 
@@ -416,7 +566,9 @@ public final class PostgresStateStore: StateStore, Sendable {
         _ body: () async throws -> T
     ) async throws -> T {
         // Its own connection: a session lock belongs to the session that took it, which then lives exactly as long
-        // as this command; if roomsync dies, the server ends the session and frees the lock.
+        // as this command; if roomsync dies, the server ends the session and frees the lock. The holder's table
+        // must exist first.
+        _ = try await connection()
         let lockConnection = try await connector.connect()
         do {
             try await connector.run {

@@ -16,6 +16,7 @@ extension RoomSyncCommand {
                   roomsync state rm sz-18f-large
                   roomsync state history sz-18f-large
                   roomsync state pull > backup.json
+                  roomsync state pull --serial 41 > before-the-bad-apply.json
                   roomsync state push backup.json --state postgres://roomsync@db.internal/roomsync
                 """,
             subcommands: [List.self, Show.self, Move.self, Remove.self, History.self, Pull.self, Push.self])
@@ -102,12 +103,21 @@ extension RoomSyncCommand {
 
         struct Pull: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
-                commandName: "pull", abstract: "Print the state, from any backend, as a state file.")
+                commandName: "pull", abstract: "Print the state, from any backend, as a state file.",
+                discussion: """
+                    With --serial N, the state as it was when its serial was N (`roomsync state history` shows \
+                    the serials), rebuilt from what each later step recorded.
+                    """)
+            @Option(help: "Print the state as it was at this serial.") var serial: Int?
             @OptionGroup var stateOptions: StateOptions
 
             func run() async throws {
                 try await reportingErrors {
-                    let data = try await stateOptions.withStore { try await StateTransfer.pull(from: $0) }
+                    let data = try await stateOptions.withStore { store in
+                        if let serial { try await StateTransfer.pull(from: store, serial: serial) } else {
+                            try await StateTransfer.pull(from: store)
+                        }
+                    }
                     Console.out(String(decoding: data, as: UTF8.self))
                 }
             }

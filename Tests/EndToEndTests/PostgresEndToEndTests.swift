@@ -133,6 +133,12 @@ struct PostgresEndToEndTests {
         }
     }
 
+    @Test func pullOfAnEarlierSerialThroughTheBinary() async throws {
+        try await withTwoMachines { ws, _, cluster in
+            try await StatePullSerialEndToEndTests.pullsEarlierSerials(ws, state: ["--state", cluster.url()])
+        }
+    }
+
     @Test func pushThenPullRoundTripsAStateFileThroughTheBinary() async throws {
         try await withTwoMachines { ws, other, cluster in
             let url = cluster.url()
@@ -163,5 +169,58 @@ struct PostgresEndToEndTests {
             #expect(refused.stderr.contains("already holds another state"), "\(refused)")
             #expect(try await ws.roomsync("plan", "--state", url, "--detailed-exitcode").status == 0)
         }
+    }
+}
+
+/// `state pull --serial N` through the binary: what `state pull` printed after each command comes back byte for
+/// byte later, on either backend; a serial the state never had is one line and exit 1.
+@Suite struct StatePullSerialEndToEndTests {
+    @Test func pullOfAnEarlierSerialOfTheStateFile() async throws {
+        try await withWorkspace { ws in try await Self.pullsEarlierSerials(ws, state: []) }
+    }
+
+    static func pullsEarlierSerials(_ ws: Workspace, state: [String]) async throws {
+        func run(_ arguments: String...) async throws -> RoomSyncBinary.Result {
+            try await ws.run(arguments + state)
+        }
+        func pull() async throws -> (serial: Int, text: String) {
+            let pull = try await run("state", "pull")
+            #expect(pull.status == 0, "\(pull)")
+            return (try JSONDecoder().decode(RoomSyncState.self, from: Data(pull.stdout.utf8)).serial, pull.stdout)
+        }
+        var pulls: [(serial: Int, text: String)] = []
+        try ws.write(manifest(rooms: numberedRooms(5)))
+        #expect(try await run("apply", "--auto-approve", "--parallelism", "4").status == 0)
+        pulls.append(try await pull())
+        var rooms = numberedRooms(5)
+        rooms["r1"] = room("R-1 renamed", floor: "2F")
+        rooms["r5"] = nil
+        rooms["r6"] = room("R-6")
+        try ws.write(manifest(rooms: rooms))
+        let apply = try await run("apply", "--auto-approve", "--parallelism", "4")
+        #expect(apply.stdout.contains("Apply complete: 1 added, 1 changed, 1 deleted"), "\(apply)")
+        pulls.append(try await pull())
+        #expect(try await run("state", "rm", "r2").status == 0)
+        pulls.append(try await pull())
+        #expect(Set(pulls.map(\.serial)).count == 3)
+
+        for (serial, text) in pulls {
+            let again = try await run("state", "pull", "--serial", "\(serial)")
+            #expect(again.status == 0, "\(again)")
+            #expect(again.stdout == text, "serial \(serial)")
+        }
+        let empty = try await run("state", "pull", "--serial", "0")
+        #expect(empty.status == 0, "\(empty)")
+        #expect(try JSONDecoder().decode(RoomSyncState.self, from: Data(empty.stdout.utf8)) == RoomSyncState())
+
+        let current = pulls[2].serial
+        let unknown = try await run("state", "pull", "--serial", "\(current + 1)")
+        #expect(unknown.status == 1, "\(unknown)")
+        #expect(unknown.stdout.isEmpty)
+        #expect(
+            unknown.stderr.hasPrefix("error: state ")
+                && unknown.stderr.hasSuffix(" has no serial \(current + 1): its serial is \(current); serials 0 to \(current) can be pulled\n"),
+            "\(unknown)")
+        #expect(unknown.stderr.split(separator: "\n").count == 1, "\(unknown)")
     }
 }

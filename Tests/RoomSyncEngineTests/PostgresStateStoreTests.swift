@@ -52,6 +52,14 @@ struct PostgresStateStoreTests {
         try await withPostgresCluster { try await StateStoreContract.pushThenPullRoundTrips(.postgres($0)) }
     }
 
+    @Test func pullsEverySerialItHad() async throws {
+        try await withPostgresCluster { try await StateStoreContract.pullsEverySerialItHad(.postgres($0)) }
+    }
+
+    @Test func anEmptyStateHasOnlySerialZero() async throws {
+        try await withPostgresCluster { try await StateStoreContract.anEmptyStateHasOnlySerialZero(.postgres($0)) }
+    }
+
     @Test func workspacesAndSchemasAreSeparateStates() async throws {
         try await withPostgresCluster { cluster in
             try await StateStoreFixture.postgres(cluster, workspace: "team-a").open { store in
@@ -144,6 +152,40 @@ struct PostgresStateStoreTests {
                 }
                 #expect(try await writes() == "pending_adds=1,rooms=2,workspaces=2")
                 #expect(try await store.load() == state)
+                // What each step replaced is kept the same way: a row per room or journaled add it touched.
+                #expect(
+                    try await cluster.psql("SELECT string_agg(serial || ':' || kind || ':' || key, ',' ORDER BY serial, kind, key) FROM roomsync.steps WHERE serial > 1")
+                        == "2:room:room-1,3:journal:new,3:room:room-2")
+                #expect(try await store.load(serial: 1).rooms.count == count)
+            }
+        }
+    }
+
+    /// Tables are created when missing, and only then: a database whose schema predates a table (here `steps`,
+    /// dropped by hand) gets it on the next run, and what was stored is kept.
+    @Test func aMissingTableIsCreatedOnTheNextRun() async throws {
+        try await withPostgresCluster { cluster in
+            var first = RoomSyncState()
+            try await StateStoreFixture.postgres(cluster).open { store in
+                first = try await StateStoreContract.step(store, RoomSyncState(), action: "add") {
+                    $0.rooms["a"] = StateStoreContract.room(1, "A")
+                }
+            }
+            try await cluster.psql("DROP TABLE roomsync.steps")
+            try await StateStoreFixture.postgres(cluster).open { store in
+                let loaded = try await store.load()
+                #expect(loaded == first)
+                let second = try await StateStoreContract.step(store, loaded, action: "change") {
+                    $0.rooms["a"] = StateStoreContract.room(1, "A2")
+                }
+                #expect(try await store.load(serial: 1) == first)
+                #expect(try await store.load(serial: 2) == second)
+                // The step before the table existed was not recorded: serial 0 is out of reach, and says so.
+                await #expect {
+                    try await store.load(serial: 0)
+                } throws: { error in
+                    "\(error)".contains("cannot be taken back to serial 0: step 1 was not recorded; serials 1 to 2 can be pulled")
+                }
             }
         }
     }

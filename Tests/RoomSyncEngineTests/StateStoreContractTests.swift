@@ -259,6 +259,90 @@ extension StateStoreContract {
     }
 }
 
+extension StateStoreContract {
+    /// `state pull --serial N` gives back, for every serial the state had, exactly what `state pull` printed
+    /// then: rooms added, changed, removed and moved, the journal filled, reordered and settled, the target and
+    /// accepted drift changed, a step that changed nothing. Read by another store (process) than the writer.
+    static func pullsEverySerialItHad(_ fixture: StateStoreFixture) async throws {
+        var pulls: [Int: String] = [:]
+        try await fixture.open { store in
+            func pulled() async throws -> String { String(decoding: try await StateTransfer.pull(from: store), as: UTF8.self) }
+            pulls[0] = try await pulled()
+            var state = try await step(store, RoomSyncState(), action: "add") { state in
+                state.target = target
+                state.rooms["a"] = room(1, "Alpha")
+                state.rooms["b"] = room(2, "Beta", protect: true)
+                state.pendingAdds = [pending("z"), pending("d")]
+            }
+            pulls[state.serial] = try await pulled()
+            state = try await step(store, state, action: "add") { state in
+                state.rooms["a"] = room(1, "Alpha renamed")
+                state.rooms["b"] = nil
+                state.rooms["c"] = room(3, "Gamma")
+                state.pendingAdds.removeAll { $0.key == "z" }
+                state.pendingAdds.append(pending("y"))
+            }
+            pulls[state.serial] = try await pulled()
+            // Journaled again with another request: it goes to the end of the journal.
+            state = try await step(store, state, action: "add") { state in
+                var again = pending("d")
+                again.request.capacity = 12
+                state.pendingAdds.removeAll { $0.key == "d" }
+                state.pendingAdds.append(again)
+                state.pendingAdds.insert(pending("x"), at: 0)
+            }
+            pulls[state.serial] = try await pulled()
+            state = try await step(store, state, action: "accept") { state in
+                state.acceptedDrift = [AcceptedDrift(kind: "changed", key: "a", meetingroomID: 1, fingerprint: "f1")]
+                state.target = StateTarget(endpoint: "sandbox:contract", corpID: "ww-moved")
+            }
+            pulls[state.serial] = try await pulled()
+            // A step that changes nothing is a step too.
+            state = try await step(store, state, action: "noop") { _ in }
+            pulls[state.serial] = try await pulled()
+            state = try await step(store, state, action: "move") { state in
+                state.rooms["e"] = state.rooms.removeValue(forKey: "a")
+                state.rooms["c"]?.protect = true
+                state.pendingAdds = []
+                state.acceptedDrift = nil
+            }
+            pulls[state.serial] = try await pulled()
+            #expect(state.serial == 6)
+        }
+        try await fixture.open { store in
+            for (serial, expected) in pulls.sorted(by: { $0.key < $1.key }) {
+                let rebuilt = String(decoding: try await StateTransfer.pull(from: store, serial: serial), as: UTF8.self)
+                #expect(rebuilt == expected, "serial \(serial)")
+                #expect(try await store.load(serial: serial).serial == serial)
+            }
+            // The rewind leaves the state alone.
+            #expect(String(decoding: try await StateTransfer.pull(from: store), as: UTF8.self) == pulls[6])
+            for unknown in [7, 100, -1] {
+                await #expect {
+                    try await store.load(serial: unknown)
+                } throws: { error in
+                    let message = "\(error)"
+                    return error is EngineError && message.contains("has no serial \(unknown): its serial is 6")
+                        && message.contains("serials 0 to 6 can be pulled") && !message.contains("\n")
+                }
+            }
+        }
+    }
+
+    /// A workspace's first step taken back gives the empty state; an empty store has serial 0 only.
+    static func anEmptyStateHasOnlySerialZero(_ fixture: StateStoreFixture) async throws {
+        try await fixture.open { store in
+            let empty = try await store.load(serial: 0)
+            #expect(empty == RoomSyncState())
+            await #expect {
+                try await store.load(serial: 1)
+            } throws: { error in
+                "\(error)".contains("has no serial 1: its serial is 0; only serial 0 can be pulled")
+            }
+        }
+    }
+}
+
 @Suite struct StateHistoryTextTests {
     @Test func rendersNewestFirstInColumns() {
         let at = Date(timeIntervalSince1970: 1_795_000_000)

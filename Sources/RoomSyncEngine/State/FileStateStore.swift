@@ -3,14 +3,16 @@ import RoomSyncCore
 import Synchronization
 
 /// The default backend: `.roomsync/state.json`, rewritten atomically on every step, locked by `flock` on
-/// `STATE.lock`, with its history appended to `STATE.history.jsonl` (one JSON object a line).
+/// `STATE.lock`, with its history appended to `STATE.history.jsonl` and what each step replaced to
+/// `STATE.steps.jsonl` (one JSON object a line each).
 public final class FileStateStore: StateStore {
     public let path: String
     /// Keeps each room's encoded text between writes: most steps change one room.
     private let encoder = StateFileEncoder()
-    /// The serial on disk as this process last saw it. The file has no compare-and-set of its own; under the
-    /// lock nobody else writes, so checking against what this process read and wrote is enough.
-    private let storedSerial = Mutex<Int?>(nil)
+    /// The state on disk as this process last read or wrote it: what a step replaces, for the steps file. The file
+    /// has no compare-and-set of its own; under the lock nobody else writes, so checking the serial against what
+    /// this process read and wrote is enough.
+    private let stored = Mutex<RoomSyncState?>(nil)
 
     public init(path: String) {
         self.path = path
@@ -20,10 +22,20 @@ public final class FileStateStore: StateStore {
 
     public var historyPath: String { path + ".history.jsonl" }
 
+    public var stepsPath: String { path + ".steps.jsonl" }
+
     public func load() async throws -> RoomSyncState {
         let state = try StateFile.load(path)
-        storedSerial.withLock { $0 = state.serial }
+        stored.withLock { $0 = state }
         return state
+    }
+
+    public func load(serial: Int) async throws -> RoomSyncState {
+        let current = try StateFile.load(path)
+        guard serial != current.serial else { return current }
+        var steps: [StateStep] = []
+        try StateHistoryFile.readLines(stepsPath, as: StateStep.self) { steps.append($0) }
+        return try current.rewound(to: serial, steps: steps, in: path)
     }
 
     public func withLock<T: Sendable>(
@@ -36,23 +48,27 @@ public final class FileStateStore: StateStore {
     }
 
     public func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter) async throws {
-        try storedSerial.withLock { stored in
-            if let stored, stored != state.serial - 1 {
-                throw EngineError(
-                    "state \(path) was written by someone else while this command ran (serial \(stored), expected "
-                        + "\(state.serial - 1)); nothing was written, run it again")
-            }
+        let known = stored.withLock { $0 }
+        if let known, known.serial != state.serial - 1 {
+            throw EngineError(
+                "state \(path) was written by someone else while this command ran (serial \(known.serial), expected "
+                    + "\(state.serial - 1)); nothing was written, run it again")
         }
+        // A store that never read the file (a caller with a state of its own) reads what the step replaces. If it
+        // cannot, the write goes ahead and says why it failed in its own words; the step is then not recorded.
+        let before = known ?? (try? StateFile.load(path))
         try StateFile.save(state, to: path, encoder: encoder)
-        storedSerial.withLock { $0 = state.serial }
+        stored.withLock { $0 = state }
         let entries = changes.filter(\.isHistory).map {
             StateHistoryEntry(
                 serial: state.serial, at: Date(), writer: writer, key: $0.key, action: $0.action,
                 meetingroomIDBefore: $0.meetingroomIDBefore, meetingroomIDAfter: $0.meetingroomIDAfter)
         }
         // The state is stored: the step has happened. A history that cannot be written is not a reason to fail
-        // it (and roll back a serial already on disk); the state file, not the history, is the truth.
+        // it (and roll back a serial already on disk); the state file, not the history, is the truth. A step
+        // missing from the steps file only means `state pull --serial` cannot go back past it, and says so.
         if !entries.isEmpty { try? StateHistoryFile.append(entries, to: historyPath) }
+        if let before { try? StateHistoryFile.append([StateStep.between(before, state, changes: changes)], to: stepsPath) }
     }
 
     public func history(key: String?, limit: Int) async throws -> [StateHistoryEntry] {

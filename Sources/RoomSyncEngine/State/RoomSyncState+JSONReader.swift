@@ -1,3 +1,4 @@
+import Foundation
 import RoomSyncCore
 
 // The state file is read on every plan and apply, and at 100,000 rooms it is tens of megabytes: read it with
@@ -39,6 +40,26 @@ extension RoomSyncState {
         guard let formatVersion, let rooms, let pendingAdds else { throw JSONReader.Unexpected() }
         self.init(target: target, rooms: rooms, pendingAdds: pendingAdds, acceptedDrift: acceptedDrift, serial: serial, lineage: lineage)
         self.formatVersion = formatVersion
+    }
+}
+
+extension RoomSyncState {
+    /// A state kept in parts, as a database keeps it: the document (a state without rooms and journal), the rooms
+    /// as one object by key, and the journal as one array. Read with `JSONReader`; whatever it does not take goes
+    /// to JSONDecoder, which reads it or says precisely what is wrong.
+    public init(document: UnsafeRawBufferPointer, rooms: UnsafeRawBufferPointer, pendingAdds: UnsafeRawBufferPointer) throws {
+        self = try (try? JSONReader.read(document) { try RoomSyncState(reading: &$0) })
+            ?? JSONDecoder().decode(RoomSyncState.self, from: Data(document))
+        self.rooms = try (try? JSONReader.read(rooms) { reader in
+            var read: [String: ManagedRoom] = [:]
+            try reader.readObject { key, reader in read[key] = try ManagedRoom(reading: &reader) }
+            return read
+        }) ?? JSONDecoder().decode([String: ManagedRoom].self, from: Data(rooms))
+        self.pendingAdds = try (try? JSONReader.read(pendingAdds) { reader in
+            var read: [PendingAdd] = []
+            try reader.readArray { read.append(try PendingAdd(reading: &$0)) }
+            return read
+        }) ?? JSONDecoder().decode([PendingAdd].self, from: Data(pendingAdds))
     }
 }
 

@@ -2,9 +2,10 @@ import Foundation
 import RoomSyncCore
 
 /// The file backend's history: one JSON object a line, appended after each step that changed a mapping. A line cut
-/// short by a crash is skipped when reading; the state file, not this, is the truth.
+/// short by a crash is skipped when reading; the state file, not this, is the truth. The steps file beside it
+/// (`StateStep`, one a line) is written and read the same way.
 enum StateHistoryFile {
-    static func append(_ entries: [StateHistoryEntry], to path: String) throws {
+    static func append<Entry: Encodable>(_ entries: [Entry], to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -34,7 +35,16 @@ enum StateHistoryFile {
     }
 
     static func read(_ path: String, key: String?, limit: Int) throws -> [StateHistoryEntry] {
-        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        var entries: [StateHistoryEntry] = []
+        try readLines(path, as: StateHistoryEntry.self) { entry in
+            if key == nil || entry.key == key { entries.append(entry) }
+        }
+        return Array(entries.reversed().prefix(limit))
+    }
+
+    /// Every line that decodes as `Entry`, in file order; the others (cut short by a crash) are skipped.
+    static func readLines<Entry: Decodable>(_ path: String, as type: Entry.Type, _ each: (Entry) -> Void) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -43,12 +53,9 @@ enum StateHistoryFile {
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        var entries: [StateHistoryEntry] = []
         for line in data.split(separator: UInt8(ascii: "\n")) {
-            guard let entry = try? decoder.decode(StateHistoryEntry.self, from: Data(line)) else { continue }
-            if let key, entry.key != key { continue }
-            entries.append(entry)
+            guard let entry = try? decoder.decode(Entry.self, from: Data(line)) else { continue }
+            each(entry)
         }
-        return Array(entries.reversed().prefix(limit))
     }
 }

@@ -13,6 +13,11 @@ public protocol StateStore: Sendable {
     /// The whole state; an empty one (serial 0, no lineage) when nothing was stored yet.
     func load() async throws -> RoomSyncState
 
+    /// The state as it was when its serial was `serial` (`state pull --serial N`): the current state with the
+    /// recorded steps after `serial` undone, newest first. One clear line when `serial` is not one the state had,
+    /// or a step on the way back was not recorded.
+    func load(serial: Int) async throws -> RoomSyncState
+
     /// Runs `body` holding this state's lock: one writer at a time, across processes and machines. A lock whose
     /// holder died is free. When the lock is held, fails at once naming the holder, or with `wait` above zero
     /// calls `onWait` once with the holder's description and waits up to `wait` for it.

@@ -9,6 +9,11 @@ public enum StateTransfer {
         try StateFile.encode(try await store.load())
     }
 
+    /// The state as it was at `serial`, as a state file: the bytes `pull` printed then.
+    public static func pull(from store: any StateStore, serial: Int) async throws -> Data {
+        try StateFile.encode(try await store.load(serial: serial))
+    }
+
     /// Loads the state file at `path` into `store`, under its lock, as one step.
     ///
     /// Refused, writing nothing, when the store already holds a state of another lineage (another corp's, or one
