@@ -4,7 +4,9 @@ import NIOCore
 
 /// A tiny Hummingbird server on a loopback port that answers whatever a test routes, for responses the sandbox
 /// never gives (HTML pages, truncated JSON, HTTP 5xx). Stopped on every path.
+/// `token` is called for each `gettoken` and returns the token to hand out.
 public func withFakeWeCom<T>(
+    token: @escaping @Sendable () -> String = { "fake-token-1" },
     _ routes: (Router<BasicRequestContext>) -> Void, _ body: (String) async throws -> T
 ) async throws -> T {
     let router = Router()
@@ -12,7 +14,7 @@ public func withFakeWeCom<T>(
     router.get("/cgi-bin/gettoken") { _, _ in
         Response(
             status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"errcode":0,"errmsg":"ok","access_token":"fake-token-1","expires_in":7200}"#))
+            body: .init(byteBuffer: ByteBuffer(string: #"{"errcode":0,"errmsg":"ok","access_token":"\#(token())","expires_in":7200}"#))
         )
     }
     routes(router)

@@ -23,7 +23,14 @@ actor AdaptiveConcurrency {
         /// False for a call that does not count against the limit (`gettoken`): its release changes nothing.
         fileprivate var gated = true
         /// How long the caller waited for the slot (not WeCom's silence: the client holding itself back).
-        let waited: Duration
+        private(set) var waited: Duration
+
+        /// The same slot, for another attempt of the same call: it waited for nothing more.
+        func keptForAnotherAttempt() -> Slot {
+            var slot = self
+            slot.waited = .zero
+            return slot
+        }
     }
 
     /// What an attempt came to, as far as the limit is concerned.

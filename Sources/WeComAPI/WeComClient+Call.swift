@@ -62,14 +62,23 @@ extension WeComClient {
         let progress = CallProgress()
         var attempt = 1
         var failures = 0
-        var refreshedToken = false
+        var refusedTokens: Set<String> = []
         var rateLimitWaited = Duration.zero
         var deadline = ContinuousClock.now + configuration.timeout
         let watchdog = startWatchdog(operation, progress: progress)
         defer { watchdog.cancel() }
+        // The slot of an attempt whose token was refused, kept for the attempt with the new one: queueing again for
+        // a slot could outlast that token too.
+        var kept: AdaptiveConcurrency.Slot?
         while true {
             let resumedBefore = progress.queued()
-            let slot = try await concurrency.acquire(gated: address.isGated)
+            let slot: AdaptiveConcurrency.Slot
+            if let held = kept {
+                slot = held.keptForAnotherAttempt()
+                kept = nil
+            } else {
+                slot = try await concurrency.acquire(gated: address.isGated)
+            }
             let outcome: Outcome
             let sent: ContinuousClock.Instant
             var token: String?
@@ -107,14 +116,20 @@ extension WeComClient {
                 await concurrency.release(slot, .neutral)
                 throw error
             }
-            if case .final(let error) = outcome, let token, !refreshedToken,
+            if case .final(let error) = outcome, let token, !refusedTokens.contains(token), refusedTokens.count < 3,
                error.errcode == WeComErrcode.invalidToken || error.errcode == WeComErrcode.expiredToken
             {
-                // WeCom rejected the token, so nothing was applied: safe to send again, even an add. Only once,
-                // so a server that rejects every token cannot make us loop.
-                await concurrency.release(slot, .neutral)
-                refreshedToken = true
-                _ = try await replaceToken(token)
+                // WeCom rejected the token, so nothing was applied: safe to send again, even an add. Once per
+                // token, and for at most three: a server that rejects every token, or keeps giving back the one it
+                // rejected, cannot make us loop; a token that expired while this call waited is replaced again.
+                refusedTokens.insert(token)
+                do {
+                    _ = try await replaceToken(token)
+                } catch {
+                    await concurrency.release(slot, .neutral)
+                    throw error
+                }
+                kept = slot
                 continue
             }
             await concurrency.release(slot, Self.signal(outcome, operation: operation, latency: ContinuousClock.now - sent))

@@ -34,7 +34,8 @@ import WeComAPI
                 #expect(rooms.first?.equipment == [])
                 #expect(rooms.first?.name == "18F-会议室")
                 try await client.deleteMeetingRoom(.init(meetingroomID: id))
-                #expect(try await client.listMeetingRooms(.init()).isEmpty)
+                let listed = try await client.listMeetingRooms(.init())
+                #expect(listed.isEmpty)
                 // One token served every call.
                 #expect(await sandbox.store.tokensIssued == 1)
             }
@@ -130,6 +131,51 @@ import WeComAPI
                 #expect(events.values.filter { $0 == .tokenRefreshed }.count == 2)
             }
         }
+    }
+
+    /// A token can expire while a call waits its turn (a loaded runner once took longer than the sandbox's 2 s
+    /// tokens): each new token refused is replaced again, up to three, and the call still succeeds.
+    @Test func aNewTokenThatExpiredInTurnIsReplacedAgain() async throws {
+        let refusals = Recorder<String>()
+        try await withFakeWeCom(token: {
+            refusals.append("gettoken")
+            return "token-\(refusals.values.count)"
+        }, { router in
+            router.post("/cgi-bin/oa/meetingroom/list") { request, _ in
+                // The first two tokens are refused as expired; the third is good.
+                let token = request.uri.queryParameters.get("access_token") ?? ""
+                if token == "token-1" || token == "token-2" {
+                    return answer(.ok, "application/json", #"{"errcode":42001,"errmsg":"access_token expired"}"#)
+                }
+                return answer(.ok, "application/json", #"{"errcode":0,"errmsg":"ok","meetingroom_list":[]}"#)
+            }
+        }) { endpoint in
+            try await withWeComClient(.init(endpoint: endpoint, corpID: "c", corpSecret: "s")) { client in
+                let listed = try await client.listMeetingRooms(.init())
+                #expect(listed.isEmpty)
+            }
+        }
+        #expect(refusals.values.count == 3)
+    }
+
+    @Test func aServerRefusingEveryNewTokenStopsAfterThreeRefreshes() async throws {
+        let fetched = Recorder<String>()
+        try await withFakeWeCom(token: {
+            fetched.append("gettoken")
+            return "token-\(fetched.values.count)"
+        }, { router in
+            router.post("/cgi-bin/oa/meetingroom/list") { _, _ in
+                answer(.ok, "application/json", #"{"errcode":42001,"errmsg":"access_token expired"}"#)
+            }
+        }) { endpoint in
+            try await withWeComClient(.init(endpoint: endpoint, corpID: "c", corpSecret: "s")) { client in
+                let error = try await #require(throws: MeetingRoomAPIError.self) {
+                    try await client.listMeetingRooms(.init())
+                }
+                #expect(error.errcode == WeComErrcode.expiredToken)
+            }
+        }
+        #expect(fetched.values.count == 4)
     }
 
     @Test func injectedFaultsAreRetriedToSuccess() async throws {
