@@ -54,10 +54,59 @@ import Testing
         }
     }
 
+    /// Invalid UTF-8 anywhere is refused, in a field that is read and in one that is only skipped: every form
+    /// `String(validating:)` refuses (a bad continuation, an overlong encoding, an encoded surrogate, a truncated
+    /// sequence, a code point above U+10FFFF), at the end of a string and after eight ASCII bytes.
+    @Test(arguments: [[0xC3, 0x28], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE6, 0xB7], [0xF4, 0x90, 0x80, 0x80], [0xFF]] as [[UInt8]])
+    func refusesInvalidUTF8ReadOrSkipped(bad: [UInt8]) {
+        for field in ["name", "unknown_field"] {
+            for prefix in ["", "12345678", "深圳"] {
+                let head = field == "name" ? #"{"meetingroom_id": 1, "capacity": 1, ""# : #"{"meetingroom_id": 1, "capacity": 1, "name": "N", ""#
+                var bytes = Array(head.utf8) + Array(field.utf8)
+                bytes += Array(#"": ""#.utf8) + Array(prefix.utf8) + bad + Array(#""}"#.utf8)
+                #expect(throws: JSONReader.Unexpected.self, "\(field) \(prefix) \(bad)") {
+                    try JSONReader.read(Data(bytes)) { try MeetingRoom(reading: &$0) }
+                }
+            }
+        }
+    }
+
+    /// Strings of every length around the eight-byte ASCII check, ASCII or not, skipped or read, come out as
+    /// JSONDecoder reads them.
+    @Test func readsAndSkipsStringsOfEveryShape() throws {
+        for length in 0...20 {
+            for tail in ["", "é", "深圳", "😀", "\\n", "\\u00e9"] {
+                let text = String(repeating: "a", count: length) + tail
+                let json = #"{"meetingroom_id": 1, "capacity": 1, "x": ""# + text + #"", "name": ""# + text + #""}"#
+                let data = Data(json.utf8)
+                let fast = try JSONReader.read(data) { try MeetingRoom(reading: &$0) }
+                #expect(fast == (try JSONDecoder().decode(MeetingRoom.self, from: data)))
+            }
+        }
+    }
+
     @Test func trailingCommasAreRemovedOnlyOutsideStrings() {
         let body = Data(#"{"a": [1, 2, ], "b": "x, }", }"#.utf8)
         #expect(String(decoding: LenientJSON.removingTrailingCommas(body), as: UTF8.self) == #"{"a": [1, 2 ], "b": "x, }" }"#)
         let clean = Data(#"{"a": [1, 2]}"#.utf8)
         #expect(LenientJSON.removingTrailingCommas(clean) == clean)
+    }
+}
+
+/// The room fields are matched on their bytes; every name is matched and nothing else is.
+@Suite struct RoomFieldNameTests {
+    @Test func matchesExactlyTheFieldNames() {
+        func field(_ text: String) -> RoomField? {
+            Array(text.utf8).withUnsafeBufferPointer { RoomField(utf8: $0) }
+        }
+        for known in RoomField.allCases {
+            #expect(field(known.rawValue) == known)
+            #expect(field(known.rawValue + "s") == nil)
+            #expect(field(String(known.rawValue.dropLast())) == nil)
+            #expect(field(known.rawValue.uppercased()) == nil)
+        }
+        for other in ["", "nam", "cityy", "ignore-changes", "buildinG", "coordinates", "rang", "名字"] {
+            #expect(field(other) == nil)
+        }
     }
 }
