@@ -236,6 +236,7 @@ verdict() {
     fi
     echo "## Notes"
     echo
+    echo "- Where the time and memory go, and the targets before and after: [PROFILE.md](PROFILE.md)."
     echo "- \`roomsync --version\` (process start-up: loading Swift's and Foundation's shared libraries, argument"
     echo "  parsing) takes ${version_ms} ms (median): a fixed part of every figure above."
     echo "- The machine is shared with other work (builds, tests, fuzzing), which moves these figures from run to run;"
