@@ -85,6 +85,33 @@ import Testing
         }
     }
 
+    /// The word-at-a-time scan removes exactly the commas a byte-by-byte scan removes, on random bodies of the
+    /// bytes that matter among ordinary ones.
+    @Test func trailingCommasAsAByteByByteScanFindsThem() {
+        func reference(_ bytes: [UInt8]) -> [UInt8] {
+            var keep: [UInt8] = []
+            var inString = false, escaped = false
+            for (index, byte) in bytes.enumerated() {
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: ",") {
+                    let rest = bytes[(index + 1)...].drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
+                    if let next = rest.first, next == UInt8(ascii: "}") || next == UInt8(ascii: "]") { continue }
+                }
+                keep.append(byte)
+            }
+            return keep
+        }
+        let alphabet = Array(#"ab ,,,"""\}]{[1"#.utf8) + [0x0A, 0xE6, 0x88]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0...60, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            #expect(Array(LenientJSON.removingTrailingCommas(Data(bytes))) == reference(bytes), "\(bytes)")
+        }
+    }
+
     @Test func trailingCommasAreRemovedOnlyOutsideStrings() {
         let body = Data(#"{"a": [1, 2, ], "b": "x, }", }"#.utf8)
         #expect(String(decoding: LenientJSON.removingTrailingCommas(body), as: UTF8.self) == #"{"a": [1, 2 ], "b": "x, }" }"#)
