@@ -54,10 +54,86 @@ import Testing
         }
     }
 
+    /// Invalid UTF-8 anywhere is refused, in a field that is read and in one that is only skipped: every form
+    /// `String(validating:)` refuses (a bad continuation, an overlong encoding, an encoded surrogate, a truncated
+    /// sequence, a code point above U+10FFFF), at the end of a string and after eight ASCII bytes.
+    @Test(arguments: [[0xC3, 0x28], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xE6, 0xB7], [0xF4, 0x90, 0x80, 0x80], [0xFF]] as [[UInt8]])
+    func refusesInvalidUTF8ReadOrSkipped(bad: [UInt8]) {
+        for field in ["name", "unknown_field"] {
+            for prefix in ["", "12345678", "深圳"] {
+                let head = field == "name" ? #"{"meetingroom_id": 1, "capacity": 1, ""# : #"{"meetingroom_id": 1, "capacity": 1, "name": "N", ""#
+                var bytes = Array(head.utf8) + Array(field.utf8)
+                bytes += Array(#"": ""#.utf8) + Array(prefix.utf8) + bad + Array(#""}"#.utf8)
+                #expect(throws: JSONReader.Unexpected.self, "\(field) \(prefix) \(bad)") {
+                    try JSONReader.read(Data(bytes)) { try MeetingRoom(reading: &$0) }
+                }
+            }
+        }
+    }
+
+    /// Strings of every length around the eight-byte ASCII check, ASCII or not, skipped or read, come out as
+    /// JSONDecoder reads them.
+    @Test func readsAndSkipsStringsOfEveryShape() throws {
+        for length in 0...20 {
+            for tail in ["", "é", "深圳", "😀", "\\n", "\\u00e9"] {
+                let text = String(repeating: "a", count: length) + tail
+                let json = #"{"meetingroom_id": 1, "capacity": 1, "x": ""# + text + #"", "name": ""# + text + #""}"#
+                let data = Data(json.utf8)
+                let fast = try JSONReader.read(data) { try MeetingRoom(reading: &$0) }
+                #expect(fast == (try JSONDecoder().decode(MeetingRoom.self, from: data)))
+            }
+        }
+    }
+
+    /// The word-at-a-time scan removes exactly the commas a byte-by-byte scan removes, on random bodies of the
+    /// bytes that matter among ordinary ones.
+    @Test func trailingCommasAsAByteByByteScanFindsThem() {
+        func reference(_ bytes: [UInt8]) -> [UInt8] {
+            var keep: [UInt8] = []
+            var inString = false, escaped = false
+            for (index, byte) in bytes.enumerated() {
+                if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: ",") {
+                    let rest = bytes[(index + 1)...].drop { [0x20, 0x09, 0x0A, 0x0D].contains($0) }
+                    if let next = rest.first, next == UInt8(ascii: "}") || next == UInt8(ascii: "]") { continue }
+                }
+                keep.append(byte)
+            }
+            return keep
+        }
+        let alphabet = Array(#"ab ,,,"""\}]{[1"#.utf8) + [0x0A, 0xE6, 0x88]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let bytes = (0..<Int.random(in: 0...60, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
+            #expect(Array(LenientJSON.removingTrailingCommas(Data(bytes))) == reference(bytes), "\(bytes)")
+        }
+    }
+
     @Test func trailingCommasAreRemovedOnlyOutsideStrings() {
         let body = Data(#"{"a": [1, 2, ], "b": "x, }", }"#.utf8)
         #expect(String(decoding: LenientJSON.removingTrailingCommas(body), as: UTF8.self) == #"{"a": [1, 2 ], "b": "x, }" }"#)
         let clean = Data(#"{"a": [1, 2]}"#.utf8)
         #expect(LenientJSON.removingTrailingCommas(clean) == clean)
+    }
+}
+
+/// The room fields are matched on their bytes; every name is matched and nothing else is.
+@Suite struct RoomFieldNameTests {
+    @Test func matchesExactlyTheFieldNames() {
+        func field(_ text: String) -> RoomField? {
+            Array(text.utf8).withUnsafeBufferPointer { RoomField(utf8: $0) }
+        }
+        for known in RoomField.allCases {
+            #expect(field(known.rawValue) == known)
+            #expect(field(known.rawValue + "s") == nil)
+            #expect(field(String(known.rawValue.dropLast())) == nil)
+            #expect(field(known.rawValue.uppercased()) == nil)
+        }
+        for other in ["", "nam", "cityy", "ignore-changes", "buildinG", "coordinates", "rang", "名字"] {
+            #expect(field(other) == nil)
+        }
     }
 }

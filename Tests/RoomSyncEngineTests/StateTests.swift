@@ -25,6 +25,36 @@ import Testing
         }
     }
 
+    /// A state big enough that the reader drops what it has read from the mapping several times while reading
+    /// the rest still loads exactly as saved.
+    @Test func aBigMappedStateLoadsExactlyAsSaved() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("state.json").path
+            let rooms = (1...25_000).map { id in
+                ("room-\(id)", Fixture.live(id, name: "会议室 \(id)", range: RoomRange(userList: ["zhangsan", "lisi"], departmentList: [id])))
+            }
+            let state = Fixture.state(rooms)
+            try StateFile.save(state, to: path)
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+            #expect(size > 2 * JSONReader.releaseInterval)
+            #expect(try StateFile.load(path) == state)
+        }
+    }
+
+    /// What the fast reader refuses (an integer written as a float) is read from the mapped file by JSONDecoder.
+    @Test func aMappedStateTheFastReaderRefusesGoesToJSONDecoder() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("state.json").path
+            let state = Fixture.state([("a", Fixture.live(1, name: "a"))])
+            try StateFile.save(state, to: path)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.contains("\"capacity\" : 10,"))
+            try text.replacingOccurrences(of: "\"capacity\" : 10,", with: "\"capacity\" : 10.0,")
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            #expect(try StateFile.load(path) == state)
+        }
+    }
+
     @Test(arguments: ["", "{", "<html>502</html>", "{\"format_version\": 1}", "{\"format_version\": 2, \"rooms\": {}, \"pending_adds\": []}"])
     func corruptStateIsAClearError(content: String) async throws {
         try await withTemporaryDirectory { directory in

@@ -25,34 +25,48 @@ public enum LenientJSON {
     }
 
     /// The offsets of the commas that are followed only by whitespace and then `}` or `]`, outside strings.
+    /// Eight bytes at a time are skipped while none of them is `"`, `\\` or `,`: a `list` answer of 100,000 rooms
+    /// is 21 MB, and it is scanned on every plan.
     private static func trailingCommas(in bytes: UnsafeRawBufferPointer) -> [Int] {
         var found: [Int] = []
+        guard let base = bytes.baseAddress else { return found }
+        let count = bytes.count
         var inString = false
-        var escaped = false
         var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
+        while index < count {
+            while index + 8 <= count {
+                let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                if has(word, UInt8(ascii: "\"")) || has(word, UInt8(ascii: "\\")) || has(word, UInt8(ascii: ",")) { break }
+                index += 8
+            }
+            guard index < count else { break }
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
             if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
+                if byte == UInt8(ascii: "\\") {
+                    index += 2  // the escaped byte, whatever it is
+                    continue
                 }
+                if byte == UInt8(ascii: "\"") { inString = false }
             } else if byte == UInt8(ascii: "\"") {
                 inString = true
             } else if byte == UInt8(ascii: ",") {
                 var next = index + 1
-                while next < bytes.count, bytes[next] == 0x20 || bytes[next] == 0x09 || bytes[next] == 0x0A || bytes[next] == 0x0D {
+                while next < count, bytes[next] == 0x20 || bytes[next] == 0x09 || bytes[next] == 0x0A || bytes[next] == 0x0D {
                     next += 1
                 }
-                if next < bytes.count, bytes[next] == UInt8(ascii: "}") || bytes[next] == UInt8(ascii: "]") {
+                if next < count, bytes[next] == UInt8(ascii: "}") || bytes[next] == UInt8(ascii: "]") {
                     found.append(index)
                 }
             }
             index += 1
         }
         return found
+    }
+
+    /// Whether any of the eight bytes of `word` is `byte`.
+    private static func has(_ word: UInt64, _ byte: UInt8) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let x = word ^ (ones &* UInt64(byte))
+        return (x &- ones) & ~x & 0x8080_8080_8080_8080 != 0
     }
 }

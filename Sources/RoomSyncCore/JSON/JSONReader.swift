@@ -16,9 +16,28 @@ public struct JSONReader {
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
+    /// Told, every `Self.releaseInterval` bytes or so, how far the reader has got (`read(_:releasingBehind:_:)`).
+    private var releaseBehind: ((Int) -> Void)?
+    private var nextRelease = Int.max
+    public static let releaseInterval = 4 << 20
 
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+    }
+
+    /// `read`, over bytes in memory, calling `release` now and then with an offset the reader will not go back
+    /// before: a mapped file (`MappedFile.release(before:)`) can then drop what was read while the rest is read.
+    public static func read<T>(
+        _ buffer: UnsafeRawBufferPointer, releasingBehind release: @escaping (Int) -> Void,
+        _ body: (inout JSONReader) throws -> T
+    ) throws -> T {
+        var reader = JSONReader(buffer)
+        reader.releaseBehind = release
+        reader.nextRelease = releaseInterval
+        let value = try body(&reader)
+        reader.skipWhitespace()
+        guard reader.index == buffer.count else { throw Unexpected() }
+        return value
     }
 
     /// Runs `body` with a reader over `data`, and checks that nothing but whitespace follows what it read.
@@ -39,6 +58,11 @@ public struct JSONReader {
         try expect(UInt8(ascii: "{"))
         if try consumeIf(UInt8(ascii: "}")) { return }
         repeat {
+            if index >= nextRelease {
+                // The key being read starts after `index`; keep a page of slack before it.
+                releaseBehind?(index - 4096)
+                nextRelease = index + Self.releaseInterval
+            }
             let key = try readString()
             try expect(UInt8(ascii: ":"))
             try field(key, &self)
@@ -71,7 +95,7 @@ public struct JSONReader {
         switch bytes[index] {
         case UInt8(ascii: "{"): try readObject { _, reader in try reader.skipValue() }
         case UInt8(ascii: "["): try readArray { reader in try reader.skipValue() }
-        case UInt8(ascii: "\""): _ = try readString()
+        case UInt8(ascii: "\""): try skipString()
         case UInt8(ascii: "t"): try expectLiteral("true")
         case UInt8(ascii: "f"): try expectLiteral("false")
         case UInt8(ascii: "n"): try expectLiteral("null")
@@ -117,6 +141,29 @@ public struct JSONReader {
             throw Unexpected()
         }
         return value
+    }
+
+    /// Skips a string with the checks `readString` makes, without making it: most of what `list` answers and
+    /// the state holds is skipped by some reader (the envelope's, an unknown field's).
+    mutating func skipString() throws {
+        skipWhitespace()
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                let text = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                if !Self.isASCII(text.bindMemory(to: UInt8.self)) { _ = try Self.string(text) }
+                index += 1
+                return
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            guard byte >= 0x20 else { throw Unexpected() }
+            index += 1
+        }
+        // Escapes: the slow path, exactly as reading.
+        index = start - 1
+        _ = try readString()
     }
 
     public mutating func readString() throws -> String {
@@ -179,9 +226,39 @@ public struct JSONReader {
 
     // MARK: Bytes
 
-    private static func string(_ utf8: UnsafeRawBufferPointer) throws -> String {
-        guard let string = String(validating: utf8.bindMemory(to: UInt8.self), as: UTF8.self) else { throw Unexpected() }
+    /// The bytes as a String, or `Unexpected` when they are not valid UTF-8.
+    ///
+    /// Not `String(validating:as:)`: in this toolchain it runs unspecialised, looking up generic metadata at run
+    /// time for every string, which made it the most expensive single thing in reading the state and the list.
+    /// `String(decoding:as:)` is specialised for UTF-8 and replaces what is invalid with U+FFFD, so it gave back
+    /// exactly the input's bytes if and only if they were valid.
+    static func string(_ utf8: UnsafeRawBufferPointer) throws -> String {
+        let bytes = utf8.bindMemory(to: UInt8.self)
+        var string = String(decoding: bytes, as: UTF8.self)  // `var`: withUTF8 is mutating
+        if !isASCII(bytes) {
+            let same = string.withUTF8 { decoded in
+                decoded.count == bytes.count
+                    && (bytes.isEmpty || memcmp(decoded.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+            }
+            guard same else { throw Unexpected() }
+        }
         return string
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var at = 0
+        while at + 8 <= bytes.count {
+            if raw.loadUnaligned(fromByteOffset: at, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            at += 8
+        }
+        while at < bytes.count {
+            if base[at] & 0x80 != 0 { return false }
+            at += 1
+        }
+        return true
     }
 
     private mutating func readHex4() throws -> UInt32 {

@@ -48,6 +48,29 @@ public enum AtomicFile {
         }
     }
 
+    /// The file's content mapped into memory (read, for what cannot be mapped), or `nil` when it does not exist.
+    /// For big files read once from start to end (the state): a reader hands back what it has read with
+    /// `MappedFile.release(before:)`, so the file never needs to be resident as a whole, and there is no copy.
+    public static func map(_ path: String) throws(FileSystemError) -> MappedFile? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw FileSystemError(.read, path: path, code: errno)
+        }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG, status.st_size > 0,
+            let address = mmap(nil, Int(status.st_size), PROT_READ, MAP_PRIVATE, descriptor, 0),
+            address != UnsafeMutableRawPointer(bitPattern: -1)
+        {
+            close(descriptor)
+            _ = madvise(address, Int(status.st_size), MADV_SEQUENTIAL)
+            return MappedFile(mapped: UnsafeRawBufferPointer(start: address, count: Int(status.st_size)))
+        }
+        close(descriptor)
+        // Empty, or not a regular file (a pipe, /dev/stdin): read as ever.
+        return try read(path).map(MappedFile.init(data:))
+    }
+
     /// The file's content, or `nil` when it does not exist.
     public static func read(_ path: String) throws(FileSystemError) -> Data? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
@@ -119,3 +142,47 @@ private let systemRead = Glibc.read
 private let systemWrite = Darwin.write
 private let systemRead = Darwin.read
 #endif
+
+/// A file's bytes from `AtomicFile.map`: mapped read-only and private (unmapped when this goes), or read into
+/// memory when the file could not be mapped.
+public final class MappedFile: @unchecked Sendable {
+    private let mapped: UnsafeRawBufferPointer?
+    private let data: Data?
+    private var released = 0
+
+    init(mapped: UnsafeRawBufferPointer) {
+        self.mapped = mapped
+        data = nil
+    }
+
+    init(data: Data) {
+        mapped = nil
+        self.data = data
+    }
+
+    deinit {
+        if let mapped, let base = mapped.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), mapped.count) }
+    }
+
+    public func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        if let mapped { return try body(mapped) }
+        return try data!.withUnsafeBytes(body)
+    }
+
+    /// The content as `Data` (a copy when mapped), for readers that need one.
+    public var contents: Data {
+        if let data { return data }
+        return Data(mapped!)
+    }
+
+    /// Drops the whole pages before `offset` from memory: they were read and are not needed again. They are
+    /// still mapped, so touching them again reads them back from the file.
+    public func release(before offset: Int) {
+        guard let mapped, let base = mapped.baseAddress else { return }
+        let page = Int(getpagesize())
+        let end = min(offset, mapped.count) / page * page
+        guard end > released else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + released), end - released, MADV_DONTNEED)
+        released = end
+    }
+}

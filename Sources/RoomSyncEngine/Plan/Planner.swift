@@ -230,12 +230,17 @@ extension RoomLocation {
 }
 
 /// Live rooms indexed for the planner.
+///
+/// The indexes hold positions in `rooms`, not copies of the rooms: at 100,000 rooms a dictionary of rooms by id
+/// and one of arrays of rooms by name (an array for nearly every name) took some 80 MB next to the list itself,
+/// the largest share of a plan's peak memory.
 struct LiveIndex {
+    /// In id order. A list already in id order (WeCom's and the sandbox's are) is kept as it is, not copied.
     let rooms: [MeetingRoom]
-    let byID: [Int: MeetingRoom]
+    let byID: ByID
     /// Rooms by name, each list in id order: adoption looks for a room of the same name, and scanning every live
     /// room for each new key would make a plan of many adds quadratic.
-    let byName: [String: [MeetingRoom]]
+    let byName: ByName
     private let coordinates: [BuildingKey: Coordinate]
 
     private struct BuildingKey: Hashable {
@@ -243,22 +248,62 @@ struct LiveIndex {
         var building: String
     }
 
+    /// The room of each id (the last in `rooms` when WeCom listed an id twice).
+    struct ByID {
+        let rooms: [MeetingRoom]
+        let positions: [Int: Int32]
+
+        subscript(id: Int) -> MeetingRoom? {
+            positions[id].map { rooms[Int($0)] }
+        }
+    }
+
+    /// The rooms of each name, in id order: the first position of a name, then each room's next of the same name.
+    struct ByName {
+        let rooms: [MeetingRoom]
+        let first: [String: Int32]
+        let next: [Int32]
+
+        subscript(name: String, default fallback: [MeetingRoom]) -> [MeetingRoom] {
+            guard var position = first[name] else { return fallback }
+            var found: [MeetingRoom] = []
+            while position >= 0 {
+                found.append(rooms[Int(position)])
+                position = next[Int(position)]
+            }
+            return found
+        }
+    }
+
     init(_ rooms: [MeetingRoom]) {
-        self.rooms = rooms.sorted { $0.meetingroomID < $1.meetingroomID }
-        var byID: [Int: MeetingRoom] = [:]
-        byID.reserveCapacity(rooms.count)
-        var byName: [String: [MeetingRoom]] = [:]
+        var inOrder = true
+        for position in rooms.indices.dropFirst() where rooms[position - 1].meetingroomID > rooms[position].meetingroomID {
+            inOrder = false
+            break
+        }
+        let sorted = inOrder ? rooms : rooms.sorted { $0.meetingroomID < $1.meetingroomID }
+        self.rooms = sorted
+        var byID: [Int: Int32] = [:]
+        byID.reserveCapacity(sorted.count)
+        var first: [String: Int32] = [:]
+        var last: [String: Int32] = [:]
+        var next = [Int32](repeating: -1, count: sorted.count)
         var coordinates: [BuildingKey: Coordinate] = [:]
-        for room in self.rooms {
-            byID[room.meetingroomID] = room
-            byName[room.name, default: []].append(room)
+        for (position, room) in sorted.enumerated() {
+            let at = Int32(position)
+            byID[room.meetingroomID] = at
+            if let previous = last.updateValue(at, forKey: room.name) {
+                next[Int(previous)] = at
+            } else {
+                first[room.name] = at
+            }
             if let city = room.city, let building = room.building, let coordinate = room.coordinate {
                 let key = BuildingKey(city: city, building: building)
                 if coordinates[key] == nil { coordinates[key] = coordinate }
             }
         }
-        self.byID = byID
-        self.byName = byName
+        self.byID = ByID(rooms: sorted, positions: byID)
+        self.byName = ByName(rooms: sorted, first: first, next: next)
         self.coordinates = coordinates
     }
 

@@ -4,19 +4,23 @@ import RoomSyncCore
 /// Reads and writes the state file. Every write is atomic, so a killed process leaves the previous valid state.
 public enum StateFile {
     public static func load(_ path: String) throws -> RoomSyncState {
-        let read: Data?
+        let read: MappedFile?
         do {
-            read = try AtomicFile.read(path)
+            // Mapped, not read: at 100,000 rooms the file is tens of megabytes, and the reader drops what it has
+            // read as it goes, so the file is never in memory whole next to the state made from it.
+            read = try AtomicFile.map(path)
         } catch {
             throw EngineError(error.description(of: "state"))
         }
-        guard let data = read else { return RoomSyncState() }
+        guard let file = read else { return RoomSyncState() }
         let state: RoomSyncState
         do {
             // The fast reader accepts only what JSONDecoder accepts; anything else goes to JSONDecoder, which
             // either reads it or says precisely what is wrong.
-            state = try (try? JSONReader.read(data) { try RoomSyncState(reading: &$0) })
-                ?? JSONDecoder().decode(RoomSyncState.self, from: data)
+            let fast = file.withBytes { bytes in
+                try? JSONReader.read(bytes, releasingBehind: { file.release(before: $0) }) { try RoomSyncState(reading: &$0) }
+            }
+            state = try fast ?? JSONDecoder().decode(RoomSyncState.self, from: file.contents)
         } catch {
             throw EngineError(
                 "state file \(path) is not a valid roomsync state (\(describe(error))); restore it from git or "
