@@ -71,7 +71,8 @@ extension WeComClient {
         // a slot could outlast that token too.
         var kept: AdaptiveConcurrency.Slot?
         while true {
-            let resumedBefore = progress.queued()
+            // Queueing for a slot is the client holding itself back, not WeCom's silence.
+            let resumedBefore = address.isGated ? progress.queued() : progress.resumedAt
             let slot: AdaptiveConcurrency.Slot
             if let held = kept {
                 slot = held.keptForAnotherAttempt()
@@ -89,7 +90,11 @@ extension WeComClient {
                 case .url(let complete):
                     url = complete
                 case .meetingRoom:
+                    // A `gettoken` has its own deadline; this call's runs from when it can be sent, as it did when
+                    // the token was read before the call began.
+                    let fetching = ContinuousClock.now
                     let current = try await currentToken()
+                    deadline += ContinuousClock.now - fetching
                     token = current
                     let encoded = current.addingPercentEncoding(withAllowedCharacters: Self.queryValueAllowed) ?? current
                     url = "\(base)/cgi-bin/\(operation)?access_token=\(encoded)"
@@ -519,6 +524,7 @@ final class CallProgress: @unchecked Sendable {
         }
     }
     func pausedUntil(_ instant: ContinuousClock.Instant?) { lock.withLock { resumed = instant } }
+    var resumedAt: ContinuousClock.Instant? { lock.withLock { resumed } }
     /// Waiting for a slot in flight: paused until further notice. Returns when the last pause ended.
     func queued() -> ContinuousClock.Instant? {
         lock.withLock {

@@ -123,7 +123,8 @@ import Testing
             #expect(elapsed >= 4, "the apply was too short to meet several expiries")
             #expect(tokens >= 2)
             #expect(Int64(tokens) <= elapsed + elapsed / 2 + 4, "\(tokens) tokens in \(elapsed) s")
-            #expect(tokens * 10 < calls, "\(tokens) tokens for \(calls) adds")
+            // Far fewer tokens than calls (a slow runner stretches the apply over more revocations, so not ten).
+            #expect(tokens * 5 < calls, "\(tokens) tokens for \(calls) adds")
         }
     }
 
@@ -196,7 +197,9 @@ import Testing
                 for command in [["plan"], ["apply", "--auto-approve"], ["drift"]] {
                     let result = try await RoomSyncBinary.run(command, in: directory, environment: environment)
                     #expect(result.status == 1, "\(command): \(result)")
-                    let lines = result.stderr.split(separator: "\n")
+                    // One error line; a `still waiting` note is not an error (a loaded runner can take 10 s over the
+                    // five attempts).
+                    let lines = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("note: still waiting") }
                     #expect(lines.count == 1, "\(command): \(result)")
                     #expect(lines.first?.hasPrefix("error: oa/meetingroom/list: ") == true, "\(command): \(result)")
                     #expect(!result.stderr.contains("fake-secret") && !result.stderr.contains("fake-token-1"))
