@@ -35,6 +35,10 @@ public final class FileStateStore: StateStore {
         return try await body()
     }
 
+    public func lockHolder() async throws -> String? {
+        StateLock.holder(forState: path)
+    }
+
     public func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter) async throws {
         try storedSerial.withLock { stored in
             if let stored, stored != state.serial - 1 {
