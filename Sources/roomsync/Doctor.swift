@@ -23,7 +23,8 @@ extension RoomSyncCommand {
                 One line per check: ok, warn or FAIL, what was checked and, for a failure, the fix. Checks the \
                 manifests, the target, gettoken (corp id and secret), the meeting-room API permission (48002) and \
                 the trusted IP of this address (60020), list, the state (readable, bound to this target, not \
-                locked) and the proxy when one is set. Exit status 0 when nothing failed, 1 otherwise.
+                locked, or who holds it; a file or a postgres:// database alike, a database bounded by --timeout \
+                and at most 10 s) and the proxy when one is set. Exit status 0 when nothing failed, 1 otherwise.
 
                 Examples:
                   roomsync doctor
