@@ -8,14 +8,16 @@ import RoomSyncCore
 import RoomSyncEngine
 
 /// Runs `body` with the postgres state at `url` (SPEC 8) and closes every connection it opened on every path.
-/// The tables are created on first use. The store keeps one connection for reads and writes; `withLock` opens a
-/// second one for the advisory lock, so the lock lives exactly as long as the command (or the process) does.
+/// The tables are created on first use, unless `creatingTables` is false: a store opened only to look (`doctor`)
+/// creates nothing, and reads a database roomsync never used as an empty state nobody holds. The store keeps one
+/// connection for reads and writes; `withLock` opens a second one for the advisory lock, so the lock lives
+/// exactly as long as the command (or the process) does.
 public func withPostgresStateStore<T>(
     url: String, workspace: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-    _ body: (PostgresStateStore) async throws -> T
+    creatingTables: Bool = true, _ body: (PostgresStateStore) async throws -> T
 ) async throws -> T {
     let location = try PostgresStateLocation(url: url, workspace: workspace, environment: environment)
-    return try await withPostgresStateStore(location, body)
+    return try await withPostgresStateStore(location, creatingTables: creatingTables, body)
 }
 
 /// `withPostgresStateStore(url:workspace:)` for a location already parsed.
@@ -24,9 +26,9 @@ public func withPostgresStateStore<T>(
 /// WeCom rooms meanwhile, and only its state read waits for the database. A `body` that never used the store
 /// still fails when the database cannot be reached.
 public func withPostgresStateStore<T>(
-    _ location: PostgresStateLocation, _ body: (PostgresStateStore) async throws -> T
+    _ location: PostgresStateLocation, creatingTables: Bool = true, _ body: (PostgresStateStore) async throws -> T
 ) async throws -> T {
-    let store = PostgresStateStore(connector: PostgresConnector(location: location))
+    let store = PostgresStateStore(connector: PostgresConnector(location: location), tablesCreated: creatingTables)
     let result: Result<T, any Error>
     do {
         let value = try await body(store)
@@ -46,18 +48,24 @@ public func withPostgresStateStore<T>(
 public final class PostgresStateStore: StateStore, Sendable {
     public let location: PostgresStateLocation
     let connector: PostgresConnector
-    /// The store's connection, opened when the store is made, with the tables ready on it.
+    /// The store's connection, opened when the store is made, with the tables ready on it (unless `tablesCreated`
+    /// is false: a store opened only to look creates nothing).
     private let opening: Task<PostgresConnection, any Error>
     /// One transaction at a time on the connection.
     let gate = AsyncGate()
+    /// Whether the tables were created when the store was opened; otherwise they may not exist.
+    let tablesCreated: Bool
 
-    init(connector: PostgresConnector) {
+    init(connector: PostgresConnector, tablesCreated: Bool = true) {
         self.connector = connector
         self.location = connector.location
+        self.tablesCreated = tablesCreated
         opening = Task {
             let connection = try await connector.connect()
             do {
-                try await connector.run { try await Self.prepareTables(on: connection, connector: connector) }
+                if tablesCreated {
+                    try await connector.run { try await Self.prepareTables(on: connection, connector: connector) }
+                }
             } catch {
                 try? await connection.close()
                 throw error
@@ -190,6 +198,19 @@ public final class PostgresStateStore: StateStore, Sendable {
         }
     }
 
+    /// Whether roomsync's tables are there: always, unless the store was opened without creating them. They are
+    /// created together, in one transaction, so one of them stands for all. The caller holds the gate.
+    private func tablesExist(_ db: PostgresConnection) async throws -> Bool {
+        guard !tablesCreated else { return true }
+        var exists = false
+        for try await (value,) in try await db.send(
+            "SELECT to_regclass(\(schema + ".workspaces")) IS NOT NULL", logger: logger
+        ).decode((Bool,).self) {
+            exists = value
+        }
+        return exists
+    }
+
     // MARK: Load
 
     public func load() async throws -> RoomSyncState {
@@ -242,6 +263,8 @@ public final class PostgresStateStore: StateStore, Sendable {
     /// The whole state in one statement (one snapshot, one round trip): the workspace row with its rooms and
     /// journal aggregated into JSON texts, read with the engine's fast reader.
     private func read(on connection: PostgresConnection) async throws -> RoomSyncState {
+        // A database roomsync never used, opened only to look: an empty state.
+        guard try await tablesExist(connection) else { return RoomSyncState() }
         let s = schema
         var found: (Int, String?, ByteBuffer, ByteBuffer, ByteBuffer)?
         for try await row in try await connection.send(
@@ -631,6 +654,28 @@ public final class PostgresStateStore: StateStore, Sendable {
         }
     }
 
+    /// Reads `pg_locks`, which takes nothing: the lock is held when a session was granted this workspace's key (a
+    /// bigint key is stored as its high and low 32 bits, `objsubid` 1), in this database.
+    public func lockHolder() async throws -> String? {
+        try await withConnection { connection in
+            var held = false
+            for try await (value,) in try await connection.send(
+                """
+                SELECT EXISTS (
+                    SELECT 1 FROM pg_locks
+                    WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                      AND classid::bigint = (hashtextextended(\(location.lockName), 0) >> 32) & 4294967295
+                      AND objid::bigint = hashtextextended(\(location.lockName), 0) & 4294967295)
+                """, logger: logger
+            ).decode((Bool,).self) {
+                held = value
+            }
+            guard held else { return nil }
+            return try await holderDescription(connection)
+        }
+    }
+
     private func tryLock(_ db: PostgresConnection) async throws -> Bool {
         var taken = false
         for try await (value,) in try await db.send(
@@ -644,13 +689,15 @@ public final class PostgresStateStore: StateStore, Sendable {
     /// The recorded holder. A holder writes its row right after taking the lock; one seen in between is named by
     /// what the server knows of the session instead.
     private func holderDescription(_ db: PostgresConnection) async throws -> String {
-        for try await row in try await db.send(
-            """
-            SELECT host, pid, os_user, command, since FROM \(unescaped: schema).lock_holders
-            WHERE workspace = \(workspace)
-            """, logger: logger
-        ).decode((String, Int, String, String, Date).self) {
-            return StateWriter(host: row.0, pid: row.1, user: row.2, command: row.3, since: row.4).description
+        if try await tablesExist(db) {
+            for try await row in try await db.send(
+                """
+                SELECT host, pid, os_user, command, since FROM \(unescaped: schema).lock_holders
+                WHERE workspace = \(workspace)
+                """, logger: logger
+            ).decode((String, Int, String, String, Date).self) {
+                return StateWriter(host: row.0, pid: row.1, user: row.2, command: row.3, since: row.4).description
+            }
         }
         for try await row in try await db.send(
             """

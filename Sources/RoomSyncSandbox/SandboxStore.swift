@@ -246,6 +246,16 @@ public actor SandboxStore {
         try committing { rooms[request.meetingroomID] = nil }
     }
 
+    /// Sets a room's `need_approval`, as the admin console does: the API never changes it (add and edit leave it
+    /// alone), so this is how a test changes it behind roomsync's back.
+    public func setNeedApproval(_ value: Int, meetingroomID: Int) throws {
+        guard var room = rooms[meetingroomID] else {
+            throw SandboxError.invalid("meetingroom_id", "no meeting room \(meetingroomID)")
+        }
+        room.needApproval = value
+        try committing { rooms[meetingroomID] = room }
+    }
+
     /// The rooms matching the filters, by id. `range` is included only when `showRange` is true, as WeCom returns
     /// it only to its meeting-room system app.
     public func list(_ request: ListMeetingRoomsRequest, showRange: Bool) throws -> [MeetingRoom] {

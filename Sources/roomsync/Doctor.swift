@@ -7,7 +7,9 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncPostgres
 import RoomSyncSandbox
+import Synchronization
 import WeComAPI
 
 extension RoomSyncCommand {
@@ -21,7 +23,8 @@ extension RoomSyncCommand {
                 One line per check: ok, warn or FAIL, what was checked and, for a failure, the fix. Checks the \
                 manifests, the target, gettoken (corp id and secret), the meeting-room API permission (48002) and \
                 the trusted IP of this address (60020), list, the state (readable, bound to this target, not \
-                locked) and the proxy when one is set. Exit status 0 when nothing failed, 1 otherwise.
+                locked, or who holds it; a file or a postgres:// database alike, a database bounded by --timeout \
+                and at most 10 s) and the proxy when one is set. Exit status 0 when nothing failed, 1 otherwise.
 
                 Examples:
                   roomsync doctor
@@ -41,7 +44,7 @@ extension RoomSyncCommand {
             var report = DoctorReport()
             checkManifests(&report)
             let stateTarget = await checkTarget(&report)
-            checkState(&report, target: stateTarget)
+            await checkState(&report, target: stateTarget)
             let failed = report.lines.filter { $0.hasPrefix("FAIL") }.count
             Console.out(report.lines.joined(separator: "\n") + "\n")
             if failed > 0 {
@@ -141,37 +144,111 @@ extension RoomSyncCommand {
             }
         }
 
-        private func checkState(_ report: inout DoctorReport, target: StateTarget?) {
-            let path = stateOptions.state
-            if !FileManager.default.fileExists(atPath: path) {
-                report.ok("state: none yet at \(path); the first apply (or export) creates it")
-            } else {
-                checkStateFile(&report, path: path, target: target)
+        /// What doctor reads of the state: its name, the state, and who holds its lock, each read apart so a bad
+        /// state file still has its lock checked.
+        struct StateLook: Sendable {
+            var name: String
+            var state: Result<RoomSyncState, any Error>
+            var holder: Result<String?, any Error>
+        }
+
+        /// The state through the `StateStore` seam, whichever backend keeps it: readable, bound to this target, and
+        /// not locked (or who holds it). Opened only to look, it creates nothing, takes no lock and writes nothing;
+        /// bounded by `--timeout` and at most 10 s, since a database that never answers must not hang doctor.
+        private func checkState(_ report: inout DoctorReport, target: StateTarget?) async {
+            let options = stateOptions
+            let seconds = min(10, self.target.timeout)
+            let fix = "check that the database server is running and accepts connections from here, and the host, "
+                + "port, database and user in --state (or ROOMSYNC_STATE) and its password (PGPASSWORD or the URL)"
+            if options.isPostgres {
+                do {
+                    _ = try PostgresStateLocation(url: options.state, workspace: options.workspace)
+                } catch {
+                    report.fail("state: \(Self.message(error))")
+                    report.warn("state target and lock: not checked without the state")
+                    return
+                }
             }
-            if let holder = StateLock.holder(forState: path) {
-                report.fail("state lock: \(path) is locked by \(holder); wait for that run to finish")
-            } else {
+            let look: StateLook?
+            do {
+                look = try await Self.within(.milliseconds(Int64(seconds * 1000))) {
+                    try await options.withStore(lookingOnly: true) { store in
+                        StateLook(
+                            name: store.displayName, state: await Self.result { try await store.load() },
+                            holder: await Self.result { try await store.lockHolder() })
+                    }
+                }
+            } catch {
+                // Only a database fails to open: a file store is opened by reading it.
+                report.fail("state: \(Self.message(error)); \(fix)")
+                report.warn("state target and lock: not checked without the state")
+                return
+            }
+            guard let look else {
+                let what = options.databaseServer.map { "state database \($0)" } ?? "state \(options.displayName)"
+                report.fail("state: \(what) did not answer within \(Self.seconds(seconds)) s; \(options.isPostgres ? fix : "check the file system it is on")")
+                report.warn("state target and lock: not checked without the state")
+                return
+            }
+            switch look.state {
+            case .success(var state):
+                if state == RoomSyncState() {
+                    report.ok("state: none yet at \(look.name); the first apply (or export) creates it")
+                } else {
+                    report.ok("state: \(look.name) is readable, \(state.rooms.count) managed room(s)")
+                    if let target {
+                        do {
+                            try StateFile.bind(&state, to: target, path: look.name)
+                            report.ok("state target: \(state.target.map(\.description) ?? target.description)")
+                        } catch {
+                            report.fail("state target: \(Self.message(error))")
+                        }
+                    }
+                }
+            case .failure(let error):
+                report.fail("state: \(Self.message(error))" + (options.isPostgres ? "; \(fix)" : ""))
+            }
+            switch look.holder {
+            case .success(let holder?):
+                report.fail("state lock: \(look.name) is locked by \(holder); wait for that run to finish")
+            case .success(nil):
                 report.ok("state lock: not locked")
+            case .failure(let error):
+                report.fail("state lock: cannot tell whether \(look.name) is locked: \(Self.message(error))")
             }
         }
 
-        private func checkStateFile(_ report: inout DoctorReport, path: String, target: StateTarget?) {
-            do {
-                var state = try StateFile.load(path)
-                report.ok("state: \(path) is readable, \(state.rooms.count) managed room(s)")
-                if let target {
+        /// `body`'s result, or `nil` when `limit` passes first. Raced rather than waited for: a database driver's
+        /// connect does not always heed cancellation, and doctor reports and exits instead of waiting on it.
+        static func within<T: Sendable>(
+            _ limit: Duration, _ body: @escaping @Sendable () async throws -> T
+        ) async throws -> T? {
+            let race = Race<T>()
+            return try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation)
+                let timer = Task {
+                    guard (try? await Task.sleep(for: limit)) != nil else { return }
+                    race.finish(.success(nil))
+                }
+                Task {
+                    defer { timer.cancel() }
                     do {
-                        try StateFile.bind(&state, to: target, path: path)
-                        report.ok("state target: \(state.target.map(\.description) ?? target.description)")
-                    } catch let error as EngineError {
-                        report.fail("state target: \(error.message)")
+                        race.finish(.success(try await body()))
+                    } catch {
+                        race.finish(.failure(error))
                     }
                 }
-            } catch let error as EngineError {
-                report.fail("state: \(error.message)")
-            } catch {
-                report.fail("state: cannot read \(path): \(error)")
             }
+        }
+
+        /// What `body` returned or threw, for a check that reports a failure and goes on.
+        static func result<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+            do { return .success(try await body()) } catch { return .failure(error) }
+        }
+
+        /// `2` for 2 seconds, `0.5` for half of one.
+        static func seconds(_ value: Double) -> String {
+            value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
         }
 
         /// `nil` when a TCP connection to `host:port` opens within the timeout, otherwise why not.
@@ -225,4 +302,21 @@ struct DoctorReport {
     mutating func ok(_ text: String) { lines.append("ok    \(text)") }
     mutating func warn(_ text: String) { lines.append("warn  \(text)") }
     mutating func fail(_ text: String) { lines.append("FAIL  \(text)") }
+}
+
+/// The first of a body and a timer to finish resumes the continuation; the other finds it taken.
+final class Race<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T?, any Error>?>(nil)
+
+    func start(_ continuation: CheckedContinuation<T?, any Error>) {
+        self.continuation.withLock { $0 = continuation }
+    }
+
+    func finish(_ result: Result<T?, any Error>) {
+        let first = continuation.withLock { slot -> CheckedContinuation<T?, any Error>? in
+            defer { slot = nil }
+            return slot
+        }
+        first?.resume(with: result)
+    }
 }

@@ -197,6 +197,36 @@ import Testing
         }
     }
 
+    @Test func aSavedPlanHoldsWhenOnlyNeedApprovalChangedAndNamesWhatDid() async throws {
+        try await withWorkspace { ws in
+            try ws.write(manifest(rooms: numberedRooms(2)))
+            #expect(try await ws.roomsync("apply", "--auto-approve").status == 0)
+            let id = try #require(try ws.state().rooms["r1"]?.meetingroomID)
+            var rooms = numberedRooms(2)
+            rooms["r1"] = room("R-1 new name", floor: "2F")
+            try ws.write(manifest(rooms: rooms))
+            #expect(try await ws.roomsync("plan", "--out", "plan.json").status == 0)
+
+            // The admin console turns on approval for the room the plan renames: read-only, never sent.
+            try await ws.sandbox.store.setNeedApproval(1, meetingroomID: id)
+            let apply = try await ws.roomsync("apply", "--plan", "plan.json")
+            #expect(apply.status == 0, "\(apply)")
+            #expect(!apply.stderr.contains("stale"), "\(apply)")
+            #expect(try await ws.liveRooms().first { $0.meetingroomID == id }?.name == "R-1 new name")
+            // The last-applied record keeps the room as it is now, approval included.
+            #expect(try ws.state().rooms["r1"]?.applied.needApproval == 1)
+
+            // A managed field changed along with it: stale, naming that field and only that one.
+            try ws.write(manifest(rooms: numberedRooms(2)))
+            #expect(try await ws.roomsync("plan", "--out", "plan2.json").status == 0)
+            try await ws.sandbox.store.setNeedApproval(0, meetingroomID: id)
+            try await ws.withClient { try await $0.editMeetingRoom(EditMeetingRoomRequest(meetingroomID: id, capacity: 7)) }
+            let stale = try await ws.roomsync("apply", "--plan", "plan2.json")
+            #expect(stale.status == 1, "\(stale)")
+            #expect(stale.stderr.contains("the plan plan2.json is stale: 'r1' (meetingroom_id \(id)) changed since the plan was made (capacity). "), "\(stale)")
+        }
+    }
+
     @Test func savedPlanAppliesWhateverTheManagedCount() async throws {
         // apply --plan does not diff again: the mass-delete guard belongs to the plan that was saved.
         try await withWorkspace { ws in

@@ -35,6 +35,10 @@ extension StateStoreFixture {
         try await withTemporaryDirectory { try await StateStoreContract.secondLockFailsNamingTheHolder(.file(in: $0)) }
     }
 
+    @Test func lockHolderNamesTheHolderWithoutTakingIt() async throws {
+        try await withTemporaryDirectory { try await StateStoreContract.lockHolderNamesTheHolderWithoutTakingIt(.file(in: $0)) }
+    }
+
     @Test func waitingLockRunsAfterTheHolder() async throws {
         try await withTemporaryDirectory { try await StateStoreContract.waitingLockRunsAfterTheHolder(.file(in: $0)) }
     }

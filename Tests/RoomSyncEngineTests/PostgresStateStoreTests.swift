@@ -44,6 +44,42 @@ struct PostgresStateStoreTests {
         try await withPostgresCluster { try await StateStoreContract.secondLockFailsNamingTheHolder(.postgres($0)) }
     }
 
+    @Test func lockHolderNamesTheHolderWithoutTakingIt() async throws {
+        try await withPostgresCluster { try await StateStoreContract.lockHolderNamesTheHolderWithoutTakingIt(.postgres($0)) }
+    }
+
+    /// Opened only to look (doctor), a store creates nothing: a database roomsync never used reads as an empty
+    /// state nobody holds, and stays without roomsync's schema; once a run holds the lock, it names the holder.
+    @Test func aStoreOpenedToLookCreatesNothingAndNamesTheHolder() async throws {
+        try await withPostgresCluster { cluster in
+            let url = cluster.url()
+            try await withPostgresStateStore(url: url, workspace: "contract", environment: [:], creatingTables: false) { look async throws in
+                #expect(try await look.load() == RoomSyncState())
+                #expect(try await look.lockHolder() == nil)
+            }
+            #expect(try await cluster.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'roomsync'") == "0")
+            try await StateStoreFixture.postgres(cluster).open { store in
+                let written = try await StateStoreContract.step(store, RoomSyncState(), action: "add") {
+                    $0.rooms["a"] = StateStoreContract.room(1, "A")
+                }
+                try await store.withLock(StateStoreContract.machineA, wait: .zero, onWait: { _ in }) {
+                    try await withPostgresStateStore(url: url, workspace: "contract", environment: [:], creatingTables: false) { look async throws in
+                        #expect(try await look.load() == written)
+                        let holder = try await look.lockHolder()
+                        #expect(holder?.hasPrefix("roomsync apply (pid 101 on machine-a") == true, "\(holder ?? "nil")")
+                    }
+                    // The same workspace name in another database is another lock.
+                    try await cluster.psql("CREATE DATABASE other", database: "postgres")
+                    try await withPostgresStateStore(
+                        url: cluster.url(database: "other"), workspace: "contract", environment: [:], creatingTables: false
+                    ) { look async throws in
+                        #expect(try await look.lockHolder() == nil)
+                    }
+                }
+            }
+        }
+    }
+
     @Test func waitingLockRunsAfterTheHolder() async throws {
         try await withPostgresCluster { try await StateStoreContract.waitingLockRunsAfterTheHolder(.postgres($0)) }
     }

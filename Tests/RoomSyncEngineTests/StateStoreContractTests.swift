@@ -157,6 +157,35 @@ enum StateStoreContract {
         }
     }
 
+    /// `doctor`'s question: who holds the lock, answered without taking it, while it is held and after.
+    static func lockHolderNamesTheHolderWithoutTakingIt(_ fixture: StateStoreFixture) async throws {
+        try await fixture.open { first in
+            try await fixture.open { probe in
+                #expect(try await probe.lockHolder() == nil, "a state nobody ever locked")
+                try await first.withLock(machineA, wait: .zero, onWait: { _ in }) {
+                    let holder = try await probe.lockHolder()
+                    #expect(holder?.hasPrefix("roomsync apply (pid 101 on machine-a, user alice, since 20") == true, "\(holder ?? "nil")")
+                    #expect(try await probe.lockHolder() == holder, "asking twice changes nothing")
+                    // Looking took nothing from the holder: a writer still finds it held by machine-a.
+                    try await fixture.open { second in
+                        await #expect {
+                            try await second.withLock(machineB, wait: .zero, onWait: { _ in }) {}
+                        } throws: { error in
+                            "\(error)".contains("is locked by roomsync apply (pid 101 on machine-a")
+                        }
+                    }
+                }
+                #expect(try await probe.lockHolder() == nil, "released")
+                // The store that looked never held the lock: it takes it at once, and is then named.
+                let named = try await probe.withLock(machineB, wait: .zero, onWait: { _ in }) {
+                    try await first.lockHolder()
+                }
+                #expect(named?.hasPrefix("roomsync state rm (pid 202 on machine-b, user bob, since 20") == true, "\(named ?? "nil")")
+                #expect(try await first.lockHolder() == nil)
+            }
+        }
+    }
+
     static func waitingLockRunsAfterTheHolder(_ fixture: StateStoreFixture) async throws {
         let (held, heldSignal) = AsyncStream<Void>.makeStream()
         let (waiting, waitingSignal) = AsyncStream<String>.makeStream()

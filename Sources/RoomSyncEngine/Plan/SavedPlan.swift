@@ -141,7 +141,7 @@ public struct SavedPlan: Sendable, Hashable, Codable {
             throw EngineError(
                 "the plan \(path) is stale: " + reasons.joined(separator: "; ") + ". Run `roomsync plan --out \(path)` again.")
         }
-        return saved.plan
+        return saved.plan.seeing(live)
     }
 
     /// Why the plan no longer holds, one line per room; empty when it can be applied. Only rooms the plan touches
@@ -165,10 +165,15 @@ public struct SavedPlan: Sendable, Hashable, Codable {
                     reasons.append("'\(change.key)' (meetingroom_id \(id)) no longer exists")
                     continue
                 }
+                // What the operation depends on is what roomsync manages and sends, read through the one room
+                // comparison; a read-only field (`need_approval`, set in the admin console) changing alone is not a
+                // reason to refuse, and a reason always names what changed.
                 if let seen = change.seen, current != seen {
                     let fields = DriftDetector.differences(applied: seen, live: current).map(\.field)
-                    let what = fields.isEmpty ? "" : " (\(fields.joined(separator: ", ")))"
-                    reasons.append("'\(change.key)' (meetingroom_id \(id)) changed since the plan was made\(what)")
+                    if !fields.isEmpty {
+                        reasons.append(
+                            "'\(change.key)' (meetingroom_id \(id)) changed since the plan was made (\(fields.joined(separator: ", ")))")
+                    }
                 }
                 // Plans saved without the state they saw still refuse an adoption of a room some key took since.
                 if stateSeen == nil, change.action == .adopt, let holder = state.key(managing: id) {
@@ -177,5 +182,20 @@ public struct SavedPlan: Sendable, Hashable, Codable {
             }
         }
         return reasons + (stateSeen?.changes(in: state) ?? [])
+    }
+}
+
+extension Plan {
+    /// This plan with each room's live record as `live` has it now, for a saved plan found not stale: its managed
+    /// fields are as the plan saw them, but what apply records as the room's last-applied record (read-only fields
+    /// such as `need_approval` included) is the room as it is, not as it was.
+    func seeing(_ live: [MeetingRoom]) -> Plan {
+        var byID: [Int: MeetingRoom] = [:]
+        for room in live { byID[room.meetingroomID] = room }
+        var plan = self
+        for index in plan.changes.indices where plan.changes[index].seen != nil {
+            if let id = plan.changes[index].meetingroomID, let current = byID[id] { plan.changes[index].seen = current }
+        }
+        return plan
     }
 }

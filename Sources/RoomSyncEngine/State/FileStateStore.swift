@@ -47,6 +47,10 @@ public final class FileStateStore: StateStore {
         return try await body()
     }
 
+    public func lockHolder() async throws -> String? {
+        StateLock.holder(forState: path)
+    }
+
     public func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter) async throws {
         let known = stored.withLock { $0 }
         if let known, known.serial != state.serial - 1 {

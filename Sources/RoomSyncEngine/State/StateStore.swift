@@ -26,6 +26,10 @@ public protocol StateStore: Sendable {
         _ body: () async throws -> T
     ) async throws -> T
 
+    /// Who holds this state's lock right now (as `StateWriter.description` names a roomsync run), or `nil` when
+    /// nobody does. Takes no lock and writes nothing: `doctor` asks while another run may be applying.
+    func lockHolder() async throws -> String?
+
     /// Stores one step. `state` is the whole state after the step, with `state.serial` already incremented;
     /// `changes` say what the step changed, for backends that write rows and keep a history. Compare-and-set:
     /// fails, writing nothing, unless the stored serial is `state.serial - 1`.

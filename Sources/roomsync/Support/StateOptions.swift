@@ -31,12 +31,22 @@ struct StateOptions: ParsableArguments {
         return String(state[..<colon]) + ":REDACTED" + String(state[at...])
     }
 
-    /// Opens the store for the length of `body`.
-    func withStore<T>(_ body: (any StateStore) async throws -> T) async throws -> T {
+    /// Opens the store for the length of `body`. `lookingOnly` (doctor) opens it without creating anything: a
+    /// database roomsync never used stays as it is and reads as an empty state.
+    func withStore<T>(lookingOnly: Bool = false, _ body: (any StateStore) async throws -> T) async throws -> T {
         if isPostgres {
-            return try await withPostgresStateStore(url: state, workspace: workspace) { try await body($0) }
+            return try await withPostgresStateStore(url: state, workspace: workspace, creatingTables: !lookingOnly) {
+                try await body($0)
+            }
         }
         return try await body(FileStateStore(path: state))
+    }
+
+    /// `HOST:PORT` of the state's database, for messages about it; `nil` for a file (or a URL that does not parse,
+    /// which opening the store reports).
+    var databaseServer: String? {
+        guard isPostgres else { return nil }
+        return (try? PostgresStateLocation(url: state, workspace: workspace))?.server
     }
 
     /// How long to wait for the lock.
