@@ -136,9 +136,13 @@ ok45033=$([ "$s45033" -eq 0 ] && echo 1 || echo 0)
     echo "| --- | ---: | ---: | ---: | ---: | --- | --- |"
     echo "| 3,000 adds, 40 ms, \`--rate-limit 10000/60s,150000/3600s\` | ${t3000} s | $s3000 | $r3000 | | ≤ 22 s, zero 45009 | $(verdict "$ok3000") |"
     if [ -n "${t12000:-}" ]; then
+        # What "the time the limit imposes" is depends on how the limit is read: as a window (the 10,001st call
+        # waits until a minute after the first: 60 s) or as a rate (12,000 at 10,000 a minute: 72 s). Both shown;
+        # the verdict is the strict one.
         ratio12=$(printf '%.2f' "$(echo "$t12000 / 60" | bc -l)")
+        ratio12rate=$(printf '%.2f' "$(echo "$t12000 / 72" | bc -l)")
         ok12=$(echo "$ratio12 <= 1.15 && $s12000 == 0 && $r12000 == 0" | bc)
-        echo "| 12,000 adds, same limits | ${t12000} s (${ratio12}× the 60 s the limit imposes) | $s12000 | $r12000 | | ≤ 1.15×, zero 45009 | $(verdict "$ok12") |"
+        echo "| 12,000 adds, same limits | ${t12000} s: ${ratio12}× the 60 s of one window, ${ratio12rate}× the 72 s of 10,000 a minute as a rate | $s12000 | $r12000 | | ≤ 1.15×, zero 45009 | $(verdict "$ok12") (as a window) |"
     fi
     echo "| 1,000 adds, 40 ms, \`--max-concurrent 4\` | ${t45033} s | $s45033 | | $c45033 | finishes without a failure | $(verdict "$ok45033") |"
     echo "| 1,000 adds, 20 ms, no limit, \`--parallelism 1\` | ${tp1} s | | | | | |"
