@@ -129,7 +129,10 @@ extension WeComClient {
                 // rejected, cannot make us loop; a token that expired while this call waited is replaced again.
                 refusedTokens.insert(token)
                 do {
+                    // As for the first token: the `gettoken` has its own deadline, and this call's waits for it.
+                    let fetching = ContinuousClock.now
                     _ = try await replaceToken(token)
+                    deadline += ContinuousClock.now - fetching
                 } catch {
                     await concurrency.release(slot, .neutral)
                     throw error

@@ -250,6 +250,10 @@ public final class WeComClient: MeetingRoomAPI {
         _ = try await call("oa/meetingroom/del", body: request, resendable: true)
     }
 
+    public func callsInFlightLimit() async -> Int? {
+        Int(await concurrency.limit)
+    }
+
     func decode<T: Decodable>(_ type: T.Type, _ data: Data, operation: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: LenientJSON.removingTrailingCommas(data))

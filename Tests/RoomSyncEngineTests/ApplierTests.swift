@@ -18,7 +18,14 @@ final class InstrumentedAPI: MeetingRoomAPI {
     let gatherFirst: Int?
     private let counters = Mutex((inFlight: 0, maxInFlight: 0, adds: 0, gathered: false))
 
-    init(base: EmbeddedSandbox, failNames: Set<String> = [], delay: Duration = .milliseconds(5), gatherFirst: Int? = nil) {
+    /// What `callsInFlightLimit` says: an API that finds its own number in flight, like the WeCom client.
+    let takesInFlight: Int?
+
+    init(
+        base: EmbeddedSandbox, failNames: Set<String> = [], delay: Duration = .milliseconds(5), gatherFirst: Int? = nil,
+        takesInFlight: Int? = nil
+    ) {
+        self.takesInFlight = takesInFlight
         self.base = base
         self.failNames = failNames
         self.delay = delay
@@ -26,6 +33,7 @@ final class InstrumentedAPI: MeetingRoomAPI {
     }
 
     var targetDescription: String { base.targetDescription }
+    func callsInFlightLimit() async -> Int? { takesInFlight }
     var maxInFlight: Int { counters.withLock { $0.maxInFlight } }
     var adds: Int { counters.withLock { $0.adds } }
 
@@ -95,6 +103,24 @@ final class InstrumentedAPI: MeetingRoomAPI {
             #expect(result.succeeded[.add] == 30)
             #expect(state.rooms.count == 30)
             #expect(api.maxInFlight == 3)
+        }
+    }
+
+    /// With the default cap of 64, an API that takes 2 at once is offered about that many: when the first add
+    /// fails, the others were not sitting queued inside the client, to be sent anyway (a 60020 once cost all 64).
+    @Test func anAPIThatTakesFewAtOnceIsOfferedFewSoAFailureStopsTheRest() async throws {
+        try await withTemporaryDirectory { directory in
+            let statePath = directory.appendingPathComponent("s.json").path
+            let api = InstrumentedAPI(
+                base: try EmbeddedSandbox(dataFile: nil), failNames: ["k1-room"], delay: .milliseconds(20),
+                takesInFlight: 2)
+            let desired = (1...40).map { Fixture.desired("k\($0)") }
+            let (result, state) = try await applyManifest(desired, api: api, statePath: statePath, parallelism: 64)
+            #expect(result.failures.map(\.key) == ["k1"])
+            #expect(api.maxInFlight <= 4)
+            #expect(api.adds <= 8, "\(api.adds) adds sent after the first failure was known")
+            #expect(result.skipped >= 32)
+            #expect(state.pendingAdds.isEmpty)
         }
     }
 

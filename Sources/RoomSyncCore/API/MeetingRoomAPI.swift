@@ -22,4 +22,13 @@ public protocol MeetingRoomAPI: Sendable {
 
     /// `oa/meetingroom/del`.
     func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws
+
+    /// How many calls this API takes in flight right now, when it finds that out itself (the WeCom client's
+    /// adaptive limit); `nil` when any number up to the caller's cap will do. Apply offers about this many
+    /// operations, so that its first failure stops the rest before they are sent, not after they queued.
+    func callsInFlightLimit() async -> Int?
+}
+
+extension MeetingRoomAPI {
+    public func callsInFlightLimit() async -> Int? { nil }
 }

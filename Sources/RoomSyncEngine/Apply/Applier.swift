@@ -57,7 +57,9 @@ public struct Applier: Sendable {
         return result
     }
 
-    /// Bounded concurrency: start `parallelism` operations, then one more each time one finishes.
+    /// Bounded concurrency: start up to `limit` operations, then more each time one finishes. When the API finds
+    /// its own number in flight (the WeCom client), only a little more than that is offered: operations queued
+    /// inside the client would still be sent after a failure, which must stop everything not yet started.
     private func run(_ changes: [PlannedChange], limit: Int, into result: inout ApplyResult) async throws {
         try await withThrowingTaskGroup(of: (PlannedChange, OperationOutcome).self) { group in
             var next = changes.makeIterator()
@@ -68,7 +70,13 @@ public struct Applier: Sendable {
                 inFlight += 1
                 return true
             }
-            while inFlight < limit, startNext() {}
+            func offered() async -> Int {
+                guard let taken = await api.callsInFlightLimit() else { return limit }
+                // Two more than the API takes, so a slot it frees or adds finds an operation waiting.
+                return min(limit, taken + 2)
+            }
+            var target = await offered()
+            while inFlight < target, startNext() {}
             while let (change, outcome) = try await group.next() {
                 inFlight -= 1
                 switch outcome {
@@ -78,7 +86,8 @@ public struct Applier: Sendable {
                     result.failures.append(.init(key: change.key, action: change.action, message: message))
                 }
                 if result.failures.isEmpty {
-                    _ = startNext()
+                    target = await offered()
+                    while inFlight < target, startNext() {}
                 }
             }
             while next.next() != nil { result.skipped += 1 }
