@@ -68,7 +68,10 @@ public enum PythonTools {
     public static func run(
         _ executable: String, _ arguments: [String], stdin: String? = nil
     ) async throws -> (status: Int32, output: String) {
-        try await Task.detached {
+        // On a thread of its own, not a detached task: a detached task still runs on the few threads every
+        // concurrent test shares, and waiting seconds for a process there starved tests that wait with deadlines
+        // (a watchdog that never woke within a 6 s call).
+        try await offThePool {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -92,7 +95,7 @@ public enum PythonTools {
             try handle.close()
             let text = (try? String(contentsOf: output, encoding: .utf8)) ?? ""
             return (process.terminationStatus, text)
-        }.value
+        }
     }
 
     /// The first `name` on PATH.
@@ -103,5 +106,14 @@ public enum PythonTools {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
+    }
+}
+
+/// Runs blocking `work` (waiting for a process, reading a pipe to its end) on a Dispatch thread, not on the
+/// cooperative pool Swift's tasks share: there are only as many of those threads as cores, and a test blocking one
+/// for seconds stalls every other test's tasks, timers and watchdogs.
+public func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }

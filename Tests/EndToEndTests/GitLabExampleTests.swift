@@ -50,8 +50,12 @@ extension Integrations {
             process.standardError = output
             process.standardInput = FileHandle.nullDevice
             try process.run()
-            let data = try output.fileHandleForReading.readToEnd() ?? Data()
-            process.waitUntilExit()
+            // The pipeline runs for seconds: wait on a thread of its own, not one the other tests' tasks need.
+            let data = try await offThePool {
+                let data = try output.fileHandleForReading.readToEnd() ?? Data()
+                process.waitUntilExit()
+                return data
+            }
             let text = String(decoding: data, as: UTF8.self)
             #expect(process.terminationStatus == 0, "\(text)")
             #expect(text.hasSuffix("test-pipeline: ok\n"), "\(text)")
