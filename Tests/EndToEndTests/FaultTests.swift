@@ -36,10 +36,7 @@ import Testing
             #expect(setup.status == 0, "\(setup)")
 
             // 100 edits, 40 deletes, 160 adds: 300 changes, all under 30% injected errors and 5% lost answers.
-            var rooms = numberedRooms(150)
-            for index in 1...100 { rooms["r\(index)"] = room("R-\(index) renamed", floor: "\(index % 5 + 1)F") }
-            for index in 111...150 { rooms["r\(index)"] = nil }
-            rooms.merge(numberedRooms(160, prefix: "n")) { _, new in new }
+            let rooms = threeHundredChangesTo150Rooms()
             try ws.write(manifest(rooms: rooms))
             let plan = try await ws.roomsync("plan", "--format", "json")
             #expect(try plan.summary() == ["add": 160, "change": 100, "delete": 40, "adopt": 0, "move": 0, "import": 0, "unchanged": 10])

@@ -98,10 +98,7 @@ struct PostgresEndToEndTests {
             try ws.write(manifest(rooms: numberedRooms(150)))
             let setup = try await ws.roomsync("apply", "--auto-approve", "--parallelism", "8", "--state", url)
             #expect(setup.status == 0, "\(setup)")
-            var rooms = numberedRooms(150)
-            for index in 1...100 { rooms["r\(index)"] = room("R-\(index) renamed", floor: "\(index % 5 + 1)F") }
-            for index in 111...150 { rooms["r\(index)"] = nil }
-            rooms.merge(numberedRooms(160, prefix: "n")) { _, new in new }
+            let rooms = threeHundredChangesTo150Rooms()
             try ws.write(manifest(rooms: rooms))
             let apply = try await ws.roomsync("apply", "--auto-approve", "--parallelism", "8", "--state", url)
             #expect(apply.status == 0, "\(apply)")

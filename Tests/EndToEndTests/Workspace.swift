@@ -123,6 +123,16 @@ func numberedRooms(_ count: Int, prefix: String = "r") -> [String: String] {
     Dictionary(uniqueKeysWithValues: (1...count).map { ("\(prefix)\($0)", room("\(prefix.uppercased())-\($0)", floor: "\($0 % 5 + 1)F")) })
 }
 
+/// The rooms after 300 changes to `numberedRooms(150)`: r1-r100 renamed, r111-r150 removed, n1-n160 added
+/// (100 edits, 40 deletes, 160 adds).
+func threeHundredChangesTo150Rooms() -> [String: String] {
+    var rooms = numberedRooms(150)
+    for index in 1...100 { rooms["r\(index)"] = room("R-\(index) renamed", floor: "\(index % 5 + 1)F") }
+    for index in 111...150 { rooms["r\(index)"] = nil }
+    rooms.merge(numberedRooms(160, prefix: "n")) { _, new in new }
+    return rooms
+}
+
 extension RoomSyncBinary.Result {
     /// The plan's JSON summary counts.
     func summary() throws -> [String: Int] {
