@@ -19,12 +19,9 @@ out=bench/out/apply-rate
 mkdir -p "$out"
 results=bench/RESULTS-apply-rate.md
 
-servers=()
-cleanup() {
-    for pid in "${servers[@]}"; do kill "$pid" 2> /dev/null || true; wait "$pid" 2> /dev/null || true; done
-    servers=()
-}
-trap cleanup EXIT
+# shellcheck source=bench/sandbox.sh
+source bench/sandbox.sh
+trap stop_sandboxes EXIT
 trap 'exit 130' INT TERM
 
 echo "building (release)…" >&2
@@ -34,22 +31,6 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 export WECOM_CORP_ID=ww-sandbox WECOM_CORP_SECRET=sandbox-secret
 
-# serve ARGS… : starts a sandbox, sets $port and $server_log.
-serve() {
-    server_log="$out/serve.$RANDOM.log"
-    "$roomsync" sandbox serve --port 0 --data :memory: "$@" > "$server_log.out" 2> "$server_log" &
-    servers+=($!)
-    for _ in $(seq 100); do
-        port=$(sed -n 's|^listening on http://127.0.0.1:\([0-9]*\)$|\1|p' "$server_log.out")
-        [ -n "$port" ] && return 0
-        sleep 0.1
-    done
-    echo "error: the sandbox did not start: $(cat "$server_log")" >&2
-    exit 1
-}
-
-stop_servers() { cleanup; }
-
 # one_apply ROOMS SERVE_ARGS -- APPLY_ARGS : prints "SECONDS STATUS REFUSED_45009 REFUSED_45033".
 one_apply() {
     local rooms=$1; shift
@@ -58,14 +39,15 @@ one_apply() {
     shift
     apply_args=("$@")
     [ -f "$out/rooms-$rooms.yaml" ] || python3 bench/gen-manifest.py "$rooms" > "$out/rooms-$rooms.yaml"
-    serve "${serve_args[@]}"
-    rm -rf "$out/state.json" "$out/state.json.lock" "$out/state.json.history"*
+    local server_log="$out/serve.log"
+    start_sandbox "$server_log" --data :memory: "${serve_args[@]}"
+    rm -rf "$out/state.json" "$out/state.json".*
     local start end status=0
     start=$(date +%s.%N)
-    "$roomsync" apply --endpoint "http://127.0.0.1:$port" --state "$out/state.json" --auto-approve --no-color \
+    "$roomsync" apply --endpoint "$endpoint" --state "$out/state.json" --auto-approve --no-color \
         "${apply_args[@]}" "$out/rooms-$rooms.yaml" > "$out/apply.out" 2> "$out/apply.err" || status=$?
     end=$(date +%s.%N)
-    stop_servers
+    stop_sandboxes
     local summary r45009 r45033
     summary=$(grep '^sandbox served' "$server_log" || echo "")
     r45009=$(sed -n 's/.*: \([0-9]*\) answered 45009.*/\1/p' <<< "$summary")

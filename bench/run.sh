@@ -37,18 +37,9 @@ out=bench/out
 mkdir -p "$out"
 rm -f "$out/sandbox-load.txt"
 
-servers=()
-cleanup() {
-    for pid in "${servers[@]}"; do
-        kill "$pid" 2> /dev/null || true
-        # A server signalled while it is still starting may miss the graceful shutdown: give it 5 s, then KILL.
-        for _ in $(seq 50); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2> /dev/null || true
-        wait "$pid" 2> /dev/null || true
-    done
-    servers=()
-}
-trap cleanup EXIT
+# shellcheck source=bench/sandbox.sh
+source bench/sandbox.sh
+trap stop_sandboxes EXIT
 trap 'exit 130' INT TERM
 
 for tool in hyperfine /usr/bin/time python3 gcc pkg-config; do
@@ -62,25 +53,6 @@ roomsync="$(swift build -c release "${link_flags[@]}" --scratch-path "$scratch" 
 # shellcheck disable=SC2046
 gcc -O2 -o "$out/libyaml-events" bench/libyaml-events.c $(pkg-config --cflags --libs yaml-0.1)
 
-# Starts `roomsync sandbox serve` on a free loopback port with the given options and sets $endpoint.
-start_sandbox() {
-    local log="$1"
-    shift
-    : > "$log"
-    "$roomsync" sandbox serve --host 127.0.0.1 --port 0 "$@" > "$log" 2>&1 &
-    servers+=($!)
-    for _ in $(seq 600); do
-        endpoint=$(sed -n 's/^listening on //p' "$log" | head -1)
-        [ -n "$endpoint" ] && return 0
-        kill -0 "${servers[-1]}" 2> /dev/null || break
-        sleep 0.1
-    done
-    echo "error: the sandbox did not start:" >&2
-    cat "$log" >&2
-    exit 1
-}
-
-stop_sandboxes() { cleanup; }
 
 # Median of a hyperfine result, in milliseconds.
 median_ms() { python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"] * 1000))' "$1"; }

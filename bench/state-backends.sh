@@ -22,13 +22,13 @@ for tool in python3; do
     command -v "$tool" > /dev/null || { echo "error: $tool is missing" >&2; exit 1; }
 done
 
-servers=()
+# shellcheck source=bench/sandbox.sh
+source bench/sandbox.sh
 pg_dir=""
 as_postgres=()
 [ "$(id -u)" -eq 0 ] && as_postgres=(runuser -u postgres --)
 cleanup() {
-    for pid in "${servers[@]}"; do kill "$pid" 2> /dev/null || true; wait "$pid" 2> /dev/null || true; done
-    servers=()
+    stop_sandboxes
     if [ -n "$pg_dir" ]; then
         "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop > /dev/null 2>&1 || true
         rm -rf "$pg_dir"
@@ -41,25 +41,6 @@ trap 'exit 130' INT TERM
 echo "building (release)…" >&2
 swift build -c release --product roomsync --scratch-path "$scratch" > "$out/build.log" 2>&1 || { cat "$out/build.log" >&2; exit 1; }
 roomsync="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/roomsync"
-
-start_sandbox() {
-    local log="$1"
-    shift
-    : > "$log"
-    "$roomsync" sandbox serve --host 127.0.0.1 --port 0 "$@" > "$log" 2>&1 &
-    servers+=($!)
-    for _ in $(seq 600); do
-        endpoint=$(sed -n 's/^listening on //p' "$log" | head -1)
-        [ -n "$endpoint" ] && return 0
-        sleep 0.1
-    done
-    echo "error: the sandbox did not start" >&2
-    exit 1
-}
-stop_sandboxes() {
-    for pid in "${servers[@]}"; do kill "$pid" 2> /dev/null || true; wait "$pid" 2> /dev/null || true; done
-    servers=()
-}
 
 # The database: a fresh cluster on a free loopback port, trust authentication for a test user.
 pg_dir=$(mktemp -d)
