@@ -1,4 +1,5 @@
 import CLibYAML
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -7,17 +8,20 @@ import Darwin
 
 /// The one wrapper around libyaml. It pulls libyaml's *events* (not its document loader) and builds a flat
 /// `YAMLTree` itself, iteratively, so that anchors, aliases, `<<` merge keys, duplicate keys and the limits on
-/// depth and alias expansion are all under our control.
+/// depth and alias expansion are all under our control. The events are copied out of libyaml in batches
+/// (`LibYAMLReader`, `YAMLEventLog`) and replayed into the builder; a big manifest is read in pieces on several
+/// cores (`YAMLPieces`) and replayed in order.
 ///
-/// Owns the `yaml_parser_t` (at a stable address: libyaml keeps a pointer to it) and reads the input in place
-/// or from a private copy; both are freed in `deinit`. Only Sendable values come out.
+/// Reads the input in place or from a private copy, freed in `deinit`. Only Sendable values come out.
 public final class YAMLParser {
-    private let parser: UnsafeMutablePointer<yaml_parser_t>
     private let input: UnsafeBufferPointer<UInt8>
     /// The copy `input` points into, when the parser made one.
     private let ownedInput: UnsafeMutableBufferPointer<UInt8>?
-    private let count: Int
     private let limits: YAMLLimits
+    /// Whether a big input may be read in pieces on several cores (tests compare both ways).
+    var readsInPieces = YAMLParser.cores > 1
+    var pieceSize = YAMLPieces.bytesPerPiece
+    var piecesFrom = YAMLPieces.minimumBytes
 
     /// A parser over a private copy of `bytes`.
     public convenience init(bytes: some Collection<UInt8>, limits: YAMLLimits = .default) {
@@ -38,17 +42,9 @@ public final class YAMLParser {
         self.limits = limits
         self.input = input
         ownedInput = owned
-        count = input.count
-        parser = .allocate(capacity: 1)
-        parser.initialize(to: yaml_parser_t())
-        yaml_parser_initialize(parser)
-        yaml_parser_set_input_string(parser, input.baseAddress, input.count)
     }
 
     deinit {
-        yaml_parser_delete(parser)
-        parser.deinitialize(count: 1)
-        parser.deallocate()
         ownedInput?.deallocate()
     }
 
@@ -60,15 +56,24 @@ public final class YAMLParser {
 
     /// `parse` without copying the input: a manifest is read once into an array and parsed from there.
     public static func parse(_ bytes: [UInt8], limits: YAMLLimits = .default) -> YAMLDocument {
+        withParser(over: bytes, limits: limits) { $0.parse() }
+    }
+
+    /// A parser reading `bytes` in place, for the duration of `body`.
+    static func withParser<T>(over bytes: [UInt8], limits: YAMLLimits, _ body: (YAMLParser) -> T) -> T {
         bytes.withUnsafeBufferPointer { buffer in
-            // libyaml wants a non-null pointer even for no input; an empty array may have none.
-            guard buffer.baseAddress != nil else { return YAMLParser(bytes: EmptyCollection(), limits: limits).parse() }
-            return YAMLParser(input: buffer, owned: nil, limits: limits).parse()
+            guard buffer.baseAddress != nil else { return body(YAMLParser(bytes: EmptyCollection(), limits: limits)) }
+            return body(YAMLParser(input: buffer, owned: nil, limits: limits))
         }
     }
 
+    static let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
     /// The tree stores positions and offsets in 32 bits; no manifest comes near this.
     static let maxInputBytes = Int(Int32.max) / 2
+
+    /// Events replayed at a time in one pass: the log stays small however big the file.
+    static let batch = 4096
 
     /// A sequence or mapping whose end event has not arrived yet.
     struct Frame {
@@ -88,146 +93,114 @@ public final class YAMLParser {
     }
 
     public func parse() -> YAMLDocument {
-        guard count <= Self.maxInputBytes else {
+        guard input.count <= Self.maxInputBytes else {
             return YAMLDocument(root: nil, errors: [YAMLError(
-                at: YAMLMark(line: 1, column: 1), "file is too large (\(count) bytes); split it into several manifests")])
+                at: YAMLMark(line: 1, column: 1), "file is too large (\(input.count) bytes); split it into several manifests")])
         }
-        var builder = Builder(limits: limits, inputBytes: count)
-        var event = yaml_event_t()
+        if readsInPieces, let pieces = YAMLPieces(cutting: input, minimumBytes: piecesFrom, bytesPerPiece: pieceSize),
+           let document = parse(in: pieces) {
+            return document
+        }
+        return parseInOnePass()
+    }
+
+    private func parseInOnePass() -> YAMLDocument {
+        var builder = Builder(limits: limits, inputBytes: input.count)
+        let reader = LibYAMLReader(input, maxDepth: limits.maxDepth)
+        var log = YAMLEventLog()
         do {
-            loop: while true {
-                guard yaml_parser_parse(parser, &event) == 1 else {
-                    throw Fatal(error: libyamlError())
-                }
-                defer { yaml_event_delete(&event) }
-                switch event.type {
-                case YAML_STREAM_END_EVENT:
-                    break loop
-                case YAML_DOCUMENT_START_EVENT:
-                    builder.documents += 1
-                    if builder.documents > 1 {
-                        builder.errors.append(YAMLError(
-                            at: Self.mark(event.start_mark),
-                            "a manifest holds one YAML document; remove the second '---' or split the file"))
-                        break loop
-                    }
-                case YAML_SCALAR_EVENT:
-                    let data = event.data.scalar
-                    let index = builder.scalar(
-                        UnsafeBufferPointer(start: data.value, count: data.length), tag: Self.string(data.tag),
-                        style: Self.style(data.style), mark: event.start_mark)
-                    // What an alias of a scalar costs grows with its length: every use of a value is read at
-                    // least once, so a 300 KB number aliased as the capacity of 20,000 rooms (one 1 MB file)
-                    // took minutes while counting as only 20,000 nodes.
-                    let size = 1 + data.length / YAMLLimits.bytesPerNode
-                    if let anchor = Self.string(data.anchor) { builder.anchors[anchor] = (index, size, 0) }
-                    builder.append(index, size: size, height: 0)
-                case YAML_SEQUENCE_START_EVENT:
-                    try builder.push(isMapping: false, mark: Self.mark(event.start_mark),
-                                     anchor: Self.string(event.data.sequence_start.anchor))
-                case YAML_MAPPING_START_EVENT:
-                    try builder.push(isMapping: true, mark: Self.mark(event.start_mark),
-                                     anchor: Self.string(event.data.mapping_start.anchor))
-                case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                    builder.pop()
-                case YAML_ALIAS_EVENT:
-                    try builder.alias(Self.string(event.data.alias.anchor) ?? "", at: Self.mark(event.start_mark))
-                default:
-                    break  // stream start, document end
-                }
+            while true {
+                log.removeAll()
+                reader.read(into: &log, limit: Self.batch)
+                guard try builder.replay(log, log.events.indices) else { break }
+                if let failure = log.failure { throw Fatal(error: failure) }
+                if log.isFinished { break }
             }
         } catch {
             builder.errors.append((error as! Fatal).error)
             return YAMLDocument(root: nil, errors: builder.errors)
         }
+        return Self.document(of: builder)
+    }
+
+    /// The document from pieces read on several cores, or nil when anything is not as a clean cut gives (a piece
+    /// libyaml refuses, a limit reached): the file is then read in one pass, which reports it exactly.
+    private func parse(in pieces: YAMLPieces) -> YAMLDocument? {
+        let reading = YAMLPieceReading(input, pieces: pieces, maxDepth: limits.maxDepth)
+        DispatchQueue.global().async { while reading.readNext() {} }
+        var builder = Builder(limits: limits, inputBytes: input.count)
+        var clean = true
+        // Every piece is taken, even after a failure, so that no reader is left holding the input.
+        for piece in 0..<pieces.count {
+            guard let log = reading.take(piece), clean else { continue }
+            guard let events = Self.replayable(log, piece: piece, of: pieces) else {
+                clean = false
+                reading.abandon()
+                continue
+            }
+            do {
+                guard try builder.replay(log, events) else {
+                    clean = false
+                    reading.abandon()
+                    continue
+                }
+            } catch {
+                clean = false
+                reading.abandon()
+            }
+        }
+        guard clean else { return nil }
+        builder.pop()  // the rooms mapping
+        builder.pop()  // the root mapping
+        return Self.document(of: builder)
+    }
+
+    /// The events of a piece that belong in the document: the first piece's without the ends of the rooms
+    /// mapping, the root and the stream; the others' inside their root mapping. Nil unless the piece has exactly
+    /// that shape and read cleanly.
+    private static func replayable(_ log: YAMLEventLog, piece: Int, of pieces: YAMLPieces) -> Range<Int>? {
+        let events = log.events
+        guard log.failure == nil, log.isFinished, events.count >= 6 else { return nil }
+        let tail: [YAMLEventLog.Kind] = piece == 0
+            ? [.mappingEnd, .mappingEnd, .documentEnd, .streamEnd] : [.mappingEnd, .documentEnd, .streamEnd]
+        guard events.suffix(tail.count).map(\.kind) == tail else { return nil }
+        let end = events.count - tail.count
+        if piece > 0 {
+            let root = events[2]
+            guard events[0].kind == .streamStart, events[1].kind == .documentStart, root.kind == .mappingStart,
+                  !root.isFlow, root.anchor < 0, root.tag < 0, Int(root.column) == pieces.indentation + 1,
+                  Int(root.line) == pieces.starts[piece].linesBefore + 1
+            else { return nil }
+            return 3..<end
+        }
+        // The first piece's last entry of its root must be `rooms:`, a block mapping at the cut indentation.
+        guard events[2].kind == .mappingStart, !events[2].isFlow else { return nil }
+        var depth = 0
+        var lastOfRoot = -1
+        for index in 2..<end {
+            switch events[index].kind {
+            case .mappingStart, .sequenceStart:
+                if depth == 1 { lastOfRoot = index }
+                depth += 1
+            case .mappingEnd, .sequenceEnd:
+                depth -= 1
+            default:
+                break
+            }
+        }
+        guard lastOfRoot > 3 else { return nil }
+        let rooms = events[lastOfRoot], key = events[lastOfRoot - 1]
+        guard rooms.kind == .mappingStart, !rooms.isFlow, rooms.anchor < 0, rooms.tag < 0,
+              Int(rooms.column) == pieces.indentation + 1, key.kind == .scalar, key.style == .plain, key.anchor < 0,
+              key.tag < 0, log.text[Int(key.start)..<Int(key.start + key.count)].elementsEqual("rooms".utf8)
+        else { return nil }
+        return 0..<end
+    }
+
+    private static func document(of builder: Builder) -> YAMLDocument {
         let root = builder.root
         let errors = builder.errors
         let tree = builder.finish()
         return YAMLDocument(root: root.map { YAMLNode(tree: tree, index: $0) }, errors: errors)
-    }
-
-    // MARK: - Converting libyaml's values
-
-    private static func mark(_ mark: yaml_mark_t) -> YAMLMark {
-        YAMLMark(line: mark.line + 1, column: mark.column + 1)
-    }
-
-    private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {
-        guard let pointer else { return nil }
-        return String(cString: pointer)
-    }
-
-    private static func style(_ style: yaml_scalar_style_t) -> YAMLScalar.Style {
-        switch style {
-        case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
-        case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
-        case YAML_LITERAL_SCALAR_STYLE: .literal
-        case YAML_FOLDED_SCALAR_STYLE: .folded
-        default: .plain
-        }
-    }
-
-    /// libyaml's error as a located one-line message. Reader errors (encoding) carry a byte offset instead of a
-    /// mark, so their position is computed from the input.
-    private func libyamlError() -> YAMLError {
-        let p = parser.pointee
-        let problem = p.problem.map { String(cString: $0) } ?? "unknown error"
-        if p.error == YAML_READER_ERROR {
-            // libyaml points at the offending octet; a bad trailing octet belongs to the character its lead
-            // byte starts, which is where an editor shows the damage.
-            var offset = min(p.problem_offset, count)
-            if problem.contains("trailing") {
-                var back = offset
-                while back > 0, offset - back < 3 {
-                    back -= 1
-                    if input[back] & 0xC0 == 0xC0 { offset = back; break }
-                }
-            }
-            let mark = position(ofByte: offset)
-            if problem.contains("control characters") {
-                return YAMLError(at: mark, "file contains control characters (is it a binary file?)")
-            }
-            return YAMLError(at: mark, "file is not valid UTF-8 text (\(problem))")
-        }
-        let mark = Self.mark(p.problem_mark)
-        if character(at: mark) == UInt8(ascii: "\t") {
-            return YAMLError(at: mark, "invalid YAML: tab character; YAML does not allow tabs for indentation, use spaces")
-        }
-        var message = "invalid YAML: \(problem)"
-        if let context = p.context.map({ String(cString: $0) }) {
-            let contextMark = Self.mark(p.context_mark)
-            message += contextMark == mark ? " \(context)" : " \(context) started at \(contextMark)"
-        }
-        return YAMLError(at: mark, message)
-    }
-
-    /// Line and column (in characters) of a byte offset, for reader errors.
-    private func position(ofByte offset: Int) -> YAMLMark {
-        var line = 1, column = 1
-        for byte in input.prefix(offset) {
-            if byte == UInt8(ascii: "\n") {
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-        }
-        return YAMLMark(line: line, column: column)
-    }
-
-    /// The first byte of the character at a mark, to recognise tab errors.
-    private func character(at mark: YAMLMark) -> UInt8? {
-        var line = 1, column = 1
-        for byte in input.prefix(count) {
-            if line == mark.line && column == mark.column && byte & 0xC0 != 0x80 { return byte }
-            if byte == UInt8(ascii: "\n") {
-                if line == mark.line { return byte }
-                line += 1
-                column = 1
-            } else if byte & 0xC0 != 0x80 {
-                column += 1
-            }
-        }
-        return nil
     }
 }

@@ -40,12 +40,52 @@ extension YAMLParser {
             YAMLTree(records: records, text: text, children: children, tags: tags)
         }
 
-        mutating func scalar(_ bytes: UnsafeBufferPointer<UInt8>, tag: String?, style: YAMLScalar.Style, mark: yaml_mark_t) -> Int32 {
+        /// Builds from `log.events[range]`, in order. Returns false once the document is over: the stream ended,
+        /// or a second document began (an error).
+        mutating func replay(_ log: YAMLEventLog, _ range: Range<Int>) throws -> Bool {
+            try log.text.withUnsafeBufferPointer { text in
+                for event in log.events[range] {
+                    switch event.kind {
+                    case .streamEnd:
+                        return false
+                    case .documentStart:
+                        documents += 1
+                        if documents > 1 {
+                            errors.append(YAMLError(
+                                at: YAMLMark(line: Int(event.line), column: Int(event.column)),
+                                "a manifest holds one YAML document; remove the second '---' or split the file"))
+                            return false
+                        }
+                    case .scalar:
+                        let bytes = UnsafeBufferPointer(rebasing: text[Int(event.start)..<Int(event.start + event.count)])
+                        let index = scalar(bytes, tag: log.name(event.tag), style: event.style, line: event.line, column: event.column)
+                        // What an alias of a scalar costs grows with its length: every use of a value is read at
+                        // least once, so a 300 KB number aliased as the capacity of 20,000 rooms (one 1 MB file)
+                        // took minutes while counting as only 20,000 nodes.
+                        let size = 1 + bytes.count / YAMLLimits.bytesPerNode
+                        if let anchor = log.name(event.anchor) { anchors[anchor] = (index, size, 0) }
+                        append(index, size: size, height: 0)
+                    case .sequenceStart, .mappingStart:
+                        try push(isMapping: event.kind == .mappingStart, mark: YAMLMark(line: Int(event.line), column: Int(event.column)),
+                                 anchor: log.name(event.anchor))
+                    case .sequenceEnd, .mappingEnd:
+                        pop()
+                    case .alias:
+                        try alias(log.name(event.anchor) ?? "", at: YAMLMark(line: Int(event.line), column: Int(event.column)))
+                    case .streamStart, .documentEnd:
+                        break
+                    }
+                }
+                return true
+            }
+        }
+
+        mutating func scalar(_ bytes: UnsafeBufferPointer<UInt8>, tag: String?, style: YAMLScalar.Style, line: Int32, column: Int32) -> Int32 {
             let index = Int32(records.count)
             let start = Int32(text.count)
             text.append(contentsOf: bytes)
             records.append(Record(
-                kind: .scalar, style: style, tagged: tag != nil, line: Int32(mark.line + 1), column: Int32(mark.column + 1),
+                kind: .scalar, style: style, tagged: tag != nil, line: line, column: column,
                 start: start, count: Int32(bytes.count)))
             if let tag { tags[index] = tag }
             return index
