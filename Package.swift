@@ -34,6 +34,8 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // glibc's `mallopt` (malloc.h), which the Glibc module does not export; the executable tunes the allocator.
+        .systemLibrary(name: "CMalloc"),
         // Manifests, diagnostics, the room model and the `MeetingRoomAPI` seam. No network dependencies, so
         // `validate` and the engine's core stay cheap to build and test.
         .target(
@@ -89,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "roomsync",
             dependencies: [
-                "RoomSyncCore", "RoomSyncEngine", "WeComAPI", "RoomSyncSandbox", "RoomSyncPostgres",
+                "RoomSyncCore", "RoomSyncEngine", "WeComAPI", "RoomSyncSandbox", "RoomSyncPostgres", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

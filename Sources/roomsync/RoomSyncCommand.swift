@@ -20,6 +20,8 @@ struct RoomSyncCommand: AsyncParsableCommand {
     /// ArgumentParser's `main`, except that a usage error (an unknown flag, a bad value, a failed `validate()`)
     /// exits 1 like every other error (SPEC section 3) instead of with EX_USAGE (64). Its message is unchanged.
     static func main() async {
+        // `sandbox serve` runs for hours and should give memory back; every other command reads, decides and exits.
+        if CommandLine.arguments.dropFirst().first != "sandbox" { MallocTuning.forOneShotCommand() }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
