@@ -1,4 +1,5 @@
 import Foundation
+import RoomSyncCore
 import Synchronization
 
 /// Python tools from PyPI that some tests check roomsync's output with (`check-jsonschema`, `prometheus_client`,
@@ -106,14 +107,5 @@ public enum PythonTools {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         return nil
-    }
-}
-
-/// Runs blocking `work` (waiting for a process, reading a pipe to its end) on a Dispatch thread, not on the
-/// cooperative pool Swift's tasks share: there are only as many of those threads as cores, and a test blocking one
-/// for seconds stalls every other test's tasks, timers and watchdogs.
-public func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }

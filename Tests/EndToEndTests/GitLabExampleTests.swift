@@ -1,4 +1,5 @@
 import Foundation
+import RoomSyncCore
 import RoomSyncTestSupport
 import Testing
 

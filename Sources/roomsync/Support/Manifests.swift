@@ -26,7 +26,7 @@ actor BackgroundManifests {
     private var reported: Result<ManifestReadResult, any Error>?
 
     init(paths: [String]) {
-        reading = Task.detached { ManifestReader.read(paths: paths) }
+        reading = Task { await offThePool { ManifestReader.read(paths: paths) } }
     }
 
     func result() async throws -> ManifestReadResult {
