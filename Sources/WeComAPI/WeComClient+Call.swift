@@ -337,11 +337,11 @@ extension WeComClient {
                 message: "expected HTTP 200 with a JSON body, got HTTP \(status.code) (Content-Type: \(contentType))"
             ))
         }
-        let lenient = LenientJSON.removingTrailingCommas(data)
         let errcode: Int?, rawErrmsg: String?
-        if let envelope = try? Self.readEnvelope(lenient) {
+        if let envelope = try? Self.readEnvelope(data) {
             (errcode, rawErrmsg) = envelope
         } else {
+            let lenient = LenientJSON.removingTrailingCommas(data)
             guard let object = try? JSONSerialization.jsonObject(with: lenient), let fields = object as? [String: Any] else {
                 return .final(.badResponse(operation: operation, message: Self.describeBadBody(data, contentType)))
             }
@@ -369,7 +369,7 @@ extension WeComClient {
     /// building it: a `list` answer is megabytes, and its rooms are decoded once, later. Throws on anything
     /// unusual (an errcode written as 0.0, say), and the caller then asks JSONSerialization, as it always did.
     static func readEnvelope(_ data: Data) throws -> (errcode: Int?, errmsg: String?) {
-        try JSONReader.read(data) { reader in
+        try JSONReader.read(data, allowingTrailingCommas: true) { reader in
             var errcode: Int?, errmsg: String?
             try reader.readObject { key, reader in
                 switch key {

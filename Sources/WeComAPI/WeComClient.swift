@@ -227,7 +227,7 @@ public final class WeComClient: MeetingRoomAPI {
         let data = try await call(operation, body: request, resendable: true)
         // The answer holds every room: read it straight into the model, and leave anything unusual to
         // JSONDecoder, whose errors name the field.
-        let fast = try? JSONReader.read(LenientJSON.removingTrailingCommas(data)) { reader in
+        let fast = try? JSONReader.read(data, allowingTrailingCommas: true) { reader in
             var rooms: [MeetingRoom] = []
             try reader.readObject { key, reader in
                 guard key == "meetingroom_list" else { return try reader.skipValue() }

@@ -45,6 +45,36 @@ import Testing
         }
     }
 
+    /// With `allowingTrailingCommas` (how `list` answers are read) it reads exactly what LenientJSON's removal of
+    /// trailing commas makes readable, and still refuses a comma with nothing before it or two in a row.
+    @Test func readsTrailingCommasAsLenientJSONDoes() throws {
+        let lenient = #"""
+            {"errcode": 0, "errmsg": "ok, }", "meetingroom_list": [
+              {"meetingroom_id": 1, "name": "A,]", "capacity": 10, "equipment": [1, 3, ], "range": {"user_list": ["a",], },},
+              {"meetingroom_id": 2, "name": "B", "capacity": 1,
+              },
+            ],}
+            """#
+        func rooms(_ reader: inout JSONReader) throws -> [MeetingRoom] {
+            var rooms: [MeetingRoom] = []
+            try reader.readObject { key, reader in
+                guard key == "meetingroom_list" else { return try reader.skipValue() }
+                try reader.readArray { rooms.append(try MeetingRoom(reading: &$0)) }
+            }
+            return rooms
+        }
+        let direct = try JSONReader.read(Data(lenient.utf8), allowingTrailingCommas: true, rooms)
+        let cleaned = try JSONReader.read(LenientJSON.removingTrailingCommas(Data(lenient.utf8)), rooms)
+        #expect(direct == cleaned)
+        #expect(direct.map(\.name) == ["A,]", "B"])
+        #expect(throws: JSONReader.Unexpected.self) { try JSONReader.read(Data(lenient.utf8), rooms) }
+        for refused in ["{,}", "[,]", #"{"a": 1,,}"#, "[1,,]", "[1,", #"{"a": 1,"#] {
+            #expect(throws: JSONReader.Unexpected.self, "\(refused)") {
+                try JSONReader.read(Data(refused.utf8), allowingTrailingCommas: true) { try $0.skipValue() }
+            }
+        }
+    }
+
     @Test func refusesInvalidUTF8() {
         var bytes = Array(#"{"meetingroom_id": 1, "name": "A"#.utf8)
         bytes += [0xC3, 0x28]

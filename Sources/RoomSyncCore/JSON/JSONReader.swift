@@ -20,6 +20,9 @@ public struct JSONReader {
     private var releaseBehind: ((Int) -> Void)?
     private var nextRelease = Int.max
     public static let releaseInterval = 4 << 20
+    /// Accepts a comma before `}` or `]`, as WeCom does (`LenientJSON`): reading a `list` answer this way spares
+    /// two scans and a copy of megabytes. Off by default, since the state file never has one.
+    public var allowsTrailingCommas = false
 
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
@@ -41,9 +44,12 @@ public struct JSONReader {
     }
 
     /// Runs `body` with a reader over `data`, and checks that nothing but whitespace follows what it read.
-    public static func read<D: ContiguousBytes, T>(_ data: D, _ body: (inout JSONReader) throws -> T) throws -> T {
+    public static func read<D: ContiguousBytes, T>(
+        _ data: D, allowingTrailingCommas: Bool = false, _ body: (inout JSONReader) throws -> T
+    ) throws -> T {
         try data.withUnsafeBytes { buffer in
             var reader = JSONReader(buffer)
+            reader.allowsTrailingCommas = allowingTrailingCommas
             let value = try body(&reader)
             reader.skipWhitespace()
             guard reader.index == buffer.count else { throw Unexpected() }
@@ -66,7 +72,7 @@ public struct JSONReader {
             let key = try readString()
             try expect(UInt8(ascii: ":"))
             try field(key, &self)
-        } while try consumeIf(UInt8(ascii: ","))
+        } while try consumeIf(UInt8(ascii: ",")) && !(allowsTrailingCommas && isNext(UInt8(ascii: "}")))
         try expect(UInt8(ascii: "}"))
     }
 
@@ -76,7 +82,7 @@ public struct JSONReader {
         if try consumeIf(UInt8(ascii: "]")) { return }
         repeat {
             try element(&self)
-        } while try consumeIf(UInt8(ascii: ","))
+        } while try consumeIf(UInt8(ascii: ",")) && !(allowsTrailingCommas && isNext(UInt8(ascii: "]")))
         try expect(UInt8(ascii: "]"))
     }
 
@@ -316,6 +322,12 @@ public struct JSONReader {
         skipWhitespace()
         guard index < bytes.count, bytes[index] == byte else { throw Unexpected() }
         index += 1
+    }
+
+    /// Whether the next byte after whitespace is `byte`, consuming only the whitespace.
+    private mutating func isNext(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        return index < bytes.count && bytes[index] == byte
     }
 
     private mutating func consumeIf(_ byte: UInt8) throws -> Bool {
