@@ -13,6 +13,9 @@ public enum SyncPipeline {
         public var live: [MeetingRoom]
         /// A line per journaled add settled, for the user.
         public var notes: [String]
+        /// `live` indexed for the planner, built as soon as the list arrived (while the manifests were still being
+        /// read) when the snapshot is for a plan.
+        var liveIndex: LiveIndex?
 
         /// Whether `state` differs from `stored` (a new binding, settled adds): a command that writes stores
         /// that first.
@@ -38,9 +41,11 @@ public enum SyncPipeline {
         target: StateTarget, options: PlanOptions
     ) async throws -> Planned {
         var read: ManifestReadResult?
-        let snapshot = try await snapshot(store: store, api: api, target: target) { read = try await desired() }
+        let snapshot = try await snapshot(store: store, api: api, target: target, indexing: true) { read = try await desired() }
         let plan = try read.map {
-            try Planner.plan(desired: $0.rooms, live: snapshot.live, state: snapshot.state, options: options, operations: $0.operations)
+            try Planner.plan(
+                desired: $0.rooms, index: snapshot.liveIndex ?? LiveIndex(snapshot.live), state: snapshot.state,
+                options: options, operations: $0.operations)
         } ?? Plan(changes: [], warnings: [], unchanged: 0)
         return Planned(snapshot: snapshot, plan: plan)
     }
@@ -89,17 +94,21 @@ public enum SyncPipeline {
 
     /// `during` runs while the list and the state read are under way; its errors come first.
     private static func snapshot(
-        store: any StateStore, api: any MeetingRoomAPI, target: StateTarget, while during: () async throws -> Void
+        store: any StateStore, api: any MeetingRoomAPI, target: StateTarget, indexing: Bool = false,
+        while during: () async throws -> Void
     ) async throws -> Snapshot {
-        async let listed = api.listMeetingRooms(ListMeetingRoomsRequest())
+        async let listed = { () async throws -> ([MeetingRoom], LiveIndex?) in
+            let live = try await api.listMeetingRooms(ListMeetingRoomsRequest())
+            return (live, indexing ? LiveIndex(live) : nil)
+        }()
         // Reading the state (tens of megabytes at 100,000 rooms) overlaps the manifests too.
         async let loaded = store.load()
         try await during()
         let stored = try await loaded
         var state = stored
         try StateFile.bind(&state, to: target, path: store.displayName)
-        let live = try await listed
+        let (live, liveIndex) = try await listed
         let notes = PendingAddResolver.resolve(&state, live: live)
-        return Snapshot(stored: stored, state: state, live: live, notes: notes)
+        return Snapshot(stored: stored, state: state, live: live, notes: notes, liveIndex: liveIndex)
     }
 }

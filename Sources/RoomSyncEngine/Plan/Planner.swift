@@ -8,7 +8,14 @@ public enum Planner {
         desired: [DesiredRoom], live: [MeetingRoom], state stored: RoomSyncState, options: PlanOptions = PlanOptions(),
         operations: ManifestOperations = ManifestOperations()
     ) throws -> Plan {
-        let index = LiveIndex(live)
+        try plan(desired: desired, index: LiveIndex(live), state: stored, options: options, operations: operations)
+    }
+
+    /// `plan` over live rooms already indexed, `roomsPerSlice` rooms settled per task.
+    static func plan(
+        desired: [DesiredRoom], index: LiveIndex, state stored: RoomSyncState, options: PlanOptions = PlanOptions(),
+        operations: ManifestOperations = ManifestOperations(), roomsPerSlice: Int = Self.roomsPerSlice
+    ) throws -> Plan {
         var changes: [PlannedChange] = []
         var state = stored
         changes += try planMoves(operations.moves, state: &state)
@@ -22,42 +29,32 @@ public enum Planner {
         var claimed = Set(imports.values.map(\.meetingroomID))
         let desiredKeys = Set(desired.map(\.key))
 
-        var warnedBuildings: Set<RoomLocation> = []
-        for room in desired {
-            if let location = room.location, !warnedBuildings.contains(location.buildingOnly),
-                let warning = index.coordinateWarning(for: room)
-            {
-                warnedBuildings.insert(location.buildingOnly)
+        // What each room needs that depends on no other room (its import, or the diff of the room its state entry
+        // manages) is worked out on every core; adoption, where rooms compete for unmanaged twins, and everything
+        // order matters to stay in one pass in manifest order.
+        let moved = state
+        let settled = Parallel.map(desired.indices.slices(of: roomsPerSlice)) { positions in
+            positions.map { settle(desired[$0], imports: imports, state: moved, index: index) }
+        }
+        var warnedBuildings: Set<LiveIndex.BuildingKey> = []
+        for (room, outcome) in zip(desired, settled.joined()) {
+            if let warning = index.coordinateWarning(for: room, warned: &warnedBuildings) {
                 warnings.append(warning)
+            }
+            if outcome.protectChanged { protectUpdates[room.key] = room.protect }
+            if let ignored = outcome.ignoreChangesChanged { ignoreChangesUpdates[room.key] = ignored }
+            switch outcome.result {
+            case .change(let change):
+                changes.append(change)
+                continue
+            case .unchanged:
+                unchanged += 1
+                continue
+            case .unsettled:
+                break
             }
             let ignored = room.ignoreChanges.sorted()
             let target = RoomTarget(room)
-            if let current = imports[room.key] {
-                let found = diff(target, against: current, applied: nil, index: index)
-                changes.append(
-                    PlannedChange(
-                        key: room.key, action: .import, meetingroomID: current.meetingroomID, fields: found.map(\.planned),
-                        seen: current, editRequest: edit(target, current: current, found),
-                        protect: room.protect, ignoreChanges: ignored))
-                continue
-            }
-            if let entry = state.rooms[room.key] {
-                if entry.protect != room.protect { protectUpdates[room.key] = room.protect }
-                if entry.ignoreChanges != ignored { ignoreChangesUpdates[room.key] = ignored }
-                if let current = index.byID[entry.meetingroomID] {
-                    let found = diff(target, against: current, applied: entry.applied, index: index)
-                    if found.isEmpty {
-                        unchanged += 1
-                    } else {
-                        changes.append(
-                            PlannedChange(
-                                key: room.key, action: .change, meetingroomID: current.meetingroomID,
-                                fields: found.map(\.planned), seen: current, editRequest: edit(target, current: current, found),
-                                protect: room.protect, ignoreChanges: ignored))
-                    }
-                    continue
-                }
-            }
             // No state entry, or its room was deleted outside roomsync: an unmanaged twin is adopted rather than a
             // second room added (a lost state, or an earlier add whose answer never came).
             let gone = state.rooms[room.key].map { "meetingroom_id \($0.meetingroomID) was deleted outside roomsync" }
@@ -88,7 +85,9 @@ public enum Planner {
 
         var forgottenKeys: [String] = []
         // Only the keys no manifest has are sorted: usually few of many.
-        for (key, entry) in state.rooms.filter({ !desiredKeys.contains($0.key) }).sorted(by: { $0.key < $1.key }) {
+        var undeclared: [(key: String, entry: ManagedRoom)] = []
+        for (key, entry) in state.rooms where !desiredKeys.contains(key) { undeclared.append((key, entry)) }
+        for (key, entry) in undeclared.sorted(by: { $0.key < $1.key }) {
             guard let current = index.byID[entry.meetingroomID] else {
                 forgottenKeys.append(key)
                 continue
@@ -137,6 +136,52 @@ public enum Planner {
 
     /// SPEC 2 `moved`: in order, each entry whose `from` is in the state (and `to` is not) renames the key in
     /// `state`; one whose `to` is already there is done and stays a no-op for ever.
+    /// Rooms planned per task: enough that starting one is negligible, few enough to keep both cores busy.
+    static let roomsPerSlice = 2_000
+
+    /// What `settle` decided for one room.
+    struct Outcome: Sendable {
+        enum Result: Sendable {
+            case change(PlannedChange)
+            case unchanged
+            /// Neither imported nor managed with its room still live: an add or an adoption, decided in order.
+            case unsettled
+        }
+
+        var result: Result
+        var protectChanged = false
+        var ignoreChangesChanged: [ManagedField]?
+    }
+
+    /// One room's import, or its change against the live room its state entry manages.
+    static func settle(_ room: DesiredRoom, imports: [String: MeetingRoom], state: RoomSyncState, index: LiveIndex) -> Outcome {
+        let ignored = room.ignoreChanges.sorted()
+        if let current = imports[room.key] {
+            let target = RoomTarget(room)
+            let found = diff(target, against: current, applied: nil, index: index)
+            return Outcome(result: .change(
+                PlannedChange(
+                    key: room.key, action: .import, meetingroomID: current.meetingroomID, fields: found.map(\.planned),
+                    seen: current, editRequest: edit(target, current: current, found),
+                    protect: room.protect, ignoreChanges: ignored)))
+        }
+        guard let entry = state.rooms[room.key] else { return Outcome(result: .unsettled) }
+        var outcome = Outcome(
+            result: .unsettled, protectChanged: entry.protect != room.protect,
+            ignoreChangesChanged: entry.ignoreChanges != ignored ? ignored : nil)
+        if let current = index.byID[entry.meetingroomID] {
+            let target = RoomTarget(room)
+            let found = diff(target, against: current, applied: entry.applied, index: index)
+            outcome.result = found.isEmpty
+                ? .unchanged
+                : .change(PlannedChange(
+                    key: room.key, action: .change, meetingroomID: current.meetingroomID,
+                    fields: found.map(\.planned), seen: current, editRequest: edit(target, current: current, found),
+                    protect: room.protect, ignoreChanges: ignored))
+        }
+        return outcome
+    }
+
     static func planMoves(_ moves: [ManifestOperations.Move], state: inout RoomSyncState) throws -> [PlannedChange] {
         var changes: [PlannedChange] = []
         for move in moves {
@@ -224,11 +269,6 @@ public enum Planner {
     }
 }
 
-extension RoomLocation {
-    /// The building this location is in, floor cleared: one key per building.
-    var buildingOnly: RoomLocation { RoomLocation(city: city, building: building, floor: "") }
-}
-
 /// Live rooms indexed for the planner.
 ///
 /// The indexes hold positions in `rooms`, not copies of the rooms: at 100,000 rooms a dictionary of rooms by id
@@ -243,9 +283,19 @@ struct LiveIndex {
     let byName: ByName
     private let coordinates: [BuildingKey: Coordinate]
 
-    private struct BuildingKey: Hashable {
+    /// A building as WeCom knows it: city and building, byte for byte (`ExactText`).
+    struct BuildingKey: Hashable {
         var city: String
         var building: String
+
+        static func == (a: BuildingKey, b: BuildingKey) -> Bool {
+            a.city.utf8.elementsEqual(b.city.utf8) && a.building.utf8.elementsEqual(b.building.utf8)
+        }
+
+        func hash(into hasher: inout Hasher) {
+            ExactText.combine(city, into: &hasher)
+            ExactText.combine(building, into: &hasher)
+        }
     }
 
     /// The room of each id (the last in `rooms` when WeCom listed an id twice).
@@ -261,11 +311,11 @@ struct LiveIndex {
     /// The rooms of each name, in id order: the first position of a name, then each room's next of the same name.
     struct ByName {
         let rooms: [MeetingRoom]
-        let first: [String: Int32]
+        let first: [ExactText: Int32]
         let next: [Int32]
 
         subscript(name: String, default fallback: [MeetingRoom]) -> [MeetingRoom] {
-            guard var position = first[name] else { return fallback }
+            guard var position = first[ExactText(name)] else { return fallback }
             var found: [MeetingRoom] = []
             while position >= 0 {
                 found.append(rooms[Int(position)])
@@ -285,17 +335,18 @@ struct LiveIndex {
         self.rooms = sorted
         var byID: [Int: Int32] = [:]
         byID.reserveCapacity(sorted.count)
-        var first: [String: Int32] = [:]
-        var last: [String: Int32] = [:]
+        var first: [ExactText: Int32] = [:]
+        var last: [ExactText: Int32] = [:]
         var next = [Int32](repeating: -1, count: sorted.count)
         var coordinates: [BuildingKey: Coordinate] = [:]
         for (position, room) in sorted.enumerated() {
             let at = Int32(position)
             byID[room.meetingroomID] = at
-            if let previous = last.updateValue(at, forKey: room.name) {
+            let name = ExactText(room.name)
+            if let previous = last.updateValue(at, forKey: name) {
                 next[Int(previous)] = at
             } else {
-                first[room.name] = at
+                first[name] = at
             }
             if let city = room.city, let building = room.building, let coordinate = room.coordinate {
                 let key = BuildingKey(city: city, building: building)
@@ -312,11 +363,11 @@ struct LiveIndex {
     }
 
     /// WeCom fixes a building's coordinates when it is first created; a manifest that says otherwise is told so
-    /// once per building and run rather than planning an edit that can never take.
-    func coordinateWarning(for room: DesiredRoom) -> String? {
-        guard let coordinate = room.coordinate, let location = room.location,
-            let existing = buildingCoordinate(city: location.city, building: location.building), existing != coordinate
-        else { return nil }
+    /// once per building and run (`warned`) rather than planning an edit that can never take.
+    func coordinateWarning(for room: DesiredRoom, warned: inout Set<BuildingKey>) -> String? {
+        guard let coordinate = room.coordinate, let location = room.location else { return nil }
+        let building = BuildingKey(city: location.city, building: location.building)
+        guard let existing = coordinates[building], existing != coordinate, warned.insert(building).inserted else { return nil }
         return "\(room.origin): building \(location.city)/\(location.building) already has coordinates "
             + "(\(existing.latitude), \(existing.longitude)); WeCom keeps them, so (\(coordinate.latitude), \(coordinate.longitude)) is not applied"
     }
