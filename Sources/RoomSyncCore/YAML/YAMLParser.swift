@@ -1,5 +1,5 @@
 import CLibYAML
-import Dispatch
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -127,7 +127,8 @@ public final class YAMLParser {
     /// libyaml refuses, a limit reached): the file is then read in one pass, which reports it exactly.
     private func parse(in pieces: YAMLPieces) -> YAMLDocument? {
         let reading = YAMLPieceReading(input, pieces: pieces, maxDepth: limits.maxDepth)
-        DispatchQueue.global().async { while reading.readNext() {} }
+        // A thread of its own: Dispatch's pool is as narrow as the cores and may be busy with the caller's peers.
+        Thread { reading.helpRead() }.start()
         var builder = Builder(limits: limits, inputBytes: input.count)
         var clean = true
         // Every piece is taken, even after a failure, so that no reader is left holding the input.

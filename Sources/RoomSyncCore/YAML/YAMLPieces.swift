@@ -139,6 +139,10 @@ final class YAMLPieceReading: @unchecked Sendable {
     private let read: [DispatchSemaphore]
     private let claimed = Atomic<Int>(0)
     private let abandoned = Atomic<Bool>(false)
+    /// Pieces the helper may read ahead of the builder: each log holds several times its piece's size, and a
+    /// helper that read a 100,000-room file to its end before the builder caught up held them all at once.
+    private let ahead: DispatchSemaphore
+    static let window = 4
 
     /// The caller keeps `input` alive until it has taken every piece.
     init(_ input: UnsafeBufferPointer<UInt8>, pieces: YAMLPieces, maxDepth: Int) {
@@ -148,11 +152,19 @@ final class YAMLPieceReading: @unchecked Sendable {
         logs = .allocate(capacity: pieces.count)
         logs.initialize(repeating: nil, count: pieces.count)
         read = (0..<pieces.count).map { _ in DispatchSemaphore(value: 0) }
+        ahead = DispatchSemaphore(value: Self.window)
     }
 
     deinit {
         logs.deinitialize(count: pieces.count)
         logs.deallocate()
+    }
+
+    /// The helper thread's loop: reads pieces while any are left, at most `window` ahead of the builder.
+    func helpRead() {
+        repeat { ahead.wait() } while readNext()
+        // The permit of the claim that found nothing left: a semaphore freed below its initial value traps.
+        ahead.signal()
     }
 
     /// Reads the next piece nobody has claimed; false when none is left.
@@ -181,7 +193,10 @@ final class YAMLPieceReading: @unchecked Sendable {
                 break
             }
         }
-        defer { logs[piece] = nil }
+        defer {
+            logs[piece] = nil
+            ahead.signal()
+        }
         return logs[piece]
     }
 
