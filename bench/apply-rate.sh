@@ -134,8 +134,10 @@ ok45033=$([ "$s45033" -eq 0 ] && echo 1 || echo 0)
     if [ -n "${t12000:-}" ]; then
         echo "The 12,000 adds: 9,000 go in the first seconds (the client's budget), the other 3,000 as the first ones"
         echo "leave the minute, so the run ends at 60 s plus the time the last 3,000 take. They take longer than the"
-        echo "first 3,000 because every file-state write rewrites the whole file, 5 MB by then (9,000 adds alone take"
-        echo "about 18 s against 4 s for 3,000). The PostgreSQL backend's writes do not grow with the state."
+        echo "first 3,000 because every file-state write still rewrites and flushes the whole file, 5 MB by then; it"
+        echo "encodes only the rooms the step changed and writes the others from their kept text, and an operation"
+        echo "waiting for its write does not hold a place in flight. The PostgreSQL backend's writes do not grow with"
+        echo "the state."
         echo
     fi
     echo "Commands: \`roomsync sandbox serve --port 0 --data :memory: --latency-ms 40 --rate-limit 10000/60s,150000/3600s\`"

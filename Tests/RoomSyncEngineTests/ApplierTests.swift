@@ -150,3 +150,106 @@ final class InstrumentedAPI: MeetingRoomAPI {
         }
     }
 }
+
+/// What happened, in order, across an API and a state store: `sent NAME`, `stored KEY`.
+final class EventLog: Sendable {
+    private let events = Mutex<[String]>([])
+    func note(_ event: String) { events.withLock { $0.append(event) } }
+    var all: [String] { events.withLock { $0 } }
+    func contains(_ event: String) -> Bool { events.withLock { $0.contains(event) } }
+}
+
+/// The embedded sandbox, noting each add it is sent.
+struct NotingAPI: MeetingRoomAPI {
+    let base: EmbeddedSandbox
+    let log: EventLog
+    var targetDescription: String { base.targetDescription }
+    func addMeetingRoom(_ request: AddMeetingRoomRequest) async throws -> Int {
+        log.note("sent \(request.name)")
+        return try await base.addMeetingRoom(request)
+    }
+    func listMeetingRooms(_ request: ListMeetingRoomsRequest) async throws -> [MeetingRoom] { try await base.listMeetingRooms(request) }
+    func editMeetingRoom(_ request: EditMeetingRoomRequest) async throws { try await base.editMeetingRoom(request) }
+    func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws { try await base.deleteMeetingRoom(request) }
+}
+
+/// A file store whose step that maps `heldKey` waits until `until` holds (or a generous deadline passes, so a
+/// failing test ends), noting `held KEY until met` or `held KEY until the deadline`, then `stored KEY`.
+struct HoldingStore: StateStore {
+    let base: FileStateStore
+    let log: EventLog
+    let heldKey: String
+    let until: @Sendable () async -> Bool
+    var displayName: String { base.displayName }
+    func load() async throws -> RoomSyncState { try await base.load() }
+    func load(serial: Int) async throws -> RoomSyncState { try await base.load(serial: serial) }
+    func withLock<T: Sendable>(
+        _ holder: StateWriter, wait: Duration, onWait: @escaping @Sendable (String) -> Void, _ body: () async throws -> T
+    ) async throws -> T {
+        try await base.withLock(holder, wait: wait, onWait: onWait, body)
+    }
+    func lockHolder() async throws -> String? { try await base.lockHolder() }
+    func history(key: String?, limit: Int) async throws -> [StateHistoryEntry] { try await base.history(key: key, limit: limit) }
+    func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter) async throws {
+        let maps = changes.filter { if case .room = $0.kind { return true } else { return false } }.map(\.key)
+        if maps.contains(heldKey) {
+            let deadline = ContinuousClock.now + .seconds(10)
+            var met = await until()
+            while !met, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+                met = await until()
+            }
+            log.note(met ? "held \(heldKey) until met" : "held \(heldKey) until the deadline")
+        }
+        try await base.commit(state, changes: changes, by: writer)
+        for key in maps { log.note("stored \(key)") }
+    }
+}
+
+/// Set once the recorder exists, for a store made before it.
+final class RecorderBox: Sendable {
+    private let held = Mutex<StateRecorder?>(nil)
+    var recorder: StateRecorder? {
+        get { held.withLock { $0 } }
+        set { held.withLock { $0 = newValue } }
+    }
+}
+
+extension ApplierTests {
+    /// `--parallelism` caps calls in flight (SPEC 7): an add whose call is answered gives its place to the next one
+    /// while it waits for the state to store it. At parallelism 1 the second add is started (journaled, to go in
+    /// the next write) while the first one's record is still being written.
+    @Test func anAddGivesItsPlaceToTheNextOnceItsCallIsAnswered() async throws {
+        try await withTemporaryDirectory { directory in
+            let log = EventLog()
+            let api = NotingAPI(base: try EmbeddedSandbox(dataFile: nil), log: log)
+            let box = RecorderBox()
+            let store = HoldingStore(
+                base: FileStateStore(path: directory.appendingPathComponent("s.json").path), log: log, heldKey: "k1"
+            ) {
+                await box.recorder?.state.pendingAdds.contains { $0.key == "k2" } == true
+            }
+            let plan = try Planner.plan(desired: [Fixture.desired("k1"), Fixture.desired("k2")], live: [], state: RoomSyncState())
+            let recorder = StateRecorder(state: try await store.load(), store: store, writer: .current(command: "apply"))
+            box.recorder = recorder
+            let result = try await Applier(api: api, recorder: recorder, parallelism: 1, reporter: SilentApplyReporter()).apply(plan)
+            #expect(result.isSuccess)
+            #expect(result.succeeded[.add] == 2)
+            #expect(log.all == ["sent k1-room", "held k1 until met", "stored k1", "sent k2-room", "stored k2"])
+            #expect(try await store.load().rooms.keys.sorted() == ["k1", "k2"])
+        }
+    }
+
+    /// A refused add stops new operations as soon as it is answered, before its journal entry is cleared.
+    @Test func aRefusedAddStopsNewOperationsBeforeItsJournalIsCleared() async throws {
+        try await withTemporaryDirectory { directory in
+            let api = InstrumentedAPI(base: try EmbeddedSandbox(dataFile: nil), failNames: ["k1-room"])
+            let desired = (1...20).map { Fixture.desired("k\($0)") }
+            let (result, state) = try await applyManifest(desired, api: api, statePath: directory.appendingPathComponent("s.json").path, parallelism: 1)
+            #expect(result.failures.map(\.key) == ["k1"])
+            #expect(api.adds == 1)
+            #expect(result.skipped == 19)
+            #expect(state.pendingAdds.isEmpty)
+        }
+    }
+}

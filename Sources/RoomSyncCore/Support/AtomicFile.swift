@@ -10,6 +10,20 @@ import Foundation
 /// itself survives a power cut. Failures are `FileSystemError`s naming the target and the system's reason.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws(FileSystemError) {
+        let failure = data.withUnsafeBytes { buffer -> FileSystemError? in
+            do throws(FileSystemError) {
+                try write([buffer], to: path)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// `write`, of the concatenation of `parts`, without joining them in memory first (`writev`): a file of many
+    /// pieces kept apart (the state's rooms) is written as it is held.
+    public static func write(_ parts: [UnsafeRawBufferPointer], to path: String) throws(FileSystemError) {
         func failure(_ code: Int32) -> FileSystemError { FileSystemError(.write, path: path, code: code) }
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent().path
@@ -17,19 +31,7 @@ public enum AtomicFile {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw failure(errno) }
-        var code: Int32 = 0
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = systemWrite(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    code = errno
-                    return
-                }
-                offset += written
-            }
-        }
+        var code = writeAll(descriptor, parts)
         // Without fsync a crash right after rename can leave an empty file under the new name. tmpfs and some
         // file systems report a full disk only here.
         if code == 0, fsync(descriptor) != 0 { code = errno }
@@ -95,6 +97,38 @@ public enum AtomicFile {
         }
     }
 
+    /// Writes every byte of `parts`, in order, up to `IOV_MAX` pieces a call, resuming after short writes;
+    /// returns 0, or the errno that stopped it.
+    private static func writeAll(_ descriptor: Int32, _ parts: [UnsafeRawBufferPointer]) -> Int32 {
+        var vectors = parts.filter { $0.count > 0 }.map {
+            iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress), iov_len: $0.count)
+        }
+        // IOV_MAX (1024 on Linux and macOS) is not imported into Swift; ask, or use POSIX's least.
+        let limit = sysconf(Int32(_SC_IOV_MAX))
+        let batch = limit > 0 ? limit : 16
+        return vectors.withUnsafeMutableBufferPointer { vectors in
+            var first = 0
+            while first < vectors.count {
+                let written = writev(descriptor, vectors.baseAddress! + first, Int32(min(batch, vectors.count - first)))
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return errno
+                }
+                // Skip what was written whole; a piece written in part continues where the write stopped.
+                var left = written
+                while first < vectors.count, left >= vectors[first].iov_len {
+                    left -= vectors[first].iov_len
+                    first += 1
+                }
+                if left > 0 {
+                    vectors[first].iov_base += left
+                    vectors[first].iov_len -= left
+                }
+            }
+            return 0
+        }
+    }
+
     /// `mkdir -p`; returns the errno of the step that failed.
     private static func createDirectories(_ path: String) -> Int32? {
         guard !path.isEmpty, path != "/" else { return nil }
@@ -136,10 +170,8 @@ public struct FileSystemError: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 #if canImport(Glibc)
-private let systemWrite = Glibc.write
 private let systemRead = Glibc.read
 #elseif canImport(Darwin)
-private let systemWrite = Darwin.write
 private let systemRead = Darwin.read
 #endif
 

@@ -1,4 +1,5 @@
 import RoomSyncCore
+import Synchronization
 
 /// What an apply did.
 public struct ApplyResult: Sendable, Hashable {
@@ -57,17 +58,35 @@ public struct Applier: Sendable {
         return result
     }
 
-    /// Bounded concurrency: start up to `limit` operations, then more each time one finishes. When the API finds
-    /// its own number in flight (the WeCom client), only a little more than that is offered: operations queued
-    /// inside the client would still be sent after a failure, which must stop everything not yet started.
+    /// Bounded concurrency: start up to `limit` operations, then more each time one is done with the API. When the
+    /// API finds its own number in flight (the WeCom client), only a little more than that is offered: operations
+    /// queued inside the client would still be sent after a failure, which must stop everything not yet started.
+    ///
+    /// An operation is done with the API once its last call is answered: it then only waits for the state to store
+    /// what it did, and that wait does not hold its place, since the limit is on calls in flight (SPEC 7). Holding
+    /// it made every add wait for two state writes with its place taken, and with the file state those writes
+    /// grow with the number of rooms. A call that fails stops new operations at once, before its operation ends.
     private func run(_ changes: [PlannedChange], limit: Int, into result: inout ApplyResult) async throws {
-        try await withThrowingTaskGroup(of: (PlannedChange, OperationOutcome).self) { group in
+        let (events, sink) = AsyncStream.makeStream(of: OperationEvent.self)
+        defer { sink.finish() }
+        await withTaskGroup(of: Void.self) { group in
             var next = changes.makeIterator()
-            var inFlight = 0
+            var started = 0
+            // Operations that may still call the API, and those not finished.
+            var calling = 0, running = 0
+            var doneCalling: Set<Int> = []
+            var stopping = false
             func startNext() -> Bool {
                 guard let change = next.next() else { return false }
-                group.addTask { (change, await self.perform(change)) }
-                inFlight += 1
+                let id = started
+                started += 1
+                group.addTask {
+                    let callsDone = CallsDone { failed in sink.yield(.doneCalling(id: id, failed: failed)) }
+                    let outcome = await self.perform(change, callsDone: callsDone)
+                    sink.yield(.finished(id: id, change, outcome))
+                }
+                calling += 1
+                running += 1
                 return true
             }
             func offered() async -> Int {
@@ -76,30 +95,41 @@ public struct Applier: Sendable {
                 return min(limit, taken + 2)
             }
             var target = await offered()
-            while inFlight < target, startNext() {}
-            while let (change, outcome) = try await group.next() {
-                inFlight -= 1
-                switch outcome {
-                case .succeeded:
-                    result.succeeded[change.action, default: 0] += 1
-                case .failed(let message):
-                    result.failures.append(.init(key: change.key, action: change.action, message: message))
-                }
-                if result.failures.isEmpty {
-                    target = await offered()
-                    while inFlight < target, startNext() {}
+            while calling < target, startNext() {}
+            if running > 0 {
+                for await event in events {
+                    switch event {
+                    case .doneCalling(let id, let failed):
+                        doneCalling.insert(id)
+                        calling -= 1
+                        if failed { stopping = true }
+                    case .finished(let id, let change, let outcome):
+                        running -= 1
+                        if doneCalling.remove(id) == nil { calling -= 1 }
+                        switch outcome {
+                        case .succeeded:
+                            result.succeeded[change.action, default: 0] += 1
+                        case .failed(let message):
+                            result.failures.append(.init(key: change.key, action: change.action, message: message))
+                        }
+                    }
+                    if result.failures.isEmpty, !stopping {
+                        target = await offered()
+                        while calling < target, startNext() {}
+                    }
+                    if running == 0 { break }
                 }
             }
             while next.next() != nil { result.skipped += 1 }
         }
     }
 
-    private func perform(_ change: PlannedChange) async -> OperationOutcome {
+    private func perform(_ change: PlannedChange, callsDone: CallsDone) async -> OperationOutcome {
         let clock = ContinuousClock()
         let start = clock.now
         let outcome: OperationOutcome
         do {
-            let id = try await execute(change)
+            let id = try await execute(change, callsDone: callsDone)
             outcome = .succeeded(meetingroomID: id)
         } catch {
             outcome = .failed(message: "\(error)")
@@ -108,7 +138,8 @@ public struct Applier: Sendable {
         return outcome
     }
 
-    private func execute(_ change: PlannedChange) async throws -> Int? {
+    /// `callsDone` is told once the operation will call the API no more, before it waits for the state.
+    private func execute(_ change: PlannedChange, callsDone: CallsDone) async throws -> Int? {
         switch change.action {
         case .delete:
             guard let id = change.meetingroomID else { throw EngineError("delete of '\(change.key)' has no meetingroom_id") }
@@ -117,6 +148,7 @@ public struct Applier: Sendable {
             } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.invalidParameter {
                 // The only parameter of del is the id: 40058 means the room is already gone, which is the goal.
             }
+            callsDone(failed: false)
             try await recorder.forget(key: change.manifestKey, meetingroomID: id)
             return id
         case .change, .adopt, .import:
@@ -133,6 +165,7 @@ public struct Applier: Sendable {
             if let request = change.editRequest {
                 try await api.editMeetingRoom(request)
             }
+            callsDone(failed: false)
             let previous = await recorder.state.rooms[change.key]?.applied
             try await recorder.record(
                 key: change.key, meetingroomID: id, protect: change.protect,
@@ -145,14 +178,15 @@ public struct Applier: Sendable {
             return change.meetingroomID
         case .add:
             guard let request = change.addRequest else { throw EngineError("add of '\(change.key)' has no request") }
-            return try await add(request, key: change.key, protect: change.protect, ignoreChanges: change.ignoreChanges)
+            return try await add(
+                request, key: change.key, protect: change.protect, ignoreChanges: change.ignoreChanges, callsDone: callsDone)
         }
     }
 
     /// Journal, send, record. An add whose answer was lost or unreadable is never sent again blindly: the live
     /// rooms are listed first, and only when the room is not there is it sent again.
     private func add(
-        _ request: AddMeetingRoomRequest, key: String, protect: Bool, ignoreChanges: [ManagedField]
+        _ request: AddMeetingRoomRequest, key: String, protect: Bool, ignoreChanges: [ManagedField], callsDone: CallsDone
     ) async throws -> Int {
         try await recorder.journal(PendingAdd(key: key, request: request, protect: protect, ignoreChanges: ignoreChanges))
         var attempt = 1
@@ -175,11 +209,14 @@ public struct Applier: Sendable {
                 attempt += 1
                 continue
             } catch {
-                // WeCom answered with an error, or nothing was sent: the room was not added.
+                // WeCom answered with an error, or nothing was sent: the room was not added. Nothing new starts
+                // while the journal is cleared.
+                callsDone(failed: true)
                 try? await recorder.clearJournal(key: key)
                 throw error
             }
             // WeCom made the room: if recording it fails, the journal stays so the next run finds it.
+            callsDone(failed: false)
             try await recorder.record(
                 key: key, meetingroomID: id, protect: protect,
                 applied: appliedRecord(afterAdding: request, id: id, live: nil), ignoreChanges: ignoreChanges)
@@ -201,5 +238,31 @@ public struct Applier: Sendable {
         ) { found in
             appliedRecord(afterAdding: request, id: found.meetingroomID, live: found)
         }
+    }
+}
+
+/// What an operation tells the loop that runs it: it will call the API no more (its place can go to another), or
+/// it finished.
+private enum OperationEvent: Sendable {
+    case doneCalling(id: Int, failed: Bool)
+    case finished(id: Int, PlannedChange, OperationOutcome)
+}
+
+/// Tells, once, that an operation is done calling the API, and whether its last call failed; later calls do
+/// nothing.
+final class CallsDone: Sendable {
+    private let told = Mutex(false)
+    private let tell: @Sendable (Bool) -> Void
+
+    init(_ tell: @escaping @Sendable (Bool) -> Void) {
+        self.tell = tell
+    }
+
+    func callAsFunction(failed: Bool) {
+        let first = told.withLock { told in
+            defer { told = true }
+            return !told
+        }
+        if first { tell(failed) }
     }
 }

@@ -29,6 +29,8 @@ public final class FileStateStore: StateStore {
         let path = path
         let state = try await offThePool { try StateFile.load(path) }
         stored.withLock { $0 = state }
+        // Someone else may have written the file since this process last did: its next write compares every room.
+        encoder.forgetBasis()
         return state
     }
 
@@ -63,7 +65,14 @@ public final class FileStateStore: StateStore {
         // A store that never read the file (a caller with a state of its own) reads what the step replaces. If it
         // cannot, the write goes ahead and says why it failed in its own words; the step is then not recorded.
         let before = known ?? (try? StateFile.load(path))
-        try StateFile.save(state, to: path, encoder: encoder)
+        // Only the rooms the changes name are encoded again, when the step follows the state this store wrote.
+        let changedKeys = Set(changes.compactMap { change -> String? in
+            switch change.kind {
+            case .room, .removed: change.key
+            case .journaled, .unjournaled, .document: nil
+            }
+        })
+        try StateFile.save(state, to: path, encoder: encoder, changedKeys: changedKeys, after: known?.serial)
         stored.withLock { $0 = state }
         let entries = changes.filter(\.isHistory).map {
             StateHistoryEntry(

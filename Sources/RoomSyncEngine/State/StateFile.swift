@@ -36,9 +36,16 @@ public enum StateFile {
         try write(encode(state), to: path)
     }
 
-    /// `save`, re-encoding only the rooms that changed since the last save through `encoder`.
-    static func save(_ state: RoomSyncState, to path: String, encoder: StateFileEncoder) throws {
-        try write(encoder.encode(state), to: path)
+    /// `save` through `encoder`, which re-encodes only the rooms that changed: those `changedKeys` names when the
+    /// step follows the state of serial `previous` that it last wrote, else those that differ from what it holds.
+    static func save(
+        _ state: RoomSyncState, to path: String, encoder: StateFileEncoder, changedKeys: Set<String>?, after previous: Int?
+    ) throws {
+        do {
+            try encoder.write(state, to: path, changedKeys: changedKeys, after: previous)
+        } catch let error as FileSystemError {
+            throw EngineError(error.description(of: "state"))
+        }
     }
 
     /// A failed write leaves the previous file whole and says which file and why, in one line.
