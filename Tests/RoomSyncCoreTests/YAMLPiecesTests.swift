@@ -84,6 +84,8 @@ import Testing
         ("NEL inside", manifest(rooms: 20) { $0 == 5 ? "  nel: a\u{85}b\n" : "" }),
         ("LS inside", manifest(rooms: 20) { $0 == 5 ? "  ls: \"a\u{2028}b\"\n" : "" }),
         ("BOM", "\u{FEFF}" + manifest(rooms: 20)),
+        ("a %TAG directive", "%TAG ! tag:yaml.org,2002:\n---\n" + manifest(rooms: 20) { $0 == 15 ? "  tagged: {capacity: !str 10}\n" : "" }),
+        ("a %YAML directive", "%YAML 1.1\n---\n" + manifest(rooms: 20)),
         ("rooms in flow style", "version: 1\nrooms: {a: {name: x},\n  b: {name: y}}\n" + String(repeating: "# pad\n", count: 40)),
         ("rooms with an anchor", "version: 1\nrooms: &r\n  a: {name: x}\n  b: {name: y}\n  c: {name: z}\n"),
         ("rooms not a mapping", "version: 1\nrooms:\n  - a\n  - b\n  - c\n"),
@@ -117,6 +119,7 @@ import Testing
         #expect(Self.cuts(manifest + "  nel: a\u{85}b\n", pieceSize: 97) == 0)
         #expect(Self.cuts(manifest + "  ls: a\u{2029}b\n", pieceSize: 97) == 0)
         #expect(Self.cuts("version: 1\nrooms: &r\n  a: 1\n  b: 2\n", pieceSize: 4) == 0)
+        #expect(Self.cuts("%TAG ! tag:yaml.org,2002:\n---\n" + manifest, pieceSize: 97) == 0)
         #expect(Self.cuts(manifest, pieceSize: 97) > 1)
     }
 

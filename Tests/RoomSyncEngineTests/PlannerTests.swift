@@ -87,6 +87,17 @@ import Testing
         #expect(change.editRequest == EditMeetingRoomRequest(meetingroomID: 3, capacity: 10))
     }
 
+    /// Names are compared as Strings (canonical equivalence): a name written decomposed in the manifest still
+    /// finds its live twin written composed, and is adopted rather than added a second time.
+    @Test func aNameInAnotherUnicodeFormIsAdoptedNotDuplicated() throws {
+        let live = Fixture.live(3, name: "Caf\u{E9}-room")
+        let plan = try Planner.plan(desired: [Fixture.desired("a", name: "Cafe\u{301}-room")], live: [live], state: RoomSyncState())
+        let change = try #require(plan.changes.first)
+        #expect(change.action == .adopt)
+        #expect(change.meetingroomID == 3)
+        #expect(change.editRequest == nil)
+    }
+
     @Test func ambiguousAdoptionIsAnError() throws {
         let rooms = [Fixture.live(3, name: "a-room"), Fixture.live(4, name: "a-room")]
         #expect(throws: EngineError.self) {

@@ -18,7 +18,8 @@ import Darwin
 /// A cut is only made where it cannot change what the text means, and a piece that does not read cleanly sends
 /// the whole file back to one pass: a cut inside a quoted scalar or a flow collection leaves the piece before it
 /// unterminated, which libyaml reports; a block scalar or a plain scalar cannot reach a line at the entries'
-/// indentation. Cutting needs `rooms:` to be the last thing in the file, and no line breaks but `\n`
+/// indentation. Cutting needs `rooms:` to be the last thing in the file, no directive (`%TAG`), and no line
+/// breaks but `\n`
 /// (libyaml also breaks lines at `\r`, NEL, LS and PS, which would shift the line numbers counted here).
 struct YAMLPieces {
     /// Each piece's first byte and the lines before it; the first piece starts at 0.
@@ -69,6 +70,10 @@ struct YAMLPieces {
                 }
             } else if indent == 0 && Self.isRoomsLine(input, from: lineStart, to: end) {
                 inRooms = true
+            } else if indent == 0 && first == UInt8(ascii: "%") {
+                // A directive (`%TAG ! …`) applies to the document that declares it, which only the first piece
+                // would be: later pieces would resolve `!` and `!!` tags differently, and read cleanly.
+                return nil
             }
             lineStart = end + 1
             line += 1

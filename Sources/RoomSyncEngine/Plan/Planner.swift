@@ -285,19 +285,9 @@ struct LiveIndex {
     let byName: ByName
     private let coordinates: [BuildingKey: Coordinate]
 
-    /// A building as WeCom knows it: city and building, byte for byte (`ExactText`).
     struct BuildingKey: Hashable {
         var city: String
         var building: String
-
-        static func == (a: BuildingKey, b: BuildingKey) -> Bool {
-            a.city.utf8.elementsEqual(b.city.utf8) && a.building.utf8.elementsEqual(b.building.utf8)
-        }
-
-        func hash(into hasher: inout Hasher) {
-            ExactText.combine(city, into: &hasher)
-            ExactText.combine(building, into: &hasher)
-        }
     }
 
     /// The room of each id (the last in `rooms` when WeCom listed an id twice).
@@ -313,11 +303,11 @@ struct LiveIndex {
     /// The rooms of each name, in id order: the first position of a name, then each room's next of the same name.
     struct ByName {
         let rooms: [MeetingRoom]
-        let first: [ExactText: Int32]
+        let first: [String: Int32]
         let next: [Int32]
 
         subscript(name: String, default fallback: [MeetingRoom]) -> [MeetingRoom] {
-            guard var position = first[ExactText(name)] else { return fallback }
+            guard var position = first[name] else { return fallback }
             var found: [MeetingRoom] = []
             while position >= 0 {
                 found.append(rooms[Int(position)])
@@ -337,18 +327,17 @@ struct LiveIndex {
         self.rooms = sorted
         var byID: [Int: Int32] = [:]
         byID.reserveCapacity(sorted.count)
-        var first: [ExactText: Int32] = [:]
-        var last: [ExactText: Int32] = [:]
+        var first: [String: Int32] = [:]
+        var last: [String: Int32] = [:]
         var next = [Int32](repeating: -1, count: sorted.count)
         var coordinates: [BuildingKey: Coordinate] = [:]
         for (position, room) in sorted.enumerated() {
             let at = Int32(position)
             byID[room.meetingroomID] = at
-            let name = ExactText(room.name)
-            if let previous = last.updateValue(at, forKey: name) {
+            if let previous = last.updateValue(at, forKey: room.name) {
                 next[Int(previous)] = at
             } else {
-                first[name] = at
+                first[room.name] = at
             }
             if let city = room.city, let building = room.building, let coordinate = room.coordinate {
                 let key = BuildingKey(city: city, building: building)
