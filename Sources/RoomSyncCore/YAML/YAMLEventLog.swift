@@ -20,7 +20,8 @@ struct YAMLEventLog {
         /// Scalars: their text in `text`.
         var start: Int32
         var count: Int32
-        /// Indices in `names`, or -1: the anchor (the alias's target for an alias), the tag.
+        /// Indices in `names`, or -1: the anchor (the alias's target for an alias), the tag (a collection's is only
+        /// looked at when cutting a file into pieces; the tree keeps scalars' tags alone, as it always did).
         var anchor: Int32
         var tag: Int32
     }
@@ -114,11 +115,13 @@ final class LibYAMLReader {
                 entry.kind = .sequenceStart
                 entry.isFlow = event.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
                 entry.anchor = Self.record(event.data.sequence_start.anchor, in: &log)
+                entry.tag = Self.record(event.data.sequence_start.tag, in: &log)
                 depth += 1
             case YAML_MAPPING_START_EVENT:
                 entry.kind = .mappingStart
                 entry.isFlow = event.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
                 entry.anchor = Self.record(event.data.mapping_start.anchor, in: &log)
+                entry.tag = Self.record(event.data.mapping_start.tag, in: &log)
                 depth += 1
             case YAML_SEQUENCE_END_EVENT:
                 entry.kind = .sequenceEnd
