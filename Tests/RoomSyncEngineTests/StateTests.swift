@@ -69,6 +69,30 @@ import Testing
         }
     }
 
+    /// `applied` is held by reference inside `ManagedRoom` (for the size of the state's dictionary): it must still
+    /// behave as a value, compare and hash by content, and encode as before.
+    @Test func aManagedRoomsAppliedRecordIsAValue() throws {
+        let original = ManagedRoom(meetingroomID: 7, protect: false, applied: Fixture.live(7, name: "A"))
+        var copy = original
+        copy.applied.name = "B"
+        copy.applied.capacity += 1
+        #expect(original.applied.name == "A")
+        #expect(copy.applied.name == "B")
+        #expect(copy != original)
+        var state = Fixture.state([("a", Fixture.live(7, name: "A"))])
+        let before = state
+        state.rooms["a"]!.applied.floor = "9F"
+        #expect(before.rooms["a"]!.applied.floor != "9F")
+        #expect(state.rooms["a"]!.applied.floor == "9F")
+        // Equal content in separate records: equal, and hashing alike.
+        let twin = ManagedRoom(meetingroomID: 7, protect: false, applied: Fixture.live(7, name: "A"))
+        #expect(twin == original)
+        #expect(twin.hashValue == original.hashValue)
+        let encoded = try JSONEncoder().encode(original)
+        #expect(try JSONDecoder().decode(ManagedRoom.self, from: encoded) == original)
+        #expect(String(decoding: encoded, as: UTF8.self).contains("\"applied\""))
+    }
+
     @Test func stateIsBoundToItsTarget() throws {
         var state = RoomSyncState()
         try StateFile.bind(&state, to: StateTarget(endpoint: "https://a", corpID: "x"), path: "s.json")
