@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
@@ -312,8 +313,8 @@ extension WeComClient {
             let response = try await http.execute(request, timeout: timeout.timeAmount)
             status = response.status
             contentType = response.headers.first(name: "Content-Type") ?? "none"
-            let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
-            data = Data(buffer.readableBytesView)
+            // Past 256 KB the Data shares the buffer's storage instead of copying it (NIOFoundationCompat).
+            data = Data(buffer: try await response.body.collect(upTo: Self.maxResponseBytes))
         } catch {
             return classify(error, operation: operation, resendable: resendable)
         }
