@@ -23,9 +23,17 @@ public struct JSONReader {
     /// Accepts a comma before `}` or `]`, as WeCom does (`LenientJSON`): reading a `list` answer this way spares
     /// two scans and a copy of megabytes. Off by default, since the state file never has one.
     public var allowsTrailingCommas = false
+    /// Equipment and range lists read so far, so that equal ones share storage (`SharedValues`), in a document
+    /// big enough for that to matter (a state or a list of some 20,000 rooms): below, looking them up would only
+    /// cost time.
+    public private(set) var sharesLists = false
+    public var sharedIntLists = SharedValues<[Int]>()
+    public var sharedStringLists = SharedValues<[String]>()
+    public static let sharingListsFrom = 4 << 20
 
     public init(_ bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes
+        sharesLists = bytes.count >= Self.sharingListsFrom
     }
 
     /// `read`, over bytes in memory, calling `release` now and then with an offset the reader will not go back

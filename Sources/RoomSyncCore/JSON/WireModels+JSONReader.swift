@@ -14,7 +14,7 @@ extension MeetingRoom {
             case "city": room.city = try reader.readNull() ? nil : reader.readString()
             case "building": room.building = try reader.readNull() ? nil : reader.readString()
             case "floor": room.floor = try reader.readNull() ? nil : reader.readString()
-            case "equipment": room.equipment = try reader.readNull() ? nil : reader.readIntArray()
+            case "equipment": room.equipment = try reader.readNull() ? nil : reader.readSharedIntArray()
             case "coordinate": room.coordinate = try reader.readNull() ? nil : Coordinate(reading: &reader)
             case "need_approval": room.needApproval = try reader.readNull() ? nil : reader.readInt()
             case "range": room.range = try reader.readNull() ? nil : RoomRange(reading: &reader)
@@ -75,9 +75,12 @@ extension RoomRange {
             switch key {
             case "user_list":
                 range.userList = []
-                if try !reader.readNull() { try reader.readArray { range.userList.append(try $0.readString()) } }
+                if try !reader.readNull() {
+                    try reader.readArray { range.userList.append(try $0.readString()) }
+                    if reader.sharesLists { range.userList = reader.sharedStringLists.share(range.userList) }
+                }
             case "department_list":
-                range.departmentList = try reader.readNull() ? [] : reader.readIntArray()
+                range.departmentList = try reader.readNull() ? [] : reader.readSharedIntArray()
             default: try reader.skipValue()
             }
         }
@@ -90,5 +93,11 @@ extension JSONReader {
         var values: [Int] = []
         try readArray { values.append(try $0.readInt()) }
         return values
+    }
+
+    /// `readIntArray`, sharing storage with an equal list read before.
+    public mutating func readSharedIntArray() throws -> [Int] {
+        let values = try readIntArray()
+        return sharesLists ? sharedIntLists.share(values) : values
     }
 }

@@ -3,12 +3,20 @@
 struct ManifestDecoder {
     let file: String
     private(set) var diagnostics: [Diagnostic] = []
+    /// Lists many rooms repeat, kept once (`SharedValues`), when the file is big enough for that to matter (its
+    /// rooms decoded in batches); a decoder decodes one file's rooms, or a slice of them.
+    var sharesLists = false
+    private var sharedEquipment = SharedValues<[Equipment]>()
+    private var sharedUsers = SharedValues<[String]>()
+    private var sharedDepartments = SharedValues<[Int]>()
 
-    /// A room key as written, and the room when it had no error.
+    /// A room key as written, and where its room is in the decoded rooms when it had no error. The rooms are kept
+    /// apart, in one array per file, so that they can be sorted where they are (`ManifestReader.assemble`).
     struct Entry {
         var key: String
         var origin: SourceLocation
-        var room: DesiredRoom?
+        /// In the file's rooms, or -1.
+        var room: Int32
     }
 
     init(file: String) {
@@ -75,9 +83,22 @@ struct ManifestDecoder {
         return Header(defaults: defaults, rooms: rooms, operations: operations)
     }
 
-    /// The rooms at `positions` of the `rooms` mapping. Each room is decoded on its own, so a file's rooms can
-    /// be split among several decoders and their entries and diagnostics concatenated in order.
-    mutating func decodeRooms(_ rooms: YAMLMapping, _ positions: Range<Int>, defaults: RoomFields) -> [Entry] {
+    /// The rooms at `positions` of the `rooms` mapping, appended to `decoded`.
+    mutating func decodeRooms(
+        _ rooms: YAMLMapping, _ positions: Range<Int>, defaults: RoomFields, into decoded: inout [DesiredRoom]
+    ) -> [Entry] {
+        decodeRooms(rooms, positions, defaults: defaults) { room in
+            decoded.append(room)
+            return Int32(decoded.count - 1)
+        }
+    }
+
+    /// The rooms at `positions` of the `rooms` mapping, each one without an error given to `keep`, which says
+    /// where it put it. Each room is decoded on its own, so a file's rooms can be split among several decoders
+    /// and their entries and diagnostics concatenated in order.
+    mutating func decodeRooms(
+        _ rooms: YAMLMapping, _ positions: Range<Int>, defaults: RoomFields, keep: (DesiredRoom) -> Int32
+    ) -> [Entry] {
         var entries: [Entry] = []
         entries.reserveCapacity(positions.count)
         for position in positions {
@@ -92,7 +113,9 @@ struct ManifestDecoder {
             let room = fields(pair.value, inDefaults: false).flatMap {
                 finish(key: key, fields: $0.merged(under: defaults), origin: origin)
             }
-            entries.append(Entry(key: key, origin: origin, room: diagnostics.count == errorsBefore ? room : nil))
+            var index: Int32 = -1
+            if let room, diagnostics.count == errorsBefore { index = keep(room) }
+            entries.append(Entry(key: key, origin: origin, room: index))
         }
         return entries
     }
@@ -119,10 +142,17 @@ struct ManifestDecoder {
         if let city = fields.city, let building = fields.building, let floor = fields.floor {
             location = RoomLocation(city: city, building: building, floor: floor)
         }
-        return DesiredRoom(
+        var room = DesiredRoom(
             key: key, name: name, capacity: capacity, location: location, equipment: fields.equipment,
             coordinate: fields.coordinate, range: fields.range, protect: fields.protect ?? false,
             ignoreChanges: Set(fields.ignoreChanges ?? []), origin: origin)
+        guard sharesLists else { return room }
+        if let equipment = room.equipment { room.equipment = sharedEquipment.share(equipment) }
+        if let range = room.range {
+            room.range = RoomRange(
+                userList: sharedUsers.share(range.userList), departmentList: sharedDepartments.share(range.departmentList))
+        }
+        return room
     }
 
     /// The fields of a room or of `defaults`, each checked on its own.

@@ -37,11 +37,33 @@ enum ManifestSource {
         return .success(manifests)
     }
 
-    /// The whole file, read with POSIX calls so that failures can say why (`Permission denied`).
-    static func contents(of path: String) -> Result<[UInt8], Diagnostic> {
+    /// A file's content: read into memory, or, for a big regular file, mapped (`ManifestReader.decode` then
+    /// drops the pages it has read while it reads the rest).
+    enum Contents {
+        case read([UInt8])
+        case mapped(MappedFile)
+    }
+
+    /// Files from this size are mapped rather than read: those whose rooms are decoded in batches as they are read.
+    static let mappedFrom = YAMLParser.defaultRoomBatchesFrom
+
+    /// The whole file, read with POSIX calls so that failures can say why (`Permission denied`); a big regular
+    /// file is mapped instead.
+    static func contents(of path: String, mappingFrom: Int = mappedFrom) -> Result<Contents, Diagnostic> {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return .failure(.error(at: start(of: path), "cannot read file: \(reason(errno))")) }
         defer { close(fd) }
+        var info = stat()
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0, Int(info.st_size) >= mappingFrom,
+           let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0),
+           address != UnsafeMutableRawPointer(bitPattern: -1) {
+            _ = madvise(address, Int(info.st_size), MADV_SEQUENTIAL)
+            return .success(.mapped(MappedFile(mapped: UnsafeRawBufferPointer(start: address, count: Int(info.st_size)))))
+        }
+        return readAll(fd, path: path).map(Contents.read)
+    }
+
+    private static func readAll(_ fd: Int32, path: String) -> Result<[UInt8], Diagnostic> {
         var info = stat()
         var bytes: [UInt8] = []
         // The size fstat gives is read straight into the array; whatever follows (a file that grew, a pipe or a

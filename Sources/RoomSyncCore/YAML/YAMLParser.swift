@@ -67,6 +67,17 @@ public final class YAMLParser {
         }
     }
 
+    /// A parser reading `buffer` in place, for the duration of `body`.
+    static func withParser<T>(over buffer: UnsafeBufferPointer<UInt8>, limits: YAMLLimits, _ body: (YAMLParser) -> T) -> T {
+        guard buffer.baseAddress != nil else { return body(YAMLParser(bytes: EmptyCollection(), limits: limits)) }
+        return body(YAMLParser(input: buffer, owned: nil, limits: limits))
+    }
+
+    /// Told, when the input is read in pieces, each offset the readers will not go back before (a mapped file can
+    /// then drop what was read while the rest is read: `MappedFile.release(before:)`). The input must still read
+    /// the same there afterwards: a piece that does not read cleanly sends the file back to one pass over all of it.
+    var releaseBehind: ((Int) -> Void)?
+
     static let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
     /// The tree stores positions and offsets in 32 bits; no manifest comes near this.
@@ -93,15 +104,42 @@ public final class YAMLParser {
     }
 
     public func parse() -> YAMLDocument {
-        guard input.count <= Self.maxInputBytes else {
-            return YAMLDocument(root: nil, errors: [YAMLError(
-                at: YAMLMark(line: 1, column: 1), "file is too large (\(input.count) bytes); split it into several manifests")])
-        }
+        guard input.count <= Self.maxInputBytes else { return tooLarge() }
         if readsInPieces, let pieces = YAMLPieces(cutting: input, minimumBytes: piecesFrom, bytesPerPiece: pieceSize),
-           let document = parse(in: pieces) {
+           case .document(let document) = parse(in: pieces, handingOutRooms: nil) {
             return document
         }
         return parseInOnePass()
+    }
+
+    /// Files from this size that are read in pieces have their rooms handed out in batches (`parse(handingOutRooms:)`).
+    /// Below it the whole tree is small (6 MB at 10,000 rooms), and decoding it after the parse, in slices on
+    /// every core, is faster than decoding each batch on the parsing thread.
+    var roomBatchesFrom = YAMLParser.defaultRoomBatchesFrom
+    static let defaultRoomBatchesFrom = 8 << 20
+
+    /// `parse`, except that a manifest read in pieces has its rooms handed to `body` a batch at a time (the
+    /// rooms built since the last piece, as the `rooms` mapping of a root holding the file's other top-level
+    /// entries), and the tree drops each batch once `body` has seen it: the whole tree of a big file is never
+    /// in memory at once. Returns nil when every room was handed out that way, which happens only when the
+    /// file has no YAML error; otherwise the document as `parse` gives it, and whatever `body` was given
+    /// before is to be forgotten. The nodes `body` gets are not to be kept.
+    public func parse(handingOutRooms body: (YAMLNode) -> Void) -> YAMLDocument? {
+        guard input.count <= Self.maxInputBytes, input.count >= roomBatchesFrom else { return parse() }
+        if readsInPieces, let pieces = YAMLPieces(cutting: input, minimumBytes: piecesFrom, bytesPerPiece: pieceSize) {
+            // Optional closures escape; this one does not outlive the call.
+            switch withoutActuallyEscaping(body, do: { parse(in: pieces, handingOutRooms: $0) }) {
+            case .document(let document): return document
+            case .handedOut: return nil
+            case .unclean: break
+            }
+        }
+        return parseInOnePass()
+    }
+
+    private func tooLarge() -> YAMLDocument {
+        YAMLDocument(root: nil, errors: [YAMLError(
+            at: YAMLMark(line: 1, column: 1), "file is too large (\(input.count) bytes); split it into several manifests")])
     }
 
     private func parseInOnePass() -> YAMLDocument {
@@ -123,17 +161,31 @@ public final class YAMLParser {
         return Self.document(of: builder)
     }
 
-    /// The document from pieces read on several cores, or nil when anything is not as a clean cut gives (a piece
-    /// libyaml refuses, a limit reached): the file is then read in one pass, which reports it exactly.
-    private func parse(in pieces: YAMLPieces) -> YAMLDocument? {
+    /// What reading in pieces gave.
+    private enum PiecesOutcome {
+        case document(YAMLDocument)
+        /// Every room went to the caller in batches.
+        case handedOut
+        /// Anything not as a clean cut gives (a piece libyaml refuses, a limit reached, for batches any YAML
+        /// error): the file is read in one pass, which reports it exactly.
+        case unclean
+    }
+
+    /// The document from pieces read on several cores, or its rooms in batches to `body` when one is given.
+    private func parse(in pieces: YAMLPieces, handingOutRooms body: ((YAMLNode) -> Void)?) -> PiecesOutcome {
         let reading = YAMLPieceReading(input, pieces: pieces, maxDepth: limits.maxDepth)
         // A thread of its own: Dispatch's pool is as narrow as the cores and may be busy with the caller's peers.
         Thread { reading.helpRead() }.start()
-        var builder = Builder(limits: limits, inputBytes: input.count)
+        // Handed out in batches, the tree holds little more than a piece or two at a time.
+        var builder = Builder(
+            limits: limits, inputBytes: input.count,
+            reserving: body == nil ? input.count : min(input.count, 2 * input.count / pieces.count))
         var clean = true
         // Every piece is taken, even after a failure, so that no reader is left holding the input.
         for piece in 0..<pieces.count {
             guard let log = reading.take(piece), clean else { continue }
+            // Every piece up to this one has been read into its log (pieces are claimed in order).
+            if piece + 1 < pieces.count { releaseBehind?(pieces.starts[piece + 1].offset) }
             guard let events = Self.replayable(log, piece: piece, of: pieces) else {
                 clean = false
                 reading.abandon()
@@ -148,12 +200,18 @@ public final class YAMLParser {
             } catch {
                 clean = false
                 reading.abandon()
+                continue
+            }
+            if let body, !builder.flushRooms(body) {
+                clean = false
+                reading.abandon()
             }
         }
-        guard clean else { return nil }
+        guard clean else { return .unclean }
+        if body != nil { return .handedOut }
         builder.pop()  // the rooms mapping
         builder.pop()  // the root mapping
-        return Self.document(of: builder)
+        return .document(Self.document(of: builder))
     }
 
     /// The events of a piece that belong in the document: the first piece's without the ends of the rooms

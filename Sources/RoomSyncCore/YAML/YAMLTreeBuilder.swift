@@ -26,15 +26,33 @@ extension YAMLParser {
         let expansionBound: Int
         var documents = 0
         var errors: [YAMLError] = []
+        /// Where the tree ended when the last anchor was defined: a tree whose rooms are handed out in batches
+        /// (`flushRooms`) is never cut below it, so every alias still finds its node.
+        var anchored = Extent()
+        /// Where the tree ended when the root's last child collection began (the rooms mapping, once it has):
+        /// what `flushRooms` cuts back to, and raises to `anchored` after each batch.
+        var batchFloor = Extent()
+        /// Hashes of the room keys already handed out, to catch a key defined again in a later batch.
+        var flushedKeys: Set<UInt64> = []
 
-        init(limits: YAMLLimits, inputBytes: Int) {
+        /// How far the tree's three arrays reach.
+        struct Extent {
+            var records = 0, children = 0, text = 0
+        }
+
+        /// `inputBytes` sets the alias bound; `reserving` (the bytes the tree is expected to hold at once, the
+        /// input's unless its rooms are handed out in batches) the arrays' first capacity.
+        init(limits: YAMLLimits, inputBytes: Int, reserving reservedBytes: Int? = nil) {
             self.limits = limits
             self.expansionBound = limits.aliasExpansionBound(forDocumentOf: inputBytes)
+            let bytes = reservedBytes ?? inputBytes
             // Scalars' text is never longer than the input, and a node takes at least a few bytes of it.
-            text.reserveCapacity(inputBytes)
-            records.reserveCapacity(inputBytes / 8 + 16)
-            children.reserveCapacity(inputBytes / 8 + 16)
+            text.reserveCapacity(bytes)
+            records.reserveCapacity(bytes / 8 + 16)
+            children.reserveCapacity(bytes / 8 + 16)
         }
+
+        var extent: Extent { Extent(records: records.count, children: children.count, text: text.count) }
 
         func finish() -> YAMLTree {
             YAMLTree(records: records, text: text, children: children, tags: tags)
@@ -63,7 +81,10 @@ extension YAMLParser {
                         // least once, so a 300 KB number aliased as the capacity of 20,000 rooms (one 1 MB file)
                         // took minutes while counting as only 20,000 nodes.
                         let size = 1 + bytes.count / YAMLLimits.bytesPerNode
-                        if let anchor = log.name(event.anchor) { anchors[anchor] = (index, size, 0) }
+                        if let anchor = log.name(event.anchor) {
+                            anchors[anchor] = (index, size, 0)
+                            anchored = extent
+                        }
                         append(index, size: size, height: 0)
                     case .sequenceStart, .mappingStart:
                         try push(isMapping: event.kind == .mappingStart, mark: YAMLMark(line: Int(event.line), column: Int(event.column)),
@@ -96,6 +117,7 @@ extension YAMLParser {
             guard stack.count < limits.maxDepth else {
                 throw Fatal(error: YAMLError(at: mark, "nesting is deeper than \(limits.maxDepth) levels"))
             }
+            if stack.count == 1 { batchFloor = extent }
             stack.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor, firstPending: pending.count))
         }
 
@@ -123,7 +145,10 @@ extension YAMLParser {
                 kind: frame.isMapping ? .mapping : .sequence, style: .plain, tagged: false,
                 line: Int32(frame.mark.line), column: Int32(frame.mark.column),
                 start: start, count: Int32(children.count) - start))
-            if let anchor = frame.anchor { anchors[anchor] = (index, frame.size, frame.height) }
+            if let anchor = frame.anchor {
+                anchors[anchor] = (index, frame.size, frame.height)
+                anchored = extent
+            }
             append(index, size: frame.size, height: frame.height)
         }
 
