@@ -238,7 +238,7 @@ public final class WeComClient: MeetingRoomAPI {
                 if try reader.readNull() { return }
                 // Sized once from the answer's length (a listed room takes some 200 bytes of it): growing by
                 // doubling held the old array beside the new one, 30 MB at 100,000 rooms, at the moment a plan
-                // holds the most. Capacity never written is never touched, so an overestimate costs nothing.
+                // holds the most. Capacity never written is never touched: an overestimate costs address space only.
                 rooms.reserveCapacity(data.count / Self.bytesPerListedRoom)
                 try reader.readArray { rooms.append(try MeetingRoom(reading: &$0)) }
             }

@@ -77,7 +77,7 @@ extension RoomRange {
                 range.userList = []
                 if try !reader.readNull() {
                     try reader.readArray { range.userList.append(try $0.readString()) }
-                    if reader.sharesLists { range.userList = reader.sharedStringLists.share(range.userList) }
+                    if reader.sharesLists { range.userList = reader.sharedStringLists.shareIfASCII(range.userList) }
                 }
             case "department_list":
                 range.departmentList = try reader.readNull() ? [] : reader.readSharedIntArray()

@@ -150,7 +150,7 @@ struct ManifestDecoder {
         if let equipment = room.equipment { room.equipment = sharedEquipment.share(equipment) }
         if let range = room.range {
             room.range = RoomRange(
-                userList: sharedUsers.share(range.userList), departmentList: sharedDepartments.share(range.departmentList))
+                userList: sharedUsers.shareIfASCII(range.userList), departmentList: sharedDepartments.share(range.departmentList))
         }
         return room
     }

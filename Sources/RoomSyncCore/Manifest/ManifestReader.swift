@@ -81,34 +81,38 @@ public enum ManifestReader {
         return ManifestReadResult(rooms: rooms, files: files, diagnostics: diagnostics, operations: operations)
     }
 
-    /// One file read and decoded. A big file is mapped, and the pages its pieces were read from are dropped as the
-    /// reading goes on (`YAMLParser.releaseBehind`): read again from the file if it has to be read in one pass.
-    /// `mappingFrom` and `configure` are for tests.
+    /// One file read and decoded. A big file's pages are dropped as its pieces are read
+    /// (`YAMLParser.releaseBehind`); if it has to be read in one pass after all, it is read again from the file.
+    /// `releasableFrom` and `configure` are for tests.
     static func decodeFile(
-        _ file: String, limits: YAMLLimits, mappingFrom: Int = ManifestSource.mappedFrom,
+        _ file: String, limits: YAMLLimits, releasableFrom: Int = ManifestSource.releasableFrom,
         configure: (YAMLParser) -> Void = { _ in }
     ) -> (file: DecodedFile, operations: ManifestOperations) {
         var diagnostics: [Diagnostic] = []
         var operations = ManifestOperations()
-        let decoded: (entries: [ManifestDecoder.Entry], rooms: [DesiredRoom])
-        switch ManifestSource.contents(of: file, mappingFrom: mappingFrom) {
+        var decoded: (entries: [ManifestDecoder.Entry], rooms: [DesiredRoom])?
+        var contents = ManifestSource.contents(of: file, releasableFrom: releasableFrom)
+        if case .success(.releasable(let releasable)) = contents {
+            decoded = decode(releasable, file: file, limits: limits, diagnostics: &diagnostics, operations: &operations) {
+                parser in
+                parser.releaseBehind = releasable.release(before:)
+                configure(parser)
+            }
+            // nil: part of it was dropped before a piece sent it to one pass. Read again, it is a whole copy of
+            // the file as it is now (nothing of the first reading is kept).
+            if decoded == nil { contents = ManifestSource.contents(of: file, releasableFrom: .max) }
+        }
+        switch contents {
         case .success(.read(var bytes)):
             decoded = decode(
                 &bytes, file: file, limits: limits, diagnostics: &diagnostics, operations: &operations, configure: configure)
-        case .success(.mapped(let mapped)):
-            decoded = mapped.withBytes { raw in
-                decode(
-                    UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count),
-                    file: file, limits: limits, diagnostics: &diagnostics, operations: &operations,
-                    configure: { parser in
-                        parser.releaseBehind = mapped.release(before:)
-                        configure(parser)
-                    })
-            }
+        case .success(.releasable):
+            break
         case .failure(let diagnostic):
             return (([], [], [diagnostic]), operations)
         }
-        return ((decoded.entries, decoded.rooms, diagnostics), operations)
+        let (entries, rooms) = decoded ?? ([], [])
+        return ((entries, rooms, diagnostics), operations)
     }
 
     /// Reads one manifest held in memory, named `name` in its diagnostics, exactly as `read(paths:)` reads a
@@ -119,7 +123,8 @@ public enum ManifestReader {
         var operations = ManifestOperations()
         var bytes = bytes
         let (entries, rooms) = decode(&bytes, file: name, limits: limits, diagnostics: &diagnostics, operations: &operations)
-        var files: [DecodedFile] = [(entries, rooms, diagnostics)]
+        // `consume`: the rooms are held once, so `assemble` sorts them where they are.
+        var files: [DecodedFile] = [(entries, consume rooms, diagnostics)]
         let (sorted, fileDiagnostics, combined) = assemble(&files, operations: [operations])
         return ManifestReadResult(rooms: sorted, files: [name], diagnostics: fileDiagnostics[0], operations: combined)
     }
@@ -156,7 +161,7 @@ public enum ManifestReader {
         }
         let order = sortedOrder(of: keys)
 
-        // Every file's rooms in one array, the first file's where it already is.
+        // Every file's rooms in one array: a single file's where they already are, several files' copied into one.
         var rooms: [DesiredRoom] = []
         var roomsBefore: [Int] = []
         if files.count == 1 {
@@ -224,43 +229,52 @@ public enum ManifestReader {
             diagnostics.append(.error(at: ManifestSource.start(of: file), "file is empty; a manifest starts with 'version: 1'"))
             return ([], [])
         }
-        return decode(file: file, byteCount: bytes.count, limits: limits, diagnostics: &diagnostics, operations: &operations) { body in
+        let decoded = decode(file: file, byteCount: bytes.count, limits: limits, diagnostics: &diagnostics, operations: &operations) {
+            body in
             let parsed = YAMLParser.withParser(over: bytes, limits: limits) { parser in
                 configure(parser)
+                // Nothing of an array is dropped: a file read in one pass after all is read from it.
+                parser.releaseBehind = nil
                 return body(parser)
             }
             bytes = []
             return parsed
         }
+        return decoded ?? ([], [])
     }
 
-    /// `decode` over bytes the caller keeps alive (a mapped file).
+    /// `decode` over a big file's bytes, which `configure` may have dropped behind the pieces read; nil when the
+    /// file has then to be read in one pass, which has to be from a new copy (diagnostics and operations untouched).
     static func decode(
-        _ bytes: UnsafeBufferPointer<UInt8>, file: String, limits: YAMLLimits, diagnostics: inout [Diagnostic],
-        operations: inout ManifestOperations, configure: (YAMLParser) -> Void = { _ in }
-    ) -> (entries: [ManifestDecoder.Entry], rooms: [DesiredRoom]) {
-        decode(file: file, byteCount: bytes.count, limits: limits, diagnostics: &diagnostics, operations: &operations) { body in
-            YAMLParser.withParser(over: bytes, limits: limits) { parser in
+        _ bytes: ReleasableBytes, file: String, limits: YAMLLimits, diagnostics: inout [Diagnostic],
+        operations: inout ManifestOperations, configure: (YAMLParser) -> Void
+    ) -> (entries: [ManifestDecoder.Entry], rooms: [DesiredRoom])? {
+        decode(file: file, byteCount: bytes.bytes.count, limits: limits, diagnostics: &diagnostics, operations: &operations) { body in
+            YAMLParser.withParser(over: bytes.bytes, limits: limits) { parser in
                 configure(parser)
                 return body(parser)
             }
         }
     }
 
-    /// `withParser` runs the parse it is given on a parser over the file's bytes, which are not empty.
+    /// `withParser` runs the parse it is given on a parser over the file's bytes, which are not empty; nil when the
+    /// parse says the input was released and must be read again.
     private static func decode(
         file: String, byteCount: Int, limits: YAMLLimits, diagnostics: inout [Diagnostic], operations: inout ManifestOperations,
-        withParser: ((YAMLParser) -> YAMLDocument?) -> YAMLDocument?
-    ) -> (entries: [ManifestDecoder.Entry], rooms: [DesiredRoom]) {
+        withParser: ((YAMLParser) -> YAMLParser.BatchedParse) -> YAMLParser.BatchedParse
+    ) -> (entries: [ManifestDecoder.Entry], rooms: [DesiredRoom])? {
         var batches = RoomBatches(file: file, bytes: byteCount)
-        let parsed = withParser { parser in
-            parser.parse(handingOutRooms: { batches.decode($0) })
-        }
-        guard let document = parsed else {
+        let document: YAMLDocument
+        switch withParser({ parser in parser.parse(handingOutRooms: { batches.decode($0) }) }) {
+        case .handedOut:
             // Every room was decoded as it was read, and the file has no YAML error.
             diagnostics += batches.decoder.diagnostics
             if let header = batches.header { operations = header.operations }
             return (batches.entries, batches.rooms)
+        case .inputReleased:
+            return nil
+        case .document(let parsed):
+            document = parsed
         }
         batches = RoomBatches(file: file, bytes: 0)
         for error in document.errors {
@@ -342,7 +356,7 @@ public enum ManifestReader {
 
         /// `bytes`, the file's size, bounds how many rooms it holds: the arrays are sized once, the first time a
         /// batch comes. Grown by doubling, they held the old storage beside the new one, 14 MB at 100,000 rooms
-        /// near a plan's peak; capacity never written is never touched, so an overestimate costs nothing.
+        /// near a plan's peak; capacity never written is never touched, so an overestimate costs address space only.
         init(file: String, bytes: Int) {
             decoder = ManifestDecoder(file: file)
             decoder.sharesLists = true

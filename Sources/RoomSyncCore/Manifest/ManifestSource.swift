@@ -37,29 +37,30 @@ enum ManifestSource {
         return .success(manifests)
     }
 
-    /// A file's content: read into memory, or, for a big regular file, mapped (`ManifestReader.decode` then
-    /// drops the pages it has read while it reads the rest).
+    /// A file's content, read into memory: into an array, or, for a big file, into memory of its own whose pages
+    /// `ManifestReader` drops as the reading goes on (`ReleasableBytes`).
     enum Contents {
         case read([UInt8])
-        case mapped(MappedFile)
+        case releasable(ReleasableBytes)
     }
 
-    /// Files from this size are mapped rather than read: those whose rooms are decoded in batches as they are read.
-    static let mappedFrom = YAMLParser.defaultRoomBatchesFrom
+    /// Files from this size are read into releasable memory: those whose rooms are decoded in batches as they are read.
+    static let releasableFrom = YAMLParser.defaultRoomBatchesFrom
 
-    /// The whole file, read with POSIX calls so that failures can say why (`Permission denied`); a big regular
-    /// file is mapped instead.
-    static func contents(of path: String, mappingFrom: Int = mappedFrom) -> Result<Contents, Diagnostic> {
+    /// The whole file, read with POSIX calls so that failures can say why (`Permission denied`). Read once, at
+    /// the start, as a file a user may be editing must be (a mapping would read each page when first touched, and
+    /// a file cut short meanwhile would kill the process with SIGBUS).
+    static func contents(of path: String, releasableFrom: Int = releasableFrom) -> Result<Contents, Diagnostic> {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { return .failure(.error(at: start(of: path), "cannot read file: \(reason(errno))")) }
         defer { close(fd) }
         var info = stat()
-        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0, Int(info.st_size) >= mappingFrom,
-           let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0),
-           address != UnsafeMutableRawPointer(bitPattern: -1) {
-            _ = madvise(address, Int(info.st_size), MADV_SEQUENTIAL)
-            return .success(.mapped(MappedFile(mapped: UnsafeRawBufferPointer(start: address, count: Int(info.st_size)))))
+        if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0, Int(info.st_size) >= releasableFrom,
+           let bytes = ReleasableBytes(reading: fd, count: Int(info.st_size)) {
+            return .success(.releasable(bytes))
         }
+        // A file whose size changed while it was read is read again, the usual way.
+        _ = lseek(fd, 0, SEEK_SET)
         return readAll(fd, path: path).map(Contents.read)
     }
 
@@ -104,5 +105,47 @@ enum ManifestSource {
 
     private static func reason(_ code: Int32) -> String {
         String(cString: strerror(code))
+    }
+}
+
+/// A big file's bytes in anonymous memory of their own, whose pages can be dropped once read
+/// (`release(before:)`): they then read as zeros, so whoever drops them must not read there again.
+final class ReleasableBytes: @unchecked Sendable {
+    let bytes: UnsafeBufferPointer<UInt8>
+    private var released = 0
+
+    /// Exactly `count` bytes from `fd`, or nil (the file changed size, a read failed, no memory).
+    init?(reading fd: Int32, count: Int) {
+        guard let region = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              region != UnsafeMutableRawPointer(bitPattern: -1)
+        else { return nil }
+        let base = region.assumingMemoryBound(to: UInt8.self)
+        var filled = 0
+        while filled < count {
+            let n = read(fd, base + filled, count - filled)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            filled += n
+        }
+        var more: UInt8 = 0
+        guard filled == count, read(fd, &more, 1) == 0 else {
+            munmap(region, count)
+            return nil
+        }
+        bytes = UnsafeBufferPointer(start: base, count: count)
+        _ = madvise(region, count, MADV_SEQUENTIAL)
+    }
+
+    deinit {
+        munmap(UnsafeMutableRawPointer(mutating: bytes.baseAddress!), bytes.count)
+    }
+
+    /// Drops the whole pages before `offset` from memory.
+    func release(before offset: Int) {
+        let page = Int(getpagesize())
+        let end = min(offset, bytes.count) / page * page
+        guard end > released else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: bytes.baseAddress! + released), end - released, MADV_DONTNEED)
+        released = end
     }
 }

@@ -73,9 +73,9 @@ public final class YAMLParser {
         return body(YAMLParser(input: buffer, owned: nil, limits: limits))
     }
 
-    /// Told, when the input is read in pieces, each offset the readers will not go back before (a mapped file can
-    /// then drop what was read while the rest is read: `MappedFile.release(before:)`). The input must still read
-    /// the same there afterwards: a piece that does not read cleanly sends the file back to one pass over all of it.
+    /// Told, while rooms are handed out in batches, each offset the readers will not go back before: the caller
+    /// can drop the input's pages there while the rest is read. Once anything was released, a file that has to be
+    /// read in one pass after all is not read from this input but handed back (`BatchedParse.inputReleased`).
     var releaseBehind: ((Int) -> Void)?
 
     static let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
@@ -118,23 +118,33 @@ public final class YAMLParser {
     var roomBatchesFrom = YAMLParser.defaultRoomBatchesFrom
     static let defaultRoomBatchesFrom = 8 << 20
 
+    /// What `parse(handingOutRooms:)` gave.
+    public enum BatchedParse {
+        /// Every room was handed out in batches; the file has no YAML error.
+        case handedOut
+        /// The document, as `parse` gives it; whatever the batches were given is to be forgotten.
+        case document(YAMLDocument)
+        /// The file has to be read in one pass, but `releaseBehind` dropped part of the input: read it again and
+        /// parse that. Whatever the batches were given is to be forgotten.
+        case inputReleased
+    }
+
     /// `parse`, except that a manifest read in pieces has its rooms handed to `body` a batch at a time (the
     /// rooms built since the last piece, as the `rooms` mapping of a root holding the file's other top-level
     /// entries), and the tree drops each batch once `body` has seen it: the whole tree of a big file is never
-    /// in memory at once. Returns nil when every room was handed out that way, which happens only when the
-    /// file has no YAML error; otherwise the document as `parse` gives it, and whatever `body` was given
-    /// before is to be forgotten. The nodes `body` gets are not to be kept.
-    public func parse(handingOutRooms body: (YAMLNode) -> Void) -> YAMLDocument? {
-        guard input.count <= Self.maxInputBytes, input.count >= roomBatchesFrom else { return parse() }
+    /// in memory at once. That happens only when the file has no YAML error; otherwise the file is read in one
+    /// pass. The nodes `body` gets are not to be kept.
+    public func parse(handingOutRooms body: (YAMLNode) -> Void) -> BatchedParse {
+        guard input.count <= Self.maxInputBytes, input.count >= roomBatchesFrom else { return .document(parse()) }
         if readsInPieces, let pieces = YAMLPieces(cutting: input, minimumBytes: piecesFrom, bytesPerPiece: pieceSize) {
             // Optional closures escape; this one does not outlive the call.
             switch withoutActuallyEscaping(body, do: { parse(in: pieces, handingOutRooms: $0) }) {
-            case .document(let document): return document
-            case .handedOut: return nil
-            case .unclean: break
+            case .document(let document): return .document(document)
+            case .handedOut: return .handedOut
+            case .unclean(let released): if released { return .inputReleased }
             }
         }
-        return parseInOnePass()
+        return .document(parseInOnePass())
     }
 
     private func tooLarge() -> YAMLDocument {
@@ -167,8 +177,9 @@ public final class YAMLParser {
         /// Every room went to the caller in batches.
         case handedOut
         /// Anything not as a clean cut gives (a piece libyaml refuses, a limit reached, for batches any YAML
-        /// error): the file is read in one pass, which reports it exactly.
-        case unclean
+        /// error): the file is read in one pass, which reports it exactly. `released`: `releaseBehind` was told
+        /// an offset, so the input is no longer whole.
+        case unclean(released: Bool)
     }
 
     /// The document from pieces read on several cores, or its rooms in batches to `body` when one is given.
@@ -180,12 +191,15 @@ public final class YAMLParser {
         var builder = Builder(
             limits: limits, inputBytes: input.count,
             reserving: body == nil ? input.count : min(input.count, 2 * input.count / pieces.count))
-        var clean = true
+        var clean = true, released = false
         // Every piece is taken, even after a failure, so that no reader is left holding the input.
         for piece in 0..<pieces.count {
             guard let log = reading.take(piece), clean else { continue }
             // Every piece up to this one has been read into its log (pieces are claimed in order).
-            if piece + 1 < pieces.count { releaseBehind?(pieces.starts[piece + 1].offset) }
+            if body != nil, piece + 1 < pieces.count, let releaseBehind {
+                releaseBehind(pieces.starts[piece + 1].offset)
+                released = true
+            }
             guard let events = Self.replayable(log, piece: piece, of: pieces) else {
                 clean = false
                 reading.abandon()
@@ -207,7 +221,7 @@ public final class YAMLParser {
                 reading.abandon()
             }
         }
-        guard clean else { return .unclean }
+        guard clean else { return .unclean(released: released) }
         if body != nil { return .handedOut }
         builder.pop()  // the rooms mapping
         builder.pop()  // the root mapping
