@@ -11,17 +11,18 @@ import CMalloc
 /// 256 MB and 64 MB the same settings saved no more time and kept some 70 MB more at the peak of a plan of
 /// 100,000 rooms (bench/PROFILE.md).
 ///
-/// One arena for every thread: a plan reads the manifests, the state and the list on threads of their own, and
-/// with an arena per thread the memory one thread frees (a piece's events, a batch of rooms) stays in its arena
-/// while another thread's grows. One arena held 10-20 MB less at the peak of a plan of 100,000 rooms, and no
-/// slower at 10,000 rooms, where per-thread caches serve most small allocations without taking its lock.
+/// Two arenas for all threads: a plan reads the manifests, the state and the list on threads of their own, and
+/// with an arena per thread (glibc makes up to eight per core) the memory one thread frees (a piece's events, a
+/// batch of rooms) stays in its arena while another thread's grows. Two held 15-20 MB less at the peak of a plan
+/// of 100,000 rooms (190-196 MB against 210-212 MB), as one did (181-194 MB); one lock for every thread cost
+/// validate of 10,000 rooms some CPU time, two halve that contention (bench/PROFILE.md).
 enum MallocTuning {
     static func forOneShotCommand() {
         #if os(Linux)
         _ = mallopt(M_MMAP_THRESHOLD, 8 << 20)
         _ = mallopt(M_TOP_PAD, 4 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
-        _ = mallopt(M_ARENA_MAX, 1)
+        _ = mallopt(M_ARENA_MAX, 2)
         #endif
     }
 }
