@@ -21,7 +21,9 @@ struct RoomSyncCommand: AsyncParsableCommand {
     /// exits 1 like every other error (SPEC section 3) instead of with EX_USAGE (64). Its message is unchanged.
     static func main() async {
         // `sandbox serve` runs for hours and should give memory back; every other command reads, decides and exits.
-        if CommandLine.arguments.dropFirst().first != "sandbox" { MallocTuning.forOneShotCommand() }
+        if CommandLine.arguments.dropFirst().first != "sandbox" {
+            MallocTuning.forOneShotCommand(arguments: Array(CommandLine.arguments.dropFirst()))
+        }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {
