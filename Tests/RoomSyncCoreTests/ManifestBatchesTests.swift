@@ -8,8 +8,9 @@ import Testing
 /// diagnostics and operations must be exactly those of decoding the tree of one pass. Pieces are made tiny here so
 /// that small texts are handed out in many batches.
 @Suite struct ManifestBatchesTests {
-    /// Everything one file's decoding gives, as text to compare.
-    static func decoded(_ bytes: [UInt8], pieceSize: Int?) -> String {
+    /// One file's decoding, with pieces of `pieceSize` bytes and its rooms handed out in batches (nil: one pass).
+    static func decode(_ bytes: [UInt8], pieceSize: Int?)
+        -> (entries: [ManifestDecoder.Entry], rooms: [DesiredRoom], diagnostics: [Diagnostic], operations: ManifestOperations) {
         var bytes = bytes
         var diagnostics: [Diagnostic] = []
         var operations = ManifestOperations()
@@ -25,6 +26,12 @@ import Testing
                 parser.readsInPieces = false
             }
         }
+        return (entries, rooms, diagnostics, operations)
+    }
+
+    /// Everything one file's decoding gives, as text to compare.
+    static func decoded(_ bytes: [UInt8], pieceSize: Int?) -> String {
+        let (entries, rooms, diagnostics, operations) = decode(bytes, pieceSize: pieceSize)
         var lines = entries.map { "\($0.key) \($0.origin) \($0.room >= 0 ? "\(rooms[Int($0.room)])" : "-")" }
         lines += diagnostics.map { "\($0)" }
         lines.append("\(operations)")
@@ -121,17 +128,7 @@ import Testing
         // Each batch's tree holds the top of the file, the anchored nodes and one batch, not every room.
         #expect(largest * 10 < whole, "largest batch tree \(largest) nodes, whole tree \(whole)")
         // And the rooms all arrive, with their anchors merged and their defaults.
-        var bytesToDecode = bytes
-        var diagnostics: [Diagnostic] = []
-        var operations = ManifestOperations()
-        let (entries, decodedRooms) = ManifestReader.decode(
-            &bytesToDecode, file: "rooms.yaml", limits: .default, diagnostics: &diagnostics, operations: &operations
-        ) { parser in
-            parser.pieceSize = 512
-            parser.piecesFrom = 0
-            parser.roomBatchesFrom = 0
-            parser.readsInPieces = true
-        }
+        let (entries, decodedRooms, diagnostics, _) = Self.decode(bytes, pieceSize: 512)
         #expect(diagnostics.isEmpty)
         try #require(entries.count == 400 && entries.allSatisfy { $0.room >= 0 })
         let rooms = entries.map { decodedRooms[Int($0.room)] }
@@ -221,7 +218,7 @@ import Testing
     @Test func slicesWithErrorsJoinAsOneDecoderWould() throws {
         let text = Self.cleanManifest(rooms: 2_600).replacingOccurrences(of: "    name: 会议室 1", with: "    nome: 会议室 1")
         let bytes = Array(text.utf8)
-        let (entries, diagnostics) = Self.entries(bytes)
+        let (entries, _, diagnostics, _) = Self.decode(bytes, pieceSize: nil)
         // Rooms 1, 10-19, 100-199 and 1000-1999 lost their name: the first slice keeps some rooms, the second
         // none, the third all.
         #expect(diagnostics.count > 1_000)
@@ -229,17 +226,6 @@ import Testing
         #expect(Self.decoded(bytes, pieceSize: nil) == Self.decoded(bytes, pieceSize: 4_096))
         let kept = entries.filter { $0.room >= 0 }
         #expect(kept.map(\.room) == (0..<Int32(kept.count)).map { $0 })
-    }
-
-    /// The entries and diagnostics of one pass (slices on several cores).
-    static func entries(_ bytes: [UInt8]) -> ([ManifestDecoder.Entry], [Diagnostic]) {
-        var bytes = bytes
-        var diagnostics: [Diagnostic] = []
-        var operations = ManifestOperations()
-        let (entries, _) = ManifestReader.decode(
-            &bytes, file: "rooms.yaml", limits: .default, diagnostics: &diagnostics, operations: &operations
-        ) { $0.readsInPieces = false }
-        return (entries, diagnostics)
     }
 
     /// A big file's pages are dropped behind the pieces already read; when a late piece sends the file to one

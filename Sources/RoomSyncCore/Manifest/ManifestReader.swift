@@ -102,14 +102,12 @@ public enum ManifestReader {
             // the file as it is now (nothing of the first reading is kept).
             if decoded == nil { contents = ManifestSource.contents(of: file, releasableFrom: .max) }
         }
-        switch contents {
-        case .success(.read(var bytes)):
+        if case .failure(let diagnostic) = contents { return (([], [], [diagnostic]), operations) }
+        if case .success(.read(var bytes)) = contents {
+            // `bytes` alone holds the file now, and `decode` empties it once parsed.
+            contents = .success(.read([]))
             decoded = decode(
                 &bytes, file: file, limits: limits, diagnostics: &diagnostics, operations: &operations, configure: configure)
-        case .success(.releasable):
-            break
-        case .failure(let diagnostic):
-            return (([], [], [diagnostic]), operations)
         }
         let (entries, rooms) = decoded ?? ([], [])
         return ((entries, rooms, diagnostics), operations)
