@@ -274,6 +274,7 @@ public enum ManifestReader {
         case .document(let parsed):
             document = parsed
         }
+        // Read in one pass after all: what the batches decoded before that is dropped, not kept beside the tree.
         batches = RoomBatches(file: file, bytes: 0)
         for error in document.errors {
             var message = error.message

@@ -142,10 +142,6 @@ final class ReleasableBytes: @unchecked Sendable {
 
     /// Drops the whole pages before `offset` from memory.
     func release(before offset: Int) {
-        let page = Int(getpagesize())
-        let end = min(offset, bytes.count) / page * page
-        guard end > released else { return }
-        _ = madvise(UnsafeMutableRawPointer(mutating: bytes.baseAddress! + released), end - released, MADV_DONTNEED)
-        released = end
+        released = MappedFile.dropPages(of: bytes.baseAddress!, count: bytes.count, from: released, before: offset)
     }
 }

@@ -211,10 +211,16 @@ public final class MappedFile: @unchecked Sendable {
     /// still mapped, so touching them again reads them back from the file.
     public func release(before offset: Int) {
         guard let mapped, let base = mapped.baseAddress else { return }
+        released = Self.dropPages(of: base, count: mapped.count, from: released, before: offset)
+    }
+
+    /// Drops the whole pages of `base[from..<offset]` (offset rounded down to a page, `from` already a page
+    /// boundary, as returned the time before) and returns where the dropped pages now end.
+    static func dropPages(of base: UnsafeRawPointer, count: Int, from released: Int, before offset: Int) -> Int {
         let page = Int(getpagesize())
-        let end = min(offset, mapped.count) / page * page
-        guard end > released else { return }
+        let end = min(offset, count) / page * page
+        guard end > released else { return released }
         _ = madvise(UnsafeMutableRawPointer(mutating: base + released), end - released, MADV_DONTNEED)
-        released = end
+        return end
     }
 }

@@ -61,10 +61,7 @@ public final class YAMLParser {
 
     /// A parser reading `bytes` in place, for the duration of `body`.
     static func withParser<T>(over bytes: [UInt8], limits: YAMLLimits, _ body: (YAMLParser) -> T) -> T {
-        bytes.withUnsafeBufferPointer { buffer in
-            guard buffer.baseAddress != nil else { return body(YAMLParser(bytes: EmptyCollection(), limits: limits)) }
-            return body(YAMLParser(input: buffer, owned: nil, limits: limits))
-        }
+        bytes.withUnsafeBufferPointer { withParser(over: $0, limits: limits, body) }
     }
 
     /// A parser reading `buffer` in place, for the duration of `body`.
