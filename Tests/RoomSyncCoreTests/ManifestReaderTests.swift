@@ -90,6 +90,10 @@ import Testing
         ("[电视, 电话, 投影, 白板, 视频]", [.tv, .phone, .projector, .whiteboard, .video]),
         ("[video, 5, 视频, tv]", [.tv, .video]),
         ("[]", []),
+        // Spellings only `Equipment(name:)` knows, after the bytes matched none.
+        ("[TV, '03', +2, Video]", [.tv, .phone, .projector, .video]),
+        // Already a set is kept as it is; out of order or repeated is made one.
+        ("[tv, phone]", [.tv, .phone]), ("[phone, tv]", [.tv, .phone]), ("[tv, 1, tv]", [.tv]),
     ])
     func equipmentByIdEnglishOrChineseNameAsASet(list: String, expected: [Equipment]) async {
         let run = await readManifests(["m.yaml": oneRoom("name: A", "capacity: 1", "equipment: \(list)")])

@@ -43,13 +43,17 @@ struct ManifestDecoder {
 
     /// Checks `version`, `defaults` and the shape of `rooms`; `nil` when there are no rooms to decode.
     mutating func decodeHeader(_ root: YAMLNode) -> Header? {
+        root.withView { root in decodeHeader(root) }
+    }
+
+    private mutating func decodeHeader(_ root: YAMLView) -> Header? {
         guard let top = root.mapping else {
             error(at: root.mark, "expected a mapping at the top of the manifest, found \(Self.describe(root))")
             return nil
         }
-        var version: YAMLNode?
-        var defaultsNode: YAMLNode?
-        var roomsNode: YAMLNode?
+        var version: YAMLView?
+        var defaultsNode: YAMLView?
+        var roomsNode: YAMLView?
         var operations = ManifestOperations()
         for pair in top {
             guard let key = fieldName(pair.key) else { continue }
@@ -71,7 +75,7 @@ struct ManifestDecoder {
             error(at: root.mark, "missing required field 'version' (add 'version: 1')")
         }
         var defaults = RoomFields()
-        if let defaultsNode { defaults = fields(defaultsNode, inDefaults: true) ?? RoomFields() }
+        if let defaultsNode, !fields(defaultsNode, inDefaults: true, into: &defaults) { defaults = RoomFields() }
         guard let roomsNode else {
             error(at: root.mark, "missing required field 'rooms'")
             return nil
@@ -80,7 +84,7 @@ struct ManifestDecoder {
             error(at: roomsNode.mark, "expected a mapping of room keys to rooms, found \(Self.describe(roomsNode))")
             return nil
         }
-        return Header(defaults: defaults, rooms: rooms, operations: operations)
+        return Header(defaults: defaults, rooms: YAMLMapping(rooms), operations: operations)
     }
 
     /// The rooms at `positions` of the `rooms` mapping, appended to `decoded`.
@@ -88,7 +92,7 @@ struct ManifestDecoder {
         _ rooms: YAMLMapping, _ positions: Range<Int>, defaults: RoomFields, into decoded: inout [DesiredRoom]
     ) -> [Entry] {
         decodeRooms(rooms, positions, defaults: defaults) { room in
-            decoded.append(room)
+            decoded.append(consume room)
             return Int32(decoded.count - 1)
         }
     }
@@ -97,7 +101,14 @@ struct ManifestDecoder {
     /// where it put it. Each room is decoded on its own, so a file's rooms can be split among several decoders
     /// and their entries and diagnostics concatenated in order.
     mutating func decodeRooms(
-        _ rooms: YAMLMapping, _ positions: Range<Int>, defaults: RoomFields, keep: (DesiredRoom) -> Int32
+        _ rooms: YAMLMapping, _ positions: Range<Int>, defaults: RoomFields, keep: (consuming DesiredRoom) -> Int32
+    ) -> [Entry] {
+        // Through views of the tree: see `YAMLView` for why.
+        rooms.withPairs { rooms in decodeRooms(rooms, positions, defaults: defaults, keep: keep) }
+    }
+
+    private mutating func decodeRooms(
+        _ rooms: YAMLView.Pairs, _ positions: Range<Int>, defaults: RoomFields, keep: (consuming DesiredRoom) -> Int32
     ) -> [Entry] {
         var entries: [Entry] = []
         entries.reserveCapacity(positions.count)
@@ -109,19 +120,23 @@ struct ManifestDecoder {
                 error(at: pair.key.mark, "invalid room key '\(DiagnosticText.shown(key))'; keys match \(Self.keyPattern)")
             }
             let origin = location(pair.key.mark)
-            // A room that is not even a mapping gets that one error, not a "missing field" for each field.
-            let room = fields(pair.value, inDefaults: false).flatMap {
-                finish(key: key, fields: $0.merged(under: defaults), origin: origin)
-            }
             var index: Int32 = -1
-            if let room, diagnostics.count == errorsBefore { index = keep(room) }
+            // A room that is not even a mapping gets that one error, not a "missing field" for each field.
+            var fields = RoomFields()
+            if self.fields(pair.value, inDefaults: false, into: &fields) {
+                fields.merge(under: defaults)
+                if let room = finish(key: key, fields: &fields, origin: origin), diagnostics.count == errorsBefore {
+                    index = keep(consume room)
+                }
+            }
             entries.append(Entry(key: key, origin: origin, room: index))
         }
         return entries
     }
 
-    /// The whole-room rules, checked after defaults are merged in.
-    private mutating func finish(key: String, fields: RoomFields, origin: SourceLocation) -> DesiredRoom? {
+    /// The whole-room rules, checked after defaults are merged in. The values are moved out of `fields` (`take`),
+    /// not copied: each copy of a room's strings and lists cost a retain now and a release later.
+    private mutating func finish(key: String, fields: inout RoomFields, origin: SourceLocation) -> DesiredRoom? {
         // Checked on the bits first: this runs for every room, and the arrays below only for broken ones.
         let required = RoomField.name.bit | RoomField.capacity.bit
         let locationBits = RoomField.city.bit | RoomField.building.bit | RoomField.floor.bit
@@ -137,16 +152,20 @@ struct ManifestDecoder {
             diagnostics.append(.error(
                 at: origin, "room '\(DiagnosticText.shown(key))' has an incomplete location: missing \(names) (city, building and floor go together)"))
         }
-        guard let name = fields.name, let capacity = fields.capacity else { return nil }
+        guard fields.name != nil, let capacity = fields.capacity, let name = fields.name.take() else { return nil }
         var location: RoomLocation?
-        if let city = fields.city, let building = fields.building, let floor = fields.floor {
-            location = RoomLocation(city: city, building: building, floor: floor)
+        if fields.city != nil && fields.building != nil && fields.floor != nil {
+            location = RoomLocation(city: fields.city.take()!, building: fields.building.take()!, floor: fields.floor.take()!)
         }
-        var room = DesiredRoom(
-            key: key, name: name, capacity: capacity, location: location, equipment: fields.equipment,
-            coordinate: fields.coordinate, range: fields.range, protect: fields.protect ?? false,
-            ignoreChanges: Set(fields.ignoreChanges ?? []), origin: origin)
-        guard sharesLists else { return room }
+        let room = DesiredRoom(
+            key: key, name: name, capacity: capacity, location: location, equipment: fields.equipment.take(),
+            coordinate: fields.coordinate.take(), range: fields.range.take(), protect: fields.protect ?? false,
+            ignoreChanges: fields.ignoreChanges.map { Set($0) } ?? Set(), origin: origin)
+        return sharesLists ? sharingLists(room) : room
+    }
+
+    /// A room with its lists replaced by equal ones already kept.
+    private mutating func sharingLists(_ room: consuming DesiredRoom) -> DesiredRoom {
         if let equipment = room.equipment { room.equipment = sharedEquipment.share(equipment) }
         if let range = room.range {
             room.range = RoomRange(
@@ -155,12 +174,13 @@ struct ManifestDecoder {
         return room
     }
 
-    /// The fields of a room or of `defaults`, each checked on its own.
-    private mutating func fields(_ node: YAMLNode, inDefaults: Bool) -> RoomFields? {
-        var result = RoomFields()
+    /// The fields of a room or of `defaults`, each checked on its own, written into `result`; false when `node`
+    /// is not a mapping. Into a value the caller holds rather than returned: returning it copied every room's
+    /// fields once more.
+    private mutating func fields(_ node: YAMLView, inDefaults: Bool, into result: inout RoomFields) -> Bool {
         guard let pairs = node.mapping else {
             error(at: node.mark, "expected a mapping, found \(Self.describe(node))")
-            return nil
+            return false
         }
         for pair in pairs {
             // Matched on the key's bytes: a String for every field of every room cost more than checking it.
@@ -184,7 +204,7 @@ struct ManifestDecoder {
             switch field {
             case .name:
                 if let name = text(value) {
-                    let length = name.unicodeScalars.count
+                    let length = Self.scalarCount(name)
                     if length < 1 || length > Self.maxNameLength {
                         error(at: value.mark, "name must be 1 to \(Self.maxNameLength) characters, found \(length)")
                     } else {
@@ -215,11 +235,11 @@ struct ManifestDecoder {
                 result.ignoreChanges = ignoredFields(value)
             }
         }
-        return result
+        return true
     }
 
     /// `ignore_changes: [FIELD…]`, each one of `ManagedField`.
-    private mutating func ignoredFields(_ node: YAMLNode) -> [ManagedField]? {
+    private mutating func ignoredFields(_ node: YAMLView) -> [ManagedField]? {
         guard let items = node.sequence else {
             error(at: node.mark, "expected a sequence of field names, found \(Self.describe(node))")
             return nil
@@ -243,15 +263,17 @@ struct ManifestDecoder {
         return failed ? nil : fields
     }
 
-    private mutating func equipment(_ node: YAMLNode) -> [Equipment]? {
+    private mutating func equipment(_ node: YAMLView) -> [Equipment]? {
         guard let items = node.sequence else {
             error(at: node.mark, "expected a sequence of equipment, found \(Self.describe(node))")
             return nil
         }
         var result: [Equipment] = []
+        result.reserveCapacity(items.count)
         var failed = false
         for item in items {
-            if let scalar = item.scalar, let equipment = Equipment(name: scalar.value) {
+            // The usual spellings matched on bytes; only unusual ones (`TV`, `03`) are made a String for `init(name:)`.
+            if let equipment = (item.withText(Equipment.init(utf8:)) ?? nil) ?? item.text.flatMap(Equipment.init(name:)) {
                 result.append(equipment)
             } else {
                 failed = true
@@ -264,7 +286,7 @@ struct ManifestDecoder {
         return failed ? nil : result
     }
 
-    private mutating func range(_ node: YAMLNode) -> RoomRange? {
+    private mutating func range(_ node: YAMLView) -> RoomRange? {
         guard let pairs = node.mapping else {
             error(at: node.mark, "expected a mapping, found \(Self.describe(node))")
             return nil
@@ -286,6 +308,11 @@ struct ManifestDecoder {
                     failed = true
                     continue
                 }
+                if key == "user_list" {
+                    range.userList.reserveCapacity(items.count)
+                } else {
+                    range.departmentList.reserveCapacity(items.count)
+                }
                 for item in items {
                     if key == "user_list" {
                         if let user = nonEmptyText(item, label: "user id") { range.userList.append(user) } else { failed = true }
@@ -305,7 +332,7 @@ struct ManifestDecoder {
         return failed ? nil : range
     }
 
-    private mutating func coordinate(_ node: YAMLNode) -> Coordinate? {
+    private mutating func coordinate(_ node: YAMLView) -> Coordinate? {
         guard let pairs = node.mapping else {
             error(at: node.mark, "expected a mapping with latitude and longitude, found \(Self.describe(node))")
             return nil
@@ -339,33 +366,32 @@ struct ManifestDecoder {
 
     /// A latitude or longitude, written as a number or a string, kept as the text written so it reaches
     /// WeCom byte for byte.
-    private mutating func degrees(_ node: YAMLNode, label: String, limit: Double) -> String? {
-        guard let scalar = node.scalar else {
-            error(at: node.mark, "expected a number for \(label), found \(Self.describe(node))")
-            return nil
-        }
-        switch scalar.kind {
-        case .int, .float, .string: break
+    private mutating func degrees(_ node: YAMLView, label: String, limit: Int) -> String? {
+        switch node.scalarKind {
+        case .int?, .float?, .string?: break
         default:
             error(at: node.mark, "expected a number for \(label), found \(Self.describe(node))")
             return nil
         }
-        let text = scalar.value
-        guard Self.isDecimal(text) else {
-            error(at: node.mark, "\(label) must be a decimal number like 22.540503, found '\(DiagnosticText.shown(text))'")
+        // Checked on the bytes, and a String made only of a good value.
+        let shape = node.withText { bytes in
+            (decimal: Self.isDecimal(bytes), inRange: Self.decimal(bytes, isAtMost: limit))
+        }!
+        guard shape.decimal else {
+            error(at: node.mark, "\(label) must be a decimal number like 22.540503, found '\(DiagnosticText.shown(node.text!))'")
             return nil
         }
-        guard Self.decimal(text, isAtMost: Int(limit)) else {
-            error(at: node.mark, "\(label) must be between -\(Int(limit)) and \(Int(limit)), found \(DiagnosticText.shown(text))")
+        guard shape.inRange else {
+            error(at: node.mark, "\(label) must be between -\(limit) and \(limit), found \(DiagnosticText.shown(node.text!))")
             return nil
         }
-        return text
+        return node.text
     }
 
     // MARK: - Operations
 
     /// `moved: [{from: KEY, to: KEY}, …]`.
-    private mutating func moves(_ node: YAMLNode) -> [ManifestOperations.Move] {
+    private mutating func moves(_ node: YAMLView) -> [ManifestOperations.Move] {
         entries(node, label: "moved", fields: ["from", "to"]) { decoder, fields, origin in
             guard let from = decoder.key(fields["from"], label: "from"), let to = decoder.key(fields["to"], label: "to") else { return nil }
             guard from != to else {
@@ -377,7 +403,7 @@ struct ManifestDecoder {
     }
 
     /// `import: [{key: KEY, meetingroom_id: ID}, …]`.
-    private mutating func imports(_ node: YAMLNode) -> [ManifestOperations.Import] {
+    private mutating func imports(_ node: YAMLView) -> [ManifestOperations.Import] {
         entries(node, label: "import", fields: ["key", "meetingroom_id"]) { decoder, fields, origin in
             guard let key = decoder.key(fields["key"], label: "key"), let idNode = fields["meetingroom_id"],
                 let id = decoder.integer(idNode, in: 1...Int(Int32.max), label: "meetingroom_id")
@@ -387,7 +413,7 @@ struct ManifestDecoder {
     }
 
     /// `prune: {exclude: [GLOB, …]}`.
-    private mutating func pruneExclusions(_ node: YAMLNode) -> [ManifestOperations.PruneExclusion] {
+    private mutating func pruneExclusions(_ node: YAMLView) -> [ManifestOperations.PruneExclusion] {
         guard let pairs = node.mapping else {
             error(at: node.mark, "expected a mapping with 'exclude', found \(Self.describe(node))")
             return []
@@ -414,8 +440,8 @@ struct ManifestDecoder {
 
     /// A sequence of mappings with exactly `fields`, each turned into a value by `make` (nil when it has errors).
     private mutating func entries<T>(
-        _ node: YAMLNode, label: String, fields known: [String],
-        _ make: (inout ManifestDecoder, [String: YAMLNode], SourceLocation) -> T?
+        _ node: YAMLView, label: String, fields known: [String],
+        _ make: (inout ManifestDecoder, [String: YAMLView], SourceLocation) -> T?
     ) -> [T] {
         guard let items = node.sequence else {
             error(at: node.mark, "\(label): expected a sequence of entries, found \(Self.describe(node))")
@@ -427,7 +453,7 @@ struct ManifestDecoder {
                 error(at: item.mark, "\(label): expected an entry with \(known.map { "'\($0)'" }.joined(separator: " and ")), found \(Self.describe(item))")
                 continue
             }
-            var fields: [String: YAMLNode] = [:]
+            var fields: [String: YAMLView] = [:]
             var failed = false
             for pair in pairs {
                 guard let key = fieldName(pair.key) else { failed = true; continue }
@@ -452,7 +478,7 @@ struct ManifestDecoder {
     }
 
     /// A manifest key in an operation entry.
-    private mutating func key(_ node: YAMLNode?, label: String) -> String? {
+    private mutating func key(_ node: YAMLView?, label: String) -> String? {
         guard let node, let key = text(node) else { return nil }
         guard Self.isValidKey(key) else {
             error(at: node.mark, "invalid room key '\(DiagnosticText.shown(key))' in '\(label)'; keys match \(Self.keyPattern)")
@@ -464,7 +490,7 @@ struct ManifestDecoder {
     // MARK: - Scalars
 
     /// A mapping key as a field name; non-scalar keys are reported.
-    private mutating func fieldName(_ key: YAMLNode) -> String? {
+    private mutating func fieldName(_ key: YAMLView) -> String? {
         guard let name = key.text else {
             error(at: key.mark, "expected a field name, found \(Self.describe(key))")
             return nil
@@ -474,20 +500,18 @@ struct ManifestDecoder {
 
     /// Text for a string field. Plain numbers are taken as the text written (`floor: 18`), but booleans and null
     /// are refused: `floor: no` is YAML 1.1's `false`, never what was meant.
-    private mutating func text(_ node: YAMLNode) -> String? {
-        if let scalar = node.scalar {
-            switch scalar.kind {
-            case .string, .int, .float: return scalar.value
-            case .bool: error(at: node.mark, "expected a string, found a boolean; quote it (\"\(DiagnosticText.shown(scalar.value))\") if you mean text")
-            case .null: error(at: node.mark, "expected a string, found null")
-            }
-            return nil
+    private mutating func text(_ node: YAMLView) -> String? {
+        // The kind is decided on the bytes, so a String is made only of text that is kept.
+        switch node.scalarKind {
+        case .string?, .int?, .float?: return node.text
+        case .bool?: error(at: node.mark, "expected a string, found a boolean; quote it (\"\(DiagnosticText.shown(node.text!))\") if you mean text")
+        case .null?: error(at: node.mark, "expected a string, found null")
+        case nil: error(at: node.mark, "expected a string, found \(Self.describe(node))")
         }
-        error(at: node.mark, "expected a string, found \(Self.describe(node))")
         return nil
     }
 
-    private mutating func nonEmptyText(_ node: YAMLNode, label: String) -> String? {
+    private mutating func nonEmptyText(_ node: YAMLView, label: String) -> String? {
         guard let text = text(node) else { return nil }
         guard !text.isEmpty else {
             error(at: node.mark, "\(label) must not be empty")
@@ -496,13 +520,14 @@ struct ManifestDecoder {
         return text
     }
 
-    private mutating func integer(_ node: YAMLNode, in bounds: ClosedRange<Int>, label: String) -> Int? {
-        guard let scalar = node.scalar, scalar.kind == .int else {
+    private mutating func integer(_ node: YAMLView, in bounds: ClosedRange<Int>, label: String) -> Int? {
+        // On the bytes: no String is made of a good number.
+        guard node.scalarKind == .int else {
             error(at: node.mark, "expected an integer, found \(Self.describe(node))")
             return nil
         }
-        guard let value = scalar.integerValue, bounds.contains(value) else {
-            error(at: node.mark, "\(label) must be between \(bounds.lowerBound) and \(bounds.upperBound), found \(DiagnosticText.shown(scalar.value))")
+        guard let value = node.withText(YAMLScalar.integerValue) ?? nil, bounds.contains(value) else {
+            error(at: node.mark, "\(label) must be between \(bounds.lowerBound) and \(bounds.upperBound), found \(DiagnosticText.shown(node.text!))")
             return nil
         }
         return value
@@ -519,12 +544,12 @@ struct ManifestDecoder {
     }
 
     /// What a node is, for "expected X, found Y" messages.
-    static func describe(_ node: YAMLNode) -> String {
+    static func describe(_ node: YAMLView) -> String {
         switch node.kind {
         case .mapping: return "a mapping"
         case .sequence: return "a sequence"
         case .scalar:
-            switch node.scalar!.kind {
+            switch node.scalarKind! {
             case .null: return "null"
             case .bool: return "a boolean"
             case .int: return "an integer"
@@ -536,19 +561,32 @@ struct ManifestDecoder {
 
     /// `[a-z0-9][a-z0-9._-]{0,63}`, checked on bytes.
     static func isValidKey(_ key: String) -> Bool {
-        let utf8 = key.utf8
-        guard let first = utf8.first, utf8.count <= 64 else { return false }
-        func isAlnum(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
-        guard isAlnum(first) else { return false }
-        return utf8.dropFirst().allSatisfy { isAlnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+        var key = key
+        return key.withUTF8 { utf8 in
+            guard let first = utf8.first, utf8.count <= 64 else { return false }
+            func isAlnum(_ b: UInt8) -> Bool { (b >= 97 && b <= 122) || (b >= 48 && b <= 57) }
+            guard isAlnum(first) else { return false }
+            return utf8.dropFirst().allSatisfy { isAlnum($0) || $0 == 46 || $0 == 95 || $0 == 45 }
+        }
+    }
+
+    /// How many Unicode scalars `text` has, counted on its UTF-8 bytes (every byte but a continuation byte starts one).
+    static func scalarCount(_ text: String) -> Int {
+        var text = text
+        return text.withUTF8 { utf8 in utf8.reduce(0) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) } }
     }
 
     /// Whether a decimal of the shape `isDecimal` accepts is within `-limit...limit`, decided on its digits:
     /// exact, and without parsing a float for every coordinate of every room.
     static func decimal(_ text: String, isAtMost limit: Int) -> Bool {
+        var text = text
+        return text.withUTF8 { decimal($0, isAtMost: limit) }
+    }
+
+    static func decimal(_ utf8: UnsafeBufferPointer<UInt8>, isAtMost limit: Int) -> Bool {
         var integer = 0
         var pastPoint = false
-        for byte in text.utf8 {
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "-"): continue
             case UInt8(ascii: "."): pastPoint = true
@@ -567,7 +605,12 @@ struct ManifestDecoder {
 
     /// `-?[0-9]+(\.[0-9]+)?`: the shape WeCom's coordinate strings have.
     static func isDecimal(_ text: String) -> Bool {
-        var utf8 = text.utf8[...]
+        var text = text
+        return text.withUTF8(isDecimal)
+    }
+
+    static func isDecimal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var utf8 = bytes[...]
         if utf8.first == UInt8(ascii: "-") { utf8 = utf8.dropFirst() }
         var digits = 0, dots = 0
         for byte in utf8 {

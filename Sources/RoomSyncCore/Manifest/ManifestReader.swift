@@ -308,7 +308,7 @@ public enum ManifestReader {
                 var kept = 0
                 let entries = decoder.decodeRooms(header.rooms, positions, defaults: header.defaults) { room in
                     let slot = positions.lowerBound + kept
-                    (slots.base! + slot).initialize(to: room)
+                    (slots.base! + slot).initialize(to: consume room)
                     kept += 1
                     return Int32(slot)
                 }

@@ -74,20 +74,19 @@ struct RoomFields {
 
     func has(_ field: RoomField) -> Bool { written & field.bit != 0 }
 
-    /// These fields with every field they leave out taken from `defaults` (whole values: a room's `range` or
-    /// `equipment` replaces the default one, it is not combined with it).
-    func merged(under defaults: RoomFields) -> RoomFields {
-        var result = self
-        result.written |= defaults.written
-        if !has(.capacity) { result.capacity = defaults.capacity }
-        if !has(.city) { result.city = defaults.city }
-        if !has(.building) { result.building = defaults.building }
-        if !has(.floor) { result.floor = defaults.floor }
-        if !has(.equipment) { result.equipment = defaults.equipment }
-        if !has(.coordinate) { result.coordinate = defaults.coordinate }
-        if !has(.range) { result.range = defaults.range }
-        if !has(.protect) { result.protect = defaults.protect }
-        if !has(.ignoreChanges) { result.ignoreChanges = defaults.ignoreChanges }
-        return result
+    /// Takes every field these leave out from `defaults` (whole values: a room's `range` or `equipment` replaces
+    /// the default one, it is not combined with it). In place: a merged copy cost every room's strings a retain
+    /// and a release more.
+    mutating func merge(under defaults: RoomFields) {
+        if !has(.capacity) { capacity = defaults.capacity }
+        if !has(.city) { city = defaults.city }
+        if !has(.building) { building = defaults.building }
+        if !has(.floor) { floor = defaults.floor }
+        if !has(.equipment) { equipment = defaults.equipment }
+        if !has(.coordinate) { coordinate = defaults.coordinate }
+        if !has(.range) { range = defaults.range }
+        if !has(.protect) { protect = defaults.protect }
+        if !has(.ignoreChanges) { ignoreChanges = defaults.ignoreChanges }
+        written |= defaults.written
     }
 }

@@ -52,9 +52,122 @@ public final class YAMLTree: Sendable {
         self.tags = tags
     }
 
-    func string(start: Int32, count: Int32) -> String {
-        text.withUnsafeBufferPointer { buffer in
-            String(decoding: UnsafeBufferPointer(rebasing: buffer[Int(start)..<Int(start + count)]), as: UTF8.self)
+    /// The tree's storage seen through raw pointers, valid only inside `withStorage`.
+    struct Storage {
+        let records: UnsafeBufferPointer<Record>
+        let text: UnsafeBufferPointer<UInt8>
+        let children: UnsafeBufferPointer<Int32>
+        /// Not counted: `withStorage` holds the tree.
+        unowned(unsafe) let tree: YAMLTree
+
+        func bytes(of record: Record) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)])
+        }
+    }
+
+    /// Calls `body` with the storage, which the tree keeps alive and unchanged until `body` returns.
+    func withStorage<Result>(_ body: (Storage) throws -> Result) rethrows -> Result {
+        try records.withUnsafeBufferPointer { records in
+            try text.withUnsafeBufferPointer { text in
+                try children.withUnsafeBufferPointer { children in
+                    try body(Storage(records: records, text: text, children: children, tree: self))
+                }
+            }
+        }
+    }
+}
+
+/// A node read through its tree's storage (`YAMLTree.withStorage`), for code that reads many nodes in a row, such
+/// as the manifest decoder. A `YAMLNode` holds its tree, so each one made or copied counts a reference on it; at
+/// dozens per room, on one object that two cores decoding a file's rooms both wrote, that counting made the
+/// decode slower on two cores than on one. A view counts nothing, and must not outlive the `withStorage` call.
+struct YAMLView {
+    let storage: YAMLTree.Storage
+    let index: Int32
+
+    private var record: YAMLTree.Record { storage.records[Int(index)] }
+
+    var kind: YAMLNode.Kind {
+        switch record.kind {
+        case .scalar: .scalar
+        case .sequence: .sequence
+        case .mapping: .mapping
+        }
+    }
+
+    var mark: YAMLMark {
+        let record = record
+        return YAMLMark(line: Int(record.line), column: Int(record.column))
+    }
+
+    var scalar: YAMLScalar? {
+        let record = record
+        guard record.kind == .scalar else { return nil }
+        return YAMLScalar(
+            value: String(decoding: storage.bytes(of: record), as: UTF8.self),
+            tag: record.tagged ? storage.tree.tags[index] : nil, style: record.style)
+    }
+
+    /// What a scalar means (`nil` for a collection), decided on its bytes: no String is made unless it has a tag.
+    var scalarKind: YAMLScalarKind? {
+        let record = record
+        guard record.kind == .scalar else { return nil }
+        return YAMLScalar.kind(
+            of: storage.bytes(of: record), tag: record.tagged ? storage.tree.tags[index] : nil, style: record.style)
+    }
+
+    var text: String? {
+        let record = record
+        guard record.kind == .scalar else { return nil }
+        return String(decoding: storage.bytes(of: record), as: UTF8.self)
+    }
+
+    func withText<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
+        let record = record
+        guard record.kind == .scalar else { return nil }
+        return body(storage.bytes(of: record))
+    }
+
+    var sequence: Items? {
+        let record = record
+        guard record.kind == .sequence else { return nil }
+        return Items(storage: storage, start: Int(record.start), count: Int(record.count))
+    }
+
+    var mapping: Pairs? {
+        let record = record
+        guard record.kind == .mapping else { return nil }
+        return Pairs(storage: storage, start: Int(record.start), count: Int(record.count) / 2)
+    }
+
+    /// The items of a sequence.
+    struct Items: RandomAccessCollection {
+        let storage: YAMLTree.Storage
+        let start: Int
+        let count: Int
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+
+        subscript(position: Int) -> YAMLView {
+            precondition(position >= 0 && position < count, "YAMLView.Items index out of range")
+            return YAMLView(storage: storage, index: storage.children[start + position])
+        }
+    }
+
+    /// The key/value pairs of a mapping.
+    struct Pairs: RandomAccessCollection {
+        let storage: YAMLTree.Storage
+        let start: Int
+        let count: Int
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+
+        subscript(position: Int) -> (key: YAMLView, value: YAMLView) {
+            precondition(position >= 0 && position < count, "YAMLView.Pairs index out of range")
+            let at = start + 2 * position
+            return (YAMLView(storage: storage, index: storage.children[at]), YAMLView(storage: storage, index: storage.children[at + 1]))
         }
     }
 }
@@ -74,58 +187,41 @@ public struct YAMLNode: Sendable {
         self.index = index
     }
 
-    private var record: YAMLTree.Record { tree.records[Int(index)] }
-
-    public var kind: Kind {
-        switch record.kind {
-        case .scalar: .scalar
-        case .sequence: .sequence
-        case .mapping: .mapping
-        }
+    init(_ view: YAMLView) {
+        self.init(tree: view.storage.tree, index: view.index)
     }
 
-    public var mark: YAMLMark {
-        let record = record
-        return YAMLMark(line: Int(record.line), column: Int(record.column))
+    /// Calls `body` with this node as a view, valid until `body` returns.
+    func withView<Result>(_ body: (YAMLView) throws -> Result) rethrows -> Result {
+        try tree.withStorage { try body(YAMLView(storage: $0, index: index)) }
     }
+
+    public var kind: Kind { withView(\.kind) }
+
+    public var mark: YAMLMark { withView(\.mark) }
 
     /// The scalar's text, tag and style; `nil` for a collection.
-    public var scalar: YAMLScalar? {
-        let record = record
-        guard record.kind == .scalar else { return nil }
-        return YAMLScalar(
-            value: tree.string(start: record.start, count: record.count),
-            tag: record.tagged ? tree.tags[index] : nil, style: record.style)
-    }
+    public var scalar: YAMLScalar? { withView(\.scalar) }
+
+    /// What a scalar means (`nil` for a collection), decided on its bytes: no String is made unless it has a tag.
+    public var scalarKind: YAMLScalarKind? { withView(\.scalarKind) }
 
     /// Just the text of a scalar (`nil` for a collection), without building a `YAMLScalar`.
-    public var text: String? {
-        let record = record
-        guard record.kind == .scalar else { return nil }
-        return tree.string(start: record.start, count: record.count)
-    }
+    public var text: String? { withView(\.text) }
 
     /// Calls `body` with the UTF-8 bytes of a scalar's text, without making a String; `nil` for a collection.
     public func withText<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result? {
-        let record = record
-        guard record.kind == .scalar else { return nil }
-        return tree.text.withUnsafeBufferPointer { text in
-            body(UnsafeBufferPointer(rebasing: text[Int(record.start)..<Int(record.start + record.count)]))
-        }
+        withView { $0.withText(body) }
     }
 
     /// Items in document order.
     public var sequence: YAMLSequence? {
-        let record = record
-        guard record.kind == .sequence else { return nil }
-        return YAMLSequence(tree: tree, start: Int(record.start), count: Int(record.count))
+        withView { $0.sequence.map { YAMLSequence(tree: tree, start: $0.start, count: $0.count) } }
     }
 
     /// Pairs in document order (explicit keys first, then keys brought in by `<<`).
     public var mapping: YAMLMapping? {
-        let record = record
-        guard record.kind == .mapping else { return nil }
-        return YAMLMapping(tree: tree, start: Int(record.start), count: Int(record.count) / 2)
+        withView { $0.mapping.map { YAMLMapping(tree: tree, start: $0.start, count: $0.count) } }
     }
 }
 
@@ -150,6 +246,17 @@ public struct YAMLMapping: RandomAccessCollection, Sendable {
     let start: Int
     public let count: Int
 
+    init(tree: YAMLTree, start: Int, count: Int) {
+        self.tree = tree
+        self.start = start
+        self.count = count
+    }
+
+    /// The pairs of a view, held: valid after the view's `withStorage` call.
+    init(_ pairs: YAMLView.Pairs) {
+        self.init(tree: pairs.storage.tree, start: pairs.start, count: pairs.count)
+    }
+
     public var startIndex: Int { 0 }
     public var endIndex: Int { count }
 
@@ -157,6 +264,11 @@ public struct YAMLMapping: RandomAccessCollection, Sendable {
         precondition(position >= 0 && position < count, "YAMLMapping index out of range")
         let at = start + 2 * position
         return YAMLPair(key: YAMLNode(tree: tree, index: tree.children[at]), value: YAMLNode(tree: tree, index: tree.children[at + 1]))
+    }
+
+    /// Calls `body` with these pairs as views, valid until `body` returns.
+    func withPairs<Result>(_ body: (YAMLView.Pairs) throws -> Result) rethrows -> Result {
+        try tree.withStorage { try body(YAMLView.Pairs(storage: $0, start: start, count: count)) }
     }
 }
 
