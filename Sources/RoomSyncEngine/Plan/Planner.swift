@@ -27,20 +27,29 @@ public enum Planner {
         var ignoreChangesUpdates: [String: [ManagedField]] = [:]
         // Unmanaged rooms that a key adopts or imports in this plan; each can be taken once.
         var claimed = Set(imports.values.map(\.meetingroomID))
-        let desiredKeys = Set(desired.map(\.key))
 
         // What each room needs that depends on no other room (its import, or the diff of the room its state entry
         // manages) is worked out on every core; adoption, where rooms compete for unmanaged twins, and everything
         // order matters to stay in one pass in manifest order.
+        // Each task makes its building check once and reads the live rooms through a buffer: a closure made for
+        // every room copied the index into it, and with it a count on each of its arrays and dictionaries, which
+        // both cores wrote at once (LiveIndex is a class for the same reason).
         let moved = state
         let settled = Parallel.map(desired.indices.slices(of: roomsPerSlice)) { positions in
-            positions.map { settle(desired[$0], imports: imports, state: moved, index: index) }
+            index.rooms.withUnsafeBufferPointer { live in
+                let isNewBuilding = { (city: String, building: String) in index.buildingCoordinate(city: city, building: building) == nil }
+                return positions.map {
+                    settle(desired[$0], imports: imports, state: moved, index: index, live: live, isNewBuilding: isNewBuilding)
+                }
+            }
         }
+        var managedKeys = 0
         var warnedBuildings: Set<LiveIndex.BuildingKey> = []
         for (room, outcome) in zip(desired, settled.joined()) {
             if let warning = index.coordinateWarning(for: room, warned: &warnedBuildings) {
                 warnings.append(warning)
             }
+            if outcome.managed { managedKeys += 1 }
             if outcome.protectChanged { protectUpdates[room.key] = room.protect }
             if let ignored = outcome.ignoreChangesChanged { ignoreChangesUpdates[room.key] = ignored }
             switch outcome.result {
@@ -86,7 +95,12 @@ public enum Planner {
         var forgottenKeys: [String] = []
         // Only the keys no manifest has are sorted: usually few of many.
         var undeclared: [(key: String, entry: ManagedRoom)] = []
-        for (key, entry) in state.rooms where !desiredKeys.contains(key) { undeclared.append((key, entry)) }
+        // Keys are unique, so when as many rooms found their state entry as the state has, none is undeclared:
+        // the usual plan skips a set of every key.
+        if managedKeys < state.rooms.count {
+            let desiredKeys = Set(desired.map(\.key))
+            for (key, entry) in state.rooms where !desiredKeys.contains(key) { undeclared.append((key, entry)) }
+        }
         for (key, entry) in undeclared.sorted(by: { $0.key < $1.key }) {
             guard let current = index.byID[entry.meetingroomID] else {
                 forgottenKeys.append(key)
@@ -151,16 +165,22 @@ public enum Planner {
         }
 
         var result: Result
+        /// The room has a state entry (whether or not its room is still live).
+        var managed = false
         var protectChanged = false
         var ignoreChangesChanged: [ManagedField]?
     }
 
-    /// One room's import, or its change against the live room its state entry manages.
-    static func settle(_ room: DesiredRoom, imports: [String: MeetingRoom], state: RoomSyncState, index: LiveIndex) -> Outcome {
+    /// One room's import, or its change against the live room its state entry manages. `live` is `index.rooms`,
+    /// `isNewBuilding` whether no live room is in a building (both made once for many rooms).
+    static func settle(
+        _ room: DesiredRoom, imports: [String: MeetingRoom], state: RoomSyncState, index: LiveIndex,
+        live: UnsafeBufferPointer<MeetingRoom>, isNewBuilding: (String, String) -> Bool
+    ) -> Outcome {
         let ignored = room.ignoreChanges.sorted()
         if let current = imports[room.key] {
             let target = RoomTarget(room)
-            let found = diff(target, against: current, applied: nil, index: index)
+            let found = RoomDiff.changes(from: target, to: current, applied: nil, isNewBuilding: isNewBuilding)
             return Outcome(result: .change(
                 PlannedChange(
                     key: room.key, action: .import, meetingroomID: current.meetingroomID, fields: found.map(\.planned),
@@ -169,17 +189,19 @@ public enum Planner {
         }
         guard let entry = state.rooms[room.key] else { return Outcome(result: .unsettled) }
         var outcome = Outcome(
-            result: .unsettled, protectChanged: entry.protect != room.protect,
+            result: .unsettled, managed: true, protectChanged: entry.protect != room.protect,
             ignoreChangesChanged: entry.ignoreChanges != ignored ? ignored : nil)
-        if let current = index.byID[entry.meetingroomID] {
+        if let position = index.byID.position(of: entry.meetingroomID) {
             let target = RoomTarget(room)
-            let found = diff(target, against: current, applied: entry.applied, index: index)
+            let found = RoomDiff.changes(
+                from: target, to: live[Int(position)], applied: entry.applied, isNewBuilding: isNewBuilding)
             outcome.result = found.isEmpty
                 ? .unchanged
                 : .change(PlannedChange(
-                    key: room.key, action: .change, meetingroomID: current.meetingroomID,
-                    fields: found.map(\.planned), seen: current, editRequest: edit(target, current: current, found),
-                    protect: room.protect, ignoreChanges: ignored))
+                    key: room.key, action: .change, meetingroomID: live[Int(position)].meetingroomID,
+                    fields: found.map(\.planned), seen: live[Int(position)],
+                    editRequest: edit(target, current: live[Int(position)], found), protect: room.protect,
+                    ignoreChanges: ignored))
         }
         return outcome
     }
@@ -276,7 +298,7 @@ public enum Planner {
 /// The indexes hold positions in `rooms`, not copies of the rooms: at 100,000 rooms a dictionary of rooms by id
 /// and one of arrays of rooms by name (an array for nearly every name) took some 80 MB next to the list itself,
 /// the largest share of a plan's peak memory.
-struct LiveIndex {
+final class LiveIndex: Sendable {
     /// In id order. A list already in id order (WeCom's and the sandbox's are) is kept as it is, not copied.
     let rooms: [MeetingRoom]
     let byID: ByID
@@ -296,18 +318,22 @@ struct LiveIndex {
         let positions: [Int: Int32]
 
         subscript(id: Int) -> MeetingRoom? {
-            positions[id].map { rooms[Int($0)] }
+            position(of: id).map { rooms[Int($0)] }
         }
+
+        /// Where the room of `id` is in `rooms`.
+        func position(of id: Int) -> Int32? { positions[id] }
     }
 
     /// The rooms of each name, in id order: the first position of a name, then each room's next of the same name.
     struct ByName {
         let rooms: [MeetingRoom]
-        let first: [String: Int32]
+        /// The first and the last position of each name.
+        let ends: [String: (first: Int32, last: Int32)]
         let next: [Int32]
 
         subscript(name: String, default fallback: [MeetingRoom]) -> [MeetingRoom] {
-            guard var position = first[name] else { return fallback }
+            guard var position = ends[name]?.first else { return fallback }
             var found: [MeetingRoom] = []
             while position >= 0 {
                 found.append(rooms[Int(position)])
@@ -327,26 +353,37 @@ struct LiveIndex {
         self.rooms = sorted
         var byID: [Int: Int32] = [:]
         byID.reserveCapacity(sorted.count)
-        var first: [String: Int32] = [:]
-        var last: [String: Int32] = [:]
+        // The first and the last position of each name, found with one lookup per room; sized once, as nearly
+        // every room has a name of its own.
+        var ends: [String: (first: Int32, last: Int32)] = [:]
+        ends.reserveCapacity(sorted.count)
         var next = [Int32](repeating: -1, count: sorted.count)
         var coordinates: [BuildingKey: Coordinate] = [:]
-        for (position, room) in sorted.enumerated() {
-            let at = Int32(position)
-            byID[room.meetingroomID] = at
-            if let previous = last.updateValue(at, forKey: room.name) {
-                next[Int(previous)] = at
-            } else {
-                first[room.name] = at
-            }
-            if let city = room.city, let building = room.building, let coordinate = room.coordinate {
-                let key = BuildingKey(city: city, building: building)
-                if coordinates[key] == nil { coordinates[key] = coordinate }
+        // Through the buffer: iterating the array copied every room, a count on each of its strings.
+        sorted.withUnsafeBufferPointer { sorted in
+            for position in sorted.indices {
+                let at = Int32(position)
+                byID[sorted[position].meetingroomID] = at
+                let previous = Self.replaceLast(&ends[sorted[position].name, default: (first: at, last: -1)], with: at)
+                if previous >= 0 { next[Int(previous)] = at }
+                if let city = sorted[position].city, let building = sorted[position].building,
+                    let coordinate = sorted[position].coordinate
+                {
+                    let key = BuildingKey(city: city, building: building)
+                    if coordinates[key] == nil { coordinates[key] = coordinate }
+                }
             }
         }
         self.byID = ByID(rooms: sorted, positions: byID)
-        self.byName = ByName(rooms: sorted, first: first, next: next)
+        self.byName = ByName(rooms: sorted, ends: ends, next: next)
         self.coordinates = coordinates
+    }
+
+    /// Sets `ends.last` to `position` and returns what it was: a function taking the dictionary's entry `inout`
+    /// looks it up once, to read it and to write it.
+    private static func replaceLast(_ ends: inout (first: Int32, last: Int32), with position: Int32) -> Int32 {
+        defer { ends.last = position }
+        return ends.last
     }
 
     func buildingCoordinate(city: String, building: String) -> Coordinate? {
