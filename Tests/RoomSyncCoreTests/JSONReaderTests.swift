@@ -101,6 +101,21 @@ import Testing
         }
     }
 
+    /// Field names are matched on their bytes (`readFields`): one written with an escape is left to JSONDecoder,
+    /// which reads `"na\u006de"` as `name`; one that is not UTF-8 is refused like a value; other unknown names,
+    /// near misses included, are skipped as JSONDecoder skips them.
+    @Test func fieldNamesAreMatchedOnTheirBytes() throws {
+        let escaped = Data(#"{"meetingroom_id": 1, "na\u006de": "A", "capacity": 1}"#.utf8)
+        #expect(throws: JSONReader.Unexpected.self) { try JSONReader.read(escaped) { try MeetingRoom(reading: &$0) } }
+        #expect(try JSONDecoder().decode(MeetingRoom.self, from: escaped).name == "A")
+        let notUTF8 = Array(#"{"meetingroom_id": 1, "name": "A", "capacity": 1, ""#.utf8) + [0xC3, 0x28] + Array(#"": 2}"#.utf8)
+        #expect(throws: JSONReader.Unexpected.self) { try JSONReader.read(Data(notUTF8)) { try MeetingRoom(reading: &$0) } }
+        let others = Data(#"{"名字": 1, "nam": 2, "names": 3, "Name": 4, "": 5, "meetingroom_id": 1, "name": "A", "capacity": 1}"#.utf8)
+        let fast = try JSONReader.read(others) { try MeetingRoom(reading: &$0) }
+        #expect(fast == (try JSONDecoder().decode(MeetingRoom.self, from: others)))
+        #expect(fast.name == "A")
+    }
+
     /// Strings of every length around the eight-byte ASCII check, ASCII or not, skipped or read, come out as
     /// JSONDecoder reads them.
     @Test func readsAndSkipsStringsOfEveryShape() throws {
@@ -164,6 +179,25 @@ import Testing
         }
         for other in ["", "nam", "cityy", "ignore-changes", "buildinG", "coordinates", "rang", "名字"] {
             #expect(field(other) == nil)
+        }
+    }
+}
+
+/// Equipment is matched on its bytes for the usual spellings, as `init(name:)` matches them; anything else is left
+/// to `init(name:)`.
+@Suite struct EquipmentNameTests {
+    @Test func theBytesMatchTheUsualSpellingsAsTheNameDoes() {
+        func matched(_ text: String) -> Equipment? {
+            Array(text.utf8).withUnsafeBufferPointer { Equipment(utf8: $0) }
+        }
+        for equipment in Equipment.allCases {
+            for spelling in [String(equipment.rawValue), equipment.englishName, equipment.chineseName] {
+                #expect(matched(spelling) == equipment, "\(spelling)")
+                #expect(Equipment(name: spelling) == equipment, "\(spelling)")
+            }
+        }
+        for other in ["TV", "03", "+2", "Video", "0", "6", "", "tvv", "电", "电视机", "投影仪", "phonE"] {
+            #expect(matched(other) == nil, "\(other)")
         }
     }
 }

@@ -6,7 +6,7 @@ extension MeetingRoom {
     public init(reading reader: inout JSONReader) throws {
         var id: Int?, name: String?, capacity: Int?
         var room = MeetingRoom(meetingroomID: 0, name: "", capacity: 0)
-        try reader.readObject { key, reader in
+        try reader.readFields { key, reader in
             switch key {
             case "meetingroom_id": id = try reader.readInt()
             case "name": name = try reader.readString()
@@ -33,7 +33,7 @@ extension AddMeetingRoomRequest {
     public init(reading reader: inout JSONReader) throws {
         var name: String?, capacity: Int?
         var request = AddMeetingRoomRequest(name: "", capacity: 0)
-        try reader.readObject { key, reader in
+        try reader.readFields { key, reader in
             switch key {
             case "name": name = try reader.readString()
             case "capacity": capacity = try reader.readInt()
@@ -56,7 +56,7 @@ extension AddMeetingRoomRequest {
 extension Coordinate {
     public init(reading reader: inout JSONReader) throws {
         var latitude: String?, longitude: String?
-        try reader.readObject { key, reader in
+        try reader.readFields { key, reader in
             switch key {
             case "latitude": latitude = try reader.readString()
             case "longitude": longitude = try reader.readString()
@@ -71,7 +71,7 @@ extension Coordinate {
 extension RoomRange {
     public init(reading reader: inout JSONReader) throws {
         var range = RoomRange()
-        try reader.readObject { key, reader in
+        try reader.readFields { key, reader in
             switch key {
             case "user_list":
                 range.userList = []

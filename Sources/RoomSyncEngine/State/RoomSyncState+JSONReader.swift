@@ -14,7 +14,7 @@ extension RoomSyncState {
         var serial = 0
         var lineage: String?
         var acceptedDrift: [AcceptedDrift]?
-        try reader.readObject { key, reader in
+        try reader.readFields { key, reader in
             switch key {
             case "format_version": formatVersion = try reader.readInt()
             case "target": target = try reader.readNull() ? nil : StateTarget(reading: &reader)
@@ -66,7 +66,7 @@ extension RoomSyncState {
 extension StateTarget {
     init(reading reader: inout JSONReader) throws {
         var endpoint: String?, corpID: String?
-        try reader.readObject { key, reader in
+        try reader.readFields { key, reader in
             switch key {
             case "endpoint": endpoint = try reader.readString()
             case "corp_id": corpID = try reader.readNull() ? nil : reader.readString()
@@ -82,7 +82,7 @@ extension ManagedRoom {
     init(reading reader: inout JSONReader) throws {
         var id: Int?, protect: Bool?, applied: MeetingRoom?
         var ignoreChanges: [ManagedField] = []
-        try reader.readObject { key, reader in
+        try reader.readFields { key, reader in
             switch key {
             case "meetingroom_id": id = try reader.readInt()
             case "protect": protect = try reader.readBool()
@@ -100,7 +100,7 @@ extension PendingAdd {
     init(reading reader: inout JSONReader) throws {
         var key: String?, request: AddMeetingRoomRequest?, protect: Bool?
         var ignoreChanges: [ManagedField] = []
-        try reader.readObject { field, reader in
+        try reader.readFields { field, reader in
             switch field {
             case "key": key = try reader.readString()
             case "request": request = try AddMeetingRoomRequest(reading: &reader)
@@ -117,7 +117,7 @@ extension PendingAdd {
 extension AcceptedDrift {
     init(reading reader: inout JSONReader) throws {
         var kind: String?, key: String?, id: Int?, fingerprint: String?
-        try reader.readObject { field, reader in
+        try reader.readFields { field, reader in
             switch field {
             case "kind": kind = try reader.readString()
             case "key": key = try reader.readNull() ? nil : reader.readString()
