@@ -339,7 +339,7 @@ extension WeComClient {
             ))
         }
         let errcode: Int?, rawErrmsg: String?
-        if let envelope = try? Self.readEnvelope(data) {
+        if let envelope = try? Self.readEnvelope(data, upTo: Self.bulkField[operation]) {
             (errcode, rawErrmsg) = envelope
         } else {
             let lenient = LenientJSON.removingTrailingCommas(data)
@@ -367,21 +367,30 @@ extension WeComClient {
     }
 
     /// `errcode` and `errmsg` of a JSON object, read in one pass that checks the whole body's syntax without
-    /// building it: a `list` answer is megabytes, and its rooms are decoded once, later. Throws on anything
-    /// unusual (an errcode written as 0.0, say), and the caller then asks JSONSerialization, as it always did.
-    static func readEnvelope(_ data: Data) throws -> (errcode: Int?, errmsg: String?) {
-        try JSONReader.read(data, allowingTrailingCommas: true) { reader in
-            var errcode: Int?, errmsg: String?
-            try reader.readObject { key, reader in
-                switch key {
-                case "errcode": errcode = try reader.readInt()
-                case "errmsg": errmsg = try reader.readString()
-                default: try reader.skipValue()
+    /// building it. Throws on anything unusual (an errcode written as 0.0, say), and the caller then asks
+    /// JSONSerialization, as it always did. With `bulk`, the field of an answer that its caller reads whole (the
+    /// rooms of `list`, megabytes), reading stops there once `errcode` has been read: the caller's own reading
+    /// checks the rest, and skipping it here too took as long as reading the rooms.
+    static func readEnvelope(_ data: Data, upTo bulk: String? = nil) throws -> (errcode: Int?, errmsg: String?) {
+        struct ReachedBulk: Error {}
+        var errcode: Int?, errmsg: String?
+        do {
+            try JSONReader.read(data, allowingTrailingCommas: true) { reader in
+                try reader.readObject { key, reader in
+                    switch key {
+                    case "errcode": errcode = try reader.readInt()
+                    case "errmsg": errmsg = try reader.readString()
+                    case bulk where errcode != nil: throw ReachedBulk()
+                    default: try reader.skipValue()
+                    }
                 }
             }
-            return (errcode, errmsg)
-        }
+        } catch is ReachedBulk {}
+        return (errcode, errmsg)
     }
+
+    /// The field `readEnvelope` stops at, for answers read whole by their caller.
+    static let bulkField = ["oa/meetingroom/list": "meetingroom_list"]
 
     /// Whether the request may have reached the server decides everything for `add`: before that point a
     /// failure is a plain, retryable transport error; after it, the outcome is unknown.

@@ -245,6 +245,10 @@ public final class WeComClient: MeetingRoomAPI {
             return rooms
         }
         if let fast { return fast }
+        // The envelope was read only up to the rooms (`bulkField`): an answer cut short in them is told as one.
+        guard (try? JSONSerialization.jsonObject(with: LenientJSON.removingTrailingCommas(data))) != nil else {
+            throw MeetingRoomAPIError.badResponse(operation: operation, message: Self.describeBadBody(data, "application/json"))
+        }
         struct Answer: Decodable { var meetingroom_list: [MeetingRoom]? }
         return try decode(Answer.self, data, operation: operation).meetingroom_list ?? []
     }

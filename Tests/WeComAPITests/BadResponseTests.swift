@@ -52,6 +52,32 @@ import WeComAPI
         }
     }
 
+    /// `list`'s envelope is read only up to its rooms, which the client reads itself: an errcode after the rooms is
+    /// still seen, and an answer broken after them is still a bad response.
+    @Test func aListAnswerIsCheckedWholeThoughItsEnvelopeIsReadUpToTheRooms() async throws {
+        let answers = [
+            #"{"meetingroom_list":[],"errcode":60011,"errmsg":"no privilege"}"#,
+            #"{"errcode":0,"errmsg":"ok","meetingroom_list":[{"meetingroom_id":1,"name":"A","capacity":2}],"more":nul}"#,
+        ]
+        for (index, body) in answers.enumerated() {
+            try await withFakeWeCom({ router in
+                router.post("/cgi-bin/oa/meetingroom/list") { _, _ in answer(.ok, "application/json", body) }
+            }) { endpoint in
+                try await withWeComClient(quickClient(endpoint)) { client in
+                    let error = try await #require(throws: MeetingRoomAPIError.self) {
+                        try await client.listMeetingRooms(.init())
+                    }
+                    if index == 0 {
+                        #expect(error.description.contains("60011"), "\(error)")
+                    } else {
+                        #expect(error.isBadResponse)
+                        #expect(error.message.contains("not valid JSON (truncated or malformed)"), "\(error)")
+                    }
+                }
+            }
+        }
+    }
+
     @Test func wrongFieldTypesAreABadResponse() async throws {
         try await withFakeWeCom({ router in
             router.post("/cgi-bin/oa/meetingroom/add") { _, _ in
