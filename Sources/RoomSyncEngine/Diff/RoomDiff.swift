@@ -22,7 +22,7 @@ public struct RoomTarget: Sendable, Hashable {
     }
 
     /// A manifest's room: the fields it sets, less those it names in `ignore_changes` (still sent on add).
-    public init(_ room: DesiredRoom) {
+    public init(_ room: borrowing DesiredRoom) {
         var managed: ManagedFieldSet = [.name, .capacity]
         if room.location != nil { managed.insert(.location) }
         if room.equipment != nil { managed.insert(.equipment) }
@@ -140,6 +140,16 @@ public enum RoomDiff {
         from target: RoomTarget, to live: MeetingRoom, applied: MeetingRoom?,
         isNewBuilding: (String, String) -> Bool = { _, _ in false }
     ) -> [RoomFieldChange] {
+        changes(from: target, to: live, appliedRange: applied?.range, isNewBuilding: isNewBuilding)
+    }
+
+    /// `changes(from:to:applied:isNewBuilding:)` given only the applied record's range, all it reads of it, and
+    /// only when `list` hid the live one: the planner then need not copy each room's whole record out of the
+    /// state (a count on each of its strings and lists, which two cores planning at once contended for).
+    public static func changes(
+        from target: RoomTarget, to live: MeetingRoom, appliedRange: @autoclosure () -> RoomRange?,
+        isNewBuilding: (String, String) -> Bool = { _, _ in false }
+    ) -> [RoomFieldChange] {
         var changes: [RoomFieldChange] = []
         let managed = target.managed, wanted = target.values
         if managed.contains(.name), live.name != wanted.name {
@@ -160,7 +170,7 @@ public enum RoomDiff {
                 field: .equipment, name: "equipment", wanted: .equipment(wanted.equipment ?? []), live: .equipment(live.equipment ?? [])))
         }
         if managed.contains(.range) {
-            let seen = live.range ?? applied?.range
+            let seen = live.range ?? appliedRange()
             let differs: Bool
             if let seen {
                 // Identical lists need no normalizing; only lists that differ may still be the same sets. A target

@@ -31,15 +31,17 @@ public enum Planner {
         // What each room needs that depends on no other room (its import, or the diff of the room its state entry
         // manages) is worked out on every core; adoption, where rooms compete for unmanaged twins, and everything
         // order matters to stay in one pass in manifest order.
-        // Each task makes its building check once and reads the live rooms through a buffer: a closure made for
-        // every room copied the index into it, and with it a count on each of its arrays and dictionaries, which
+        // Each task makes its building check once and reads the rooms through buffers (see `settle`): a closure made
+        // for every room copied the index into it, and with it a count on each of its arrays and dictionaries, which
         // both cores wrote at once (LiveIndex is a class for the same reason).
         let moved = state
         let settled = Parallel.map(desired.indices.slices(of: roomsPerSlice)) { positions in
-            index.rooms.withUnsafeBufferPointer { live in
-                let isNewBuilding = { (city: String, building: String) in index.buildingCoordinate(city: city, building: building) == nil }
-                return positions.map {
-                    settle(desired[$0], imports: imports, state: moved, index: index, live: live, isNewBuilding: isNewBuilding)
+            desired.withUnsafeBufferPointer { desired in
+                index.rooms.withUnsafeBufferPointer { live in
+                    let isNewBuilding = { (city: String, building: String) in index.buildingCoordinate(city: city, building: building) == nil }
+                    return positions.map {
+                        settle(desired.baseAddress! + $0, imports: imports, state: moved, index: index, live: live, isNewBuilding: isNewBuilding)
+                    }
                 }
             }
         }
@@ -172,36 +174,39 @@ public enum Planner {
     }
 
     /// One room's import, or its change against the live room its state entry manages. `live` is `index.rooms`,
-    /// `isNewBuilding` whether no live room is in a building (both made once for many rooms).
+    /// `isNewBuilding` whether no live room is in a building (both made once for many rooms). The rooms come as
+    /// pointers so that their fields are read where they are: bound to a name, a room was copied whole, a count on
+    /// each of its strings and lists, many of which (shared lists, the file's name) every room holds; two cores
+    /// counting on the same ones slowed each other down.
     static func settle(
-        _ room: DesiredRoom, imports: [String: MeetingRoom], state: RoomSyncState, index: LiveIndex,
+        _ room: UnsafePointer<DesiredRoom>, imports: [String: MeetingRoom], state: RoomSyncState, index: LiveIndex,
         live: UnsafeBufferPointer<MeetingRoom>, isNewBuilding: (String, String) -> Bool
     ) -> Outcome {
-        let ignored = room.ignoreChanges.sorted()
-        if let current = imports[room.key] {
-            let target = RoomTarget(room)
+        let ignored = room.pointee.ignoreChanges.sorted()
+        if let current = imports[room.pointee.key] {
+            let target = RoomTarget(room.pointee)
             let found = RoomDiff.changes(from: target, to: current, applied: nil, isNewBuilding: isNewBuilding)
             return Outcome(result: .change(
                 PlannedChange(
-                    key: room.key, action: .import, meetingroomID: current.meetingroomID, fields: found.map(\.planned),
+                    key: room.pointee.key, action: .import, meetingroomID: current.meetingroomID, fields: found.map(\.planned),
                     seen: current, editRequest: edit(target, current: current, found),
-                    protect: room.protect, ignoreChanges: ignored)))
+                    protect: room.pointee.protect, ignoreChanges: ignored)))
         }
-        guard let entry = state.rooms[room.key] else { return Outcome(result: .unsettled) }
+        guard let entry = state.rooms[room.pointee.key] else { return Outcome(result: .unsettled) }
         var outcome = Outcome(
-            result: .unsettled, managed: true, protectChanged: entry.protect != room.protect,
+            result: .unsettled, managed: true, protectChanged: entry.protect != room.pointee.protect,
             ignoreChangesChanged: entry.ignoreChanges != ignored ? ignored : nil)
         if let position = index.byID.position(of: entry.meetingroomID) {
-            let target = RoomTarget(room)
+            let current = live.baseAddress! + Int(position)
+            let target = RoomTarget(room.pointee)
             let found = RoomDiff.changes(
-                from: target, to: live[Int(position)], applied: entry.applied, isNewBuilding: isNewBuilding)
+                from: target, to: current.pointee, appliedRange: entry.appliedRange, isNewBuilding: isNewBuilding)
             outcome.result = found.isEmpty
                 ? .unchanged
                 : .change(PlannedChange(
-                    key: room.key, action: .change, meetingroomID: live[Int(position)].meetingroomID,
-                    fields: found.map(\.planned), seen: live[Int(position)],
-                    editRequest: edit(target, current: live[Int(position)], found), protect: room.protect,
-                    ignoreChanges: ignored))
+                    key: room.pointee.key, action: .change, meetingroomID: current.pointee.meetingroomID,
+                    fields: found.map(\.planned), seen: current.pointee, editRequest: edit(target, current: current.pointee, found),
+                    protect: room.pointee.protect, ignoreChanges: ignored))
         }
         return outcome
     }

@@ -127,6 +127,8 @@ public struct ManagedRoom: Sendable, Hashable, Codable {
         get { appliedRecord.room }
         set { appliedRecord = AppliedRecord(newValue) }
     }
+    /// `applied.range`, without copying the rest of the record.
+    public var appliedRange: RoomRange? { appliedRecord.room.range }
     /// Fields neither planned nor reported as drift (`ignore_changes`), remembered so drift honours them with
     /// no manifest at hand. Written only when not empty.
     public var ignoreChanges: [ManagedField]
