@@ -39,31 +39,17 @@ public enum Planner {
             desired.withUnsafeBufferPointer { desired in
                 index.rooms.withUnsafeBufferPointer { live in
                     let isNewBuilding = { (city: String, building: String) in index.buildingCoordinate(city: city, building: building) == nil }
-                    return positions.map {
-                        settle(desired.baseAddress! + $0, imports: imports, state: moved, index: index, live: live, isNewBuilding: isNewBuilding)
+                    return positions.map { position in
+                        let room = desired.baseAddress! + position
+                        var outcome = settle(room, imports: imports, state: moved, index: index, live: live, isNewBuilding: isNewBuilding)
+                        outcome.contradictsBuilding = index.contradictsBuilding(room.pointee)
+                        return outcome
                     }
                 }
             }
         }
-        var managedKeys = 0
-        var warnedBuildings: Set<LiveIndex.BuildingKey> = []
-        for (room, outcome) in zip(desired, settled.joined()) {
-            if let warning = index.coordinateWarning(for: room, warned: &warnedBuildings) {
-                warnings.append(warning)
-            }
-            if outcome.managed { managedKeys += 1 }
-            if outcome.protectChanged { protectUpdates[room.key] = room.protect }
-            if let ignored = outcome.ignoreChangesChanged { ignoreChangesUpdates[room.key] = ignored }
-            switch outcome.result {
-            case .change(let change):
-                changes.append(change)
-                continue
-            case .unchanged:
-                unchanged += 1
-                continue
-            case .unsettled:
-                break
-            }
+        /// A room neither imported nor managed with its room still live: an unmanaged twin is adopted, or it is added.
+        func addOrAdopt(_ room: DesiredRoom) throws {
             let ignored = room.ignoreChanges.sorted()
             let target = RoomTarget(room)
             // No state entry, or its room was deleted outside roomsync: an unmanaged twin is adopted rather than a
@@ -91,6 +77,25 @@ public enum Planner {
                 throw EngineError(
                     "\(room.origin): error: room '\(room.key)' matches \(candidates.count) unmanaged live rooms "
                         + "(meetingroom_id \(ids)); choose one with `roomsync import \(room.key) ID`")
+            }
+        }
+        // In manifest order, the rooms read in place as in `settle`; only one to add or adopt is copied.
+        var managedKeys = 0
+        var warnedBuildings: Set<LiveIndex.BuildingKey> = []
+        try desired.withUnsafeBufferPointer { desired in
+            for (position, outcome) in settled.joined().enumerated() {
+                let room = desired.baseAddress! + position
+                if outcome.contradictsBuilding, let warning = index.coordinateWarning(for: room.pointee, warned: &warnedBuildings) {
+                    warnings.append(warning)
+                }
+                if outcome.managed { managedKeys += 1 }
+                if outcome.protectChanged { protectUpdates[room.pointee.key] = room.pointee.protect }
+                if let ignored = outcome.ignoreChangesChanged { ignoreChangesUpdates[room.pointee.key] = ignored }
+                switch outcome.result {
+                case .change(let change): changes.append(change)
+                case .unchanged: unchanged += 1
+                case .unsettled: try addOrAdopt(room.pointee)
+                }
             }
         }
 
@@ -169,6 +174,8 @@ public enum Planner {
         var result: Result
         /// The room has a state entry (whether or not its room is still live).
         var managed = false
+        /// Its coordinates differ from those of its building's live rooms (`coordinateWarning` says so once).
+        var contradictsBuilding = false
         var protectChanged = false
         var ignoreChangesChanged: [ManagedField]?
     }
@@ -393,6 +400,15 @@ final class LiveIndex: Sendable {
 
     func buildingCoordinate(city: String, building: String) -> Coordinate? {
         coordinates[BuildingKey(city: city, building: building)]
+    }
+
+    /// Whether `room` gives its building coordinates other than its live rooms have: worked out for every room on
+    /// every core, so that the pass in order looks up only those rooms' buildings.
+    func contradictsBuilding(_ room: DesiredRoom) -> Bool {
+        guard let coordinate = room.coordinate, let location = room.location,
+            let existing = coordinates[BuildingKey(city: location.city, building: location.building)]
+        else { return false }
+        return existing != coordinate
     }
 
     /// WeCom fixes a building's coordinates when it is first created; a manifest that says otherwise is told so
