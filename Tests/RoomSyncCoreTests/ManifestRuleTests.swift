@@ -69,6 +69,9 @@ import Testing
          "m.yaml:6:17: error: coordinate is missing 'longitude'"),
         (oneRoom("name: A", "capacity: 1", "coordinate: {latitude: abc, longitude: 1}"),
          "m.yaml:6:28: error: latitude must be a decimal number like 22.540503, found 'abc'"),
+        // Long, and not a number: its range is never worked out from its "digits" (which overflowed once).
+        (oneRoom("name: A", "capacity: 1", "coordinate: {latitude: \"1 2 3 4 5 6 7 8 9 0 1 2 3\", longitude: 1}"),
+         "m.yaml:6:28: error: latitude must be a decimal number like 22.540503, found '1 2 3 4 5 6 7 8 9 0 1 2 3'"),
         (oneRoom("name: A", "capacity: 1", "coordinate: {latitude: on, longitude: 1}"),
          "m.yaml:6:28: error: expected a number for latitude, found a boolean"),
         (oneRoom("name: A", "capacity: 1", "coordinate: 22.5"),

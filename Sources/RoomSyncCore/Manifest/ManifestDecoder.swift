@@ -374,8 +374,10 @@ struct ManifestDecoder {
             return nil
         }
         // Checked on the bytes, and a String made only of a good value.
+        // `decimal(_:isAtMost:)` reads digits, so only of what `isDecimal` accepted.
         let shape = node.withText { bytes in
-            (decimal: Self.isDecimal(bytes), inRange: Self.decimal(bytes, isAtMost: limit))
+            let decimal = Self.isDecimal(bytes)
+            return (decimal: decimal, inRange: decimal && Self.decimal(bytes, isAtMost: limit))
         }!
         guard shape.decimal else {
             error(at: node.mark, "\(label) must be a decimal number like 22.540503, found '\(DiagnosticText.shown(node.text!))'")
