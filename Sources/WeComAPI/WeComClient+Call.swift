@@ -366,11 +366,12 @@ extension WeComClient {
         }
     }
 
-    /// `errcode` and `errmsg` of a JSON object, read in one pass that checks the whole body's syntax without
-    /// building it. Throws on anything unusual (an errcode written as 0.0, say), and the caller then asks
+    /// `errcode` and `errmsg` of a JSON object, read in one pass that checks the body's syntax without building
+    /// it. Throws on anything unusual (an errcode written as 0.0, say), and the caller then asks
     /// JSONSerialization, as it always did. With `bulk`, the field of an answer that its caller reads whole (the
-    /// rooms of `list`, megabytes), reading stops there once `errcode` has been read: the caller's own reading
-    /// checks the rest, and skipping it here too took as long as reading the rooms.
+    /// rooms of `list`, megabytes), reading stops there once an errcode of 0 has been read: the caller's own
+    /// reading checks the rest, and skipping it here too took as long as reading the rooms. A failed call's
+    /// answer is read to its end, for an `errmsg` after the rooms and for its syntax.
     static func readEnvelope(_ data: Data, upTo bulk: String? = nil) throws -> (errcode: Int?, errmsg: String?) {
         struct ReachedBulk: Error {}
         var errcode: Int?, errmsg: String?
@@ -380,7 +381,7 @@ extension WeComClient {
                     switch key {
                     case "errcode": errcode = try reader.readInt()
                     case "errmsg": errmsg = try reader.readString()
-                    case bulk where errcode != nil: throw ReachedBulk()
+                    case bulk where errcode == 0: throw ReachedBulk()
                     default: try reader.skipValue()
                     }
                 }
