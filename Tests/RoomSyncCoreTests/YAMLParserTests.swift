@@ -42,7 +42,7 @@ import Testing
         let document = parse("v: \(text)\n")
         let node = try #require(document.root?.mapping?.first?.value)
         #expect(try #require(node.scalar).kind == kind)
-        // The decoder's way, on the bytes without a String, agrees.
+        // The node's own answer, from its record's tag and style and its bytes (the manifest decoder's way), agrees.
         #expect(node.scalarKind == kind)
     }
 

@@ -121,6 +121,22 @@ import Testing
         #expect(plan.warnings.contains { $0.hasPrefix("room 'b' (meetingroom_id 2) is protected") })
     }
 
+    /// Every state entry declared (one under the key a move gives it): nothing to delete or forget. A key given
+    /// twice must not hide an entry no room declares: it is still deleted.
+    @Test func undeclaredEntriesAreFoundWhetherOrNotEveryEntryIsDeclared() throws {
+        let a = Fixture.live(1, name: "a-room"), b = Fixture.live(2, name: "b-room")
+        let moves = [ManifestOperations.Move(from: "old-b", to: "b", origin: SourceLocation(file: "m.yaml", line: 1, column: 1))]
+        let declared = try Planner.plan(
+            desired: [Fixture.desired("a"), Fixture.desired("b")], live: [a, b], state: Fixture.state([("a", a), ("old-b", b)]),
+            operations: ManifestOperations(moves: moves))
+        #expect(declared.changes.map(\.action) == [.move])
+        #expect(declared.forgottenKeys.isEmpty)
+        let twice = try Planner.plan(
+            desired: [Fixture.desired("a"), Fixture.desired("a")], live: [a, b], state: Fixture.state([("a", a), ("b", b)]))
+        #expect(twice.changes.map(\.key) == ["b"])
+        #expect(twice.changes.map(\.action) == [.delete])
+    }
+
     @Test func unmanagedRoomsAreLeftAloneUnlessPrune() throws {
         let console = Fixture.live(5, name: "made in the console")
         let plain = try Planner.plan(desired: [], live: [console], state: RoomSyncState())

@@ -385,6 +385,7 @@ public struct JSONReader {
 }
 
 /// An object's key as its bytes, for `readFields`: compared with the field names in a `switch` without a String.
+/// It points into the document, and is valid only during the call of `readFields`' closure it is given to.
 public struct JSONKey {
     let bytes: UnsafeRawBufferPointer
 

@@ -102,9 +102,10 @@ public enum Planner {
         var forgottenKeys: [String] = []
         // Only the keys no manifest has are sorted: usually few of many.
         var undeclared: [(key: String, entry: ManagedRoom)] = []
-        // Keys are unique, so when as many rooms found their state entry as the state has, none is undeclared:
-        // the usual plan skips a set of every key.
-        if managedKeys < state.rooms.count {
+        // When the keys are unique and as many rooms found their state entry as the state has, none is
+        // undeclared: the usual plan skips a set of every key. Unique is checked, not assumed (`plan` is public;
+        // the manifest reader gives keys sorted and once each, which one pass of comparisons confirms).
+        if managedKeys < state.rooms.count || !Self.keysIncrease(desired) {
             let desiredKeys = Set(desired.map(\.key))
             for (key, entry) in state.rooms where !desiredKeys.contains(key) { undeclared.append((key, entry)) }
         }
@@ -155,8 +156,11 @@ public enum Planner {
             ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys)
     }
 
-    /// SPEC 2 `moved`: in order, each entry whose `from` is in the state (and `to` is not) renames the key in
-    /// `state`; one whose `to` is already there is done and stays a no-op for ever.
+    /// Whether each room's key sorts after the one before: so no key is there twice.
+    static func keysIncrease(_ rooms: [DesiredRoom]) -> Bool {
+        rooms.indices.dropFirst().allSatisfy { rooms[$0 - 1].key < rooms[$0].key }
+    }
+
     /// Rooms planned per task: enough that starting one is negligible, few enough to keep both cores busy.
     static let roomsPerSlice = 2_000
 
@@ -189,6 +193,7 @@ public enum Planner {
         _ room: UnsafePointer<DesiredRoom>, imports: [String: MeetingRoom], state: RoomSyncState, index: LiveIndex,
         live: UnsafeBufferPointer<MeetingRoom>, isNewBuilding: (String, String) -> Bool
     ) -> Outcome {
+        assert(live.count == index.rooms.count, "live is index.rooms, where index.byID's positions point")
         let ignored = room.pointee.ignoreChanges.sorted()
         if let current = imports[room.pointee.key] {
             let target = RoomTarget(room.pointee)
@@ -218,6 +223,8 @@ public enum Planner {
         return outcome
     }
 
+    /// SPEC 2 `moved`: in order, each entry whose `from` is in the state (and `to` is not) renames the key in
+    /// `state`; one whose `to` is already there is done and stays a no-op for ever.
     static func planMoves(_ moves: [ManifestOperations.Move], state: inout RoomSyncState) throws -> [PlannedChange] {
         var changes: [PlannedChange] = []
         for move in moves {
