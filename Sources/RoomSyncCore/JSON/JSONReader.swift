@@ -69,6 +69,21 @@ public struct JSONReader {
 
     /// Reads an object, calling `field` with each key; `field` must read or skip the value.
     public mutating func readObject(_ field: (String, inout JSONReader) throws -> Void) throws {
+        try readMembers(key: { try $0.readString() }, field)
+    }
+
+    /// `readObject` for an object whose keys are field names the caller knows: each key is given as its bytes
+    /// (`JSONKey`, matched with `case "name":`), not made a String. Those Strings, and comparing them with each
+    /// case in turn, were a fifth of reading a state or a `list` answer. A key with an escape is unexpected (the
+    /// caller's fallback reads it); one that is not ASCII is checked to be UTF-8, as `readString` would.
+    public mutating func readFields(_ field: (JSONKey, inout JSONReader) throws -> Void) throws {
+        try readMembers(key: { try $0.readKeyBytes() }, field)
+    }
+
+    /// An object's members, each key read by `readKey`.
+    private mutating func readMembers<Key>(
+        key readKey: (inout JSONReader) throws -> Key, _ field: (Key, inout JSONReader) throws -> Void
+    ) throws {
         try expect(UInt8(ascii: "{"))
         if try consumeIf(UInt8(ascii: "}")) { return }
         repeat {
@@ -77,39 +92,26 @@ public struct JSONReader {
                 releaseBehind?(index - 4096)
                 nextRelease = index + Self.releaseInterval
             }
-            let key = try readString()
+            let key = try readKey(&self)
             try expect(UInt8(ascii: ":"))
             try field(key, &self)
         } while try consumeIf(UInt8(ascii: ",")) && !(allowsTrailingCommas && isNext(UInt8(ascii: "}")))
         try expect(UInt8(ascii: "}"))
     }
 
-    /// `readObject` for an object whose keys are field names the caller knows: each key is given as its bytes
-    /// (`JSONKey`, matched with `case "name":`), not made a String. Those Strings, and comparing them with each
-    /// case in turn, were a fifth of reading a state or a `list` answer. A key with an escape is unexpected (the
-    /// caller's fallback reads it); one that is not ASCII is checked to be UTF-8, as `readString` would.
-    public mutating func readFields(_ field: (JSONKey, inout JSONReader) throws -> Void) throws {
-        try expect(UInt8(ascii: "{"))
-        if try consumeIf(UInt8(ascii: "}")) { return }
-        repeat {
-            if index >= nextRelease {
-                releaseBehind?(index - 4096)
-                nextRelease = index + Self.releaseInterval
-            }
-            try expect(UInt8(ascii: "\""))
-            let start = index
-            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
-                guard bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 else { throw Unexpected() }
-                index += 1
-            }
-            guard index < bytes.count else { throw Unexpected() }
-            let key = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-            if !Self.isASCII(key.bindMemory(to: UInt8.self)) { _ = try Self.string(key) }
+    /// A key without escapes, as its bytes.
+    private mutating func readKeyBytes() throws -> JSONKey {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+            guard bytes[index] != UInt8(ascii: "\\"), bytes[index] >= 0x20 else { throw Unexpected() }
             index += 1
-            try expect(UInt8(ascii: ":"))
-            try field(JSONKey(bytes: key), &self)
-        } while try consumeIf(UInt8(ascii: ",")) && !(allowsTrailingCommas && isNext(UInt8(ascii: "}")))
-        try expect(UInt8(ascii: "}"))
+        }
+        guard index < bytes.count else { throw Unexpected() }
+        let key = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+        if !Self.isASCII(key.bindMemory(to: UInt8.self)) { _ = try Self.string(key) }
+        index += 1
+        return JSONKey(bytes: key)
     }
 
     /// Reads an array, calling `element` for each element; `element` must read the value.
