@@ -14,8 +14,8 @@ extension RoomSyncCommand {
                 `= import` and the apply a reviewer approves adopts it. The state is only read: running export \
                 never changes what a later plan or apply does.
 
-                Example:
-                  roomsync export --out rooms.yaml && roomsync plan rooms.yaml   # review, then apply
+                Example (review the plan, then apply it):
+                  roomsync export --out rooms.yaml && roomsync plan rooms.yaml
                 """)
 
         @Option(help: "Write the manifest here instead of stdout (never over the state).")
