@@ -7,16 +7,18 @@ extension RoomSyncCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
-            abstract: "Write a manifest and a state from the live rooms.",
+            abstract: "Write a manifest from the live rooms; change nothing.",
             discussion: """
-                The way to onboard an organisation that already has rooms: a plan right after shows no changes. \
-                Rooms already in the state keep their keys.
+                The way to onboard an organisation that already has rooms. Rooms the state manages keep their keys; \
+                every other room gets a key from its name and an `import:` entry, so the next plan shows it as \
+                `= import` and the apply a reviewer approves adopts it. The state is only read: running export \
+                never changes what a later plan or apply does.
 
-                Example:
+                Example (review the plan, then apply it):
                   roomsync export --out rooms.yaml && roomsync plan rooms.yaml
                 """)
 
-        @Option(help: "Write the manifest here instead of stdout.")
+        @Option(help: "Write the manifest here instead of stdout (never over the state).")
         var out: String?
 
         @OptionGroup var target: TargetOptions
@@ -24,19 +26,22 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let export = try await stateOptions.withLockedState(command: "export") { store, state in
+                if let out { try refuseWritingOver(out, command: "export", saving: "manifest", state: stateOptions) }
+                let export = try await stateOptions.withStore(lookingOnly: true) { store in
                     try await target.withAPI { api, stateTarget in
-                        try await SyncPipeline.export(api: api, target: stateTarget, state: &state, path: store.displayName) { export in
-                            if let out {
-                                try AtomicFile.write(Data(export.manifest.utf8), to: out)
-                            } else {
-                                Console.out(export.manifest)
-                            }
-                        }
+                        try await SyncPipeline.export(store: store, api: api, target: stateTarget)
                     }
                 }
+                if let out {
+                    try AtomicFile.write(Data(export.manifest.utf8), to: out)
+                } else {
+                    Console.out(export.manifest)
+                }
                 for warning in export.warnings { Console.err("warning: \(warning)") }
-                Console.err("Exported \(export.state.rooms.count) room(s)\(out.map { " to \($0)" } ?? ""); state written to \(stateOptions.displayName).")
+                let adopted = export.imports == 0
+                    ? "all of them managed already"
+                    : "\(export.imports) to import: `roomsync plan` shows them, and the apply of that plan adopts them"
+                Console.err("Exported \(export.rooms) room(s)\(out.map { " to \($0)" } ?? ""), \(adopted). The state was not changed.")
             }
         }
     }

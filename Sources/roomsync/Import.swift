@@ -8,11 +8,14 @@ extension RoomSyncCommand {
             commandName: "import",
             abstract: "Adopt an existing live room under a manifest key.",
             discussion: """
-                Records in the state that KEY manages the live room MEETINGROOM_ID. Add KEY to a manifest, then \
-                `roomsync plan` shows what would change.
+                Records in the state that KEY manages the live room MEETINGROOM_ID. KEY must be a room of the \
+                manifests (PATHs, default rooms.yaml): a key no manifest declares would be deleted by the next plan. \
+                `roomsync plan` then shows what would change. In a pull request, prefer the manifest's `import:` \
+                entry, which the plan shows before anything happens.
 
-                Example:
+                Examples:
                   roomsync import sz-18f-large 1024
+                  roomsync import sz-18f-large 1024 rooms/
                 """)
 
         @Argument(help: "The manifest key.")
@@ -21,11 +24,15 @@ extension RoomSyncCommand {
         @Argument(help: "The live room's meetingroom_id.")
         var meetingroomID: Int
 
+        @Argument(help: "Manifest files or directories; one of them declares KEY.")
+        var paths: [String] = ["rooms.yaml"]
+
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
 
         func run() async throws {
             try await reportingErrors {
+                try StateEdits.checkDeclared(key, in: try readManifests(paths))
                 try await stateOptions.withLockedState(command: "import") { store, state in
                     try await target.withAPI { api, stateTarget in
                         try await StateEdits.importRoom(

@@ -24,7 +24,7 @@ extension RoomSyncCommand {
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var output: OutputOptions
 
-        @Option(help: "Save the plan to this file for `apply --plan`.")
+        @Option(help: "Save the plan to this file for `apply --plan` (never a manifest it read, nor the state).")
         var out: String?
 
         @Flag(help: "Exit 2 when the plan has changes, 0 when it has none.")
@@ -48,6 +48,8 @@ extension RoomSyncCommand {
                                 target: stateTarget, options: options)
                             for note in planned.snapshot.notes { Console.err("note: \(note)") }
                             if let out {
+                                try refuseWritingOver(
+                                    out, command: "plan", saving: "plan", manifests: try await manifests.result().files, state: stateOptions)
                                 try SavedPlan(target: stateTarget, plan: planned.plan, state: planned.snapshot.state).write(to: out)
                             }
                             return planned

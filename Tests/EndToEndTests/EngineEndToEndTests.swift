@@ -257,9 +257,14 @@ import Testing
             let export = try await ws.roomsync("export", "--out", "rooms.yaml")
             #expect(export.status == 0, "\(export)")
             #expect(try await ws.roomsync("validate", "rooms.yaml").status == 0)
+            // Nothing is managed yet: the plan imports every room and changes none of them.
             let plan = try await ws.roomsync("plan", "--format", "json", "--detailed-exitcode")
-            #expect(plan.status == 0, "\(plan)")
-            #expect(try plan.summary()["unchanged"] == 3)
+            #expect(plan.status == 2, "\(plan)")
+            #expect(try plan.summary() == ["add": 0, "change": 0, "delete": 0, "adopt": 0, "move": 0, "import": 3, "unchanged": 0])
+            #expect(try await ws.roomsync("apply", "--auto-approve").status == 0)
+            let again = try await ws.roomsync("plan", "--format", "json", "--detailed-exitcode")
+            #expect(again.status == 0, "\(again)")
+            #expect(try again.summary()["unchanged"] == 3)
         }
     }
 
@@ -289,8 +294,10 @@ import Testing
                 let validate = try await ws.roomsync("validate", "rooms.yaml")
                 #expect(validate.status == 0, "\(validate)")
                 let plan = try await ws.roomsync("plan", "--format", "json", "--detailed-exitcode")
-                #expect(plan.status == 0, "\(plan)")
-                #expect(try plan.summary()["unchanged"] == 5)
+                #expect(plan.status == 2, "\(plan)")
+                #expect(try plan.summary()["import"] == 5)
+                #expect(try plan.summary()["change"] == 0)
+                #expect(try await ws.roomsync("apply", "--auto-approve").status == 0)
                 let state = try ws.state()
                 #expect(state.managedIDs == [2, 5, 8, 9, 10])
                 #expect(state.rooms["18f-hui-yi-shi"]?.meetingroomID == 9)
@@ -302,6 +309,7 @@ import Testing
     @Test func importAdoptsAnExistingRoom() async throws {
         try await withWorkspace { ws in
             let id = try await ws.withClient { try await $0.addMeetingRoom(AddMeetingRoomRequest(name: "Old", capacity: 3)) }
+            try ws.write("version: 1\nrooms:\n  old: {name: Old, capacity: 3}\n  other: {name: Old, capacity: 3}\n")
             let imported = try await ws.roomsync("import", "old", String(id))
             #expect(imported.status == 0, "\(imported)")
             #expect(try ws.state().rooms["old"]?.meetingroomID == id)

@@ -45,8 +45,14 @@ import Testing
         ("moved:\n  - {from: new, to: other}\n",
          "m.yaml:5:5: error: moved: 'new' is still declared as a room at m.yaml:3:3; a moved key must leave the manifests"),
         ("moved:\n  - {from: a, to: b}\n  - {from: b, to: a}\n", "m.yaml:5:5: error: moved: the entries form a cycle (a → b → a)"),
-        ("moved:\n  - {from: a, to: c}\n  - {from: b, to: c}\n",
-         "m.yaml:6:5: error: moved: 'c' is the target of 'b' here and of 'a' at m.yaml:5:5"),
+        ("moved:\n  - {from: a, to: new}\n  - {from: b, to: new}\n",
+         "m.yaml:6:5: error: moved: 'new' is the target of 'b' here and of 'a' at m.yaml:5:5"),
+        // A typo in `to` would move the key and then delete it as one no manifest declares.
+        ("moved:\n  - {from: old, to: nwe}\n",
+         "m.yaml:5:5: error: moved: 'nwe' is not a room of the manifests; a key is moved to a room declared under 'rooms'"),
+        // A chain may pass through keys no manifest declares; where it ends must be declared.
+        ("moved:\n  - {from: a, to: b}\n  - {from: b, to: c}\n",
+         "m.yaml:6:5: error: moved: 'c' is not a room of the manifests; a key is moved to a room declared under 'rooms'"),
         // import
         ("import:\n  - {key: new}\n", "m.yaml:5:5: error: import: entry is missing 'meetingroom_id'"),
         ("import:\n  - {key: new, meetingroom_id: \"42\"}\n", "m.yaml:5:32: error: expected an integer, found a string"),
@@ -81,11 +87,11 @@ import Testing
 
     @Test func anEntryRepeatedInAnotherFileWithAnotherMeaningNamesBothPlaces() async {
         let run = await readManifests([
-            "a.yaml": "version: 1\nrooms: {}\nmoved:\n  - {from: old, to: new}\nimport:\n  - {key: x, meetingroom_id: 1}\n",
+            "a.yaml": "version: 1\nrooms: {}\nmoved:\n  - {from: old, to: x}\nimport:\n  - {key: x, meetingroom_id: 1}\n",
             "b.yaml": "version: 1\nrooms:\n  x: {name: X, capacity: 1}\n  y: {name: Y, capacity: 1}\nmoved:\n  - {from: old, to: other}\nimport:\n  - {key: y, meetingroom_id: 1}\n",
         ])
         #expect(run.lines == [
-            "b.yaml:6:5: error: moved: 'old' is moved to 'other' here but to 'new' at a.yaml:4:5",
+            "b.yaml:6:5: error: moved: 'old' is moved to 'other' here but to 'x' at a.yaml:4:5",
             "b.yaml:8:5: error: import: meetingroom_id 1 is imported as 'y' here but as 'x' at a.yaml:6:5",
         ])
     }

@@ -47,13 +47,13 @@ import Testing
     }
 
     @Test func coordinateTextIsKeptByteForByte() async throws {
-        let run = await readManifests(["m.yaml": oneRoom("name: A", "capacity: 1", "coordinate: {latitude: 22.5400, longitude: '-0.10'}")])
+        let run = await readManifests(["m.yaml": oneRoom("name: A", "capacity: 1", "city: C", "building: B", "floor: F", "coordinate: {latitude: 22.5400, longitude: '-0.10'}")])
         #expect(run.result.rooms.first?.coordinate == Coordinate(latitude: "22.5400", longitude: "-0.10"))
     }
 
     @Test func coordinatesOnTheLimitsAreAccepted() async throws {
         let run = await readManifests(["m.yaml": oneRoom(
-            "name: A", "capacity: 1", "coordinate: {latitude: '-90.000', longitude: 180.0}")])
+            "name: A", "capacity: 1", "city: C", "building: B", "floor: F", "coordinate: {latitude: '-90.000', longitude: 180.0}")])
         #expect(run.lines == [])
         #expect(run.result.rooms.first?.coordinate == Coordinate(latitude: "-90.000", longitude: "180.0"))
     }
@@ -164,6 +164,25 @@ import Testing
         let directory = Self.fixtures.appendingPathComponent("empty-of-yaml").path
         let result = ManifestReader.read(paths: [directory])
         #expect(result.diagnostics.map(\.description) == ["\(directory):1:1: error: directory contains no *.yaml or *.yml files"])
+    }
+
+    @Test func anEntryOfADirectoryThatCannotBeReadIsAnErrorNamingIt() async throws {
+        // A dangling symlink used to be skipped, and with it its rooms, which a plan then deleted.
+        try await withTemporaryDirectory { directory in
+            let folder = directory.appendingPathComponent("rooms")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try "version: 1\nrooms:\n  a: {name: A, capacity: 1}\n".write(
+                to: folder.appendingPathComponent("a.yaml"), atomically: true, encoding: .utf8)
+            try FileManager.default.createSymbolicLink(
+                atPath: folder.appendingPathComponent("b.yaml").path, withDestinationPath: "gone/b.yaml")
+            // A directory that happens to end in .yaml is not a manifest, and is no reason to stop.
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent("old.yaml"), withIntermediateDirectories: true)
+            let result = ManifestReader.read(paths: [folder.path])
+            #expect(result.diagnostics.map(\.description) == [
+                "\(folder.path)/b.yaml:1:1: error: cannot read file: a symbolic link to 'gone/b.yaml', which does not exist"
+            ])
+            #expect(result.hasErrors)
+        }
     }
 
     @Test func exampleManifestValidates() {

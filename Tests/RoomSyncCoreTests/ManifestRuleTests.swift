@@ -76,6 +76,11 @@ import Testing
          "m.yaml:6:28: error: expected a number for latitude, found a boolean"),
         (oneRoom("name: A", "capacity: 1", "coordinate: 22.5"),
          "m.yaml:6:17: error: expected a mapping with latitude and longitude, found a float"),
+        // WeCom takes a coordinate only with a location: validate says so rather than apply finding out.
+        (oneRoom("name: A", "capacity: 1", "coordinate: {latitude: \"22.540503\", longitude: \"113.934528\"}"),
+         "m.yaml:3:3: error: room 'r1' has a coordinate but no location: a coordinate needs city, building and floor"),
+        ("version: 1\ndefaults: {coordinate: {latitude: 1, longitude: 2}}\nrooms:\n  r1: {name: A, capacity: 1}\n",
+         "m.yaml:4:3: error: room 'r1' has a coordinate but no location: a coordinate needs city, building and floor"),
         // protect
         (oneRoom("name: A", "capacity: 1", "protect: \"yes\""),
          "m.yaml:6:14: error: expected a boolean (true or false), found a string"),

@@ -84,6 +84,9 @@ import Testing
         ("equipment-unknown-id", "version: 1\nrooms:\n  r1: {name: A, capacity: 1, equipment: [0]}\n"),
         ("numbers-as-text", "version: 1\nrooms:\n  \"18\": {name: 1801, capacity: 1, city: 0755, building: 1, floor: 18}\n"),
         ("null-name", "version: 1\nrooms:\n  r1: {name: ~, capacity: 1}\n"),
+        ("coordinate-location-from-defaults", "version: 1\ndefaults: {city: C, building: B, floor: F}\nrooms:\n  r1: {name: A, capacity: 1, coordinate: {latitude: 1, longitude: 2}}\n"),
+        ("coordinate-from-defaults-location-in-room", "version: 1\ndefaults: {coordinate: {latitude: 1, longitude: 2}}\nrooms:\n  r1: {name: A, capacity: 1, city: C, building: B, floor: F}\n"),
+        ("coordinate-from-defaults-no-location", "version: 1\ndefaults: {coordinate: {latitude: 1, longitude: 2}}\nrooms:\n  r1: {name: A, capacity: 1, city: C, building: B, floor: F}\n  r2: {name: B, capacity: 1}\n"),
         ("empty-floor", "version: 1\nrooms:\n  r1: {name: A, capacity: 1, city: C, building: B, floor: \"\"}\n"),
     ]
 

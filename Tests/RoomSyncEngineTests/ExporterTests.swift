@@ -5,28 +5,56 @@ import Testing
 @testable import RoomSyncEngine
 
 /// `export` then `plan` round-trips (SPEC section 3): whatever `list` returns, the manifest validates, every key is
-/// unique, and a plan of it against the same live rooms and the exported state has no changes.
+/// unique, the rooms the state manages keep their keys, and the plan of it only imports the others; once they are
+/// imported (what the apply of that plan does), a plan has no changes. Export itself writes no state.
 @Suite struct ExporterTests {
-    /// Exports `live`, reads the manifest back as `validate` does, and plans it against the exported state.
+    /// Exports `live`, reads the manifest back as `validate` does, plans it against `state` (imports only), then
+    /// imports its `import:` entries as apply would and plans again (no changes). Returns the state after that.
     func roundTrip(
         _ live: [MeetingRoom], state: RoomSyncState = RoomSyncState(), sourceLocation: Testing.SourceLocation = #_sourceLocation
-    ) throws -> (export: ManifestExporter.Export, read: ManifestReadResult, plan: Plan) {
+    ) throws -> (export: ManifestExporter.Export, read: ManifestReadResult, imported: RoomSyncState) {
         let export = ManifestExporter.export(live: live, state: state)
         let read = ManifestReader.read(bytes: Array(export.manifest.utf8), name: "rooms.yaml")
         #expect(!read.hasErrors, "\(read.diagnostics)\n\(export.manifest)", sourceLocation: sourceLocation)
-        let plan = try Planner.plan(desired: read.rooms, live: live, state: export.state)
-        #expect(!plan.hasChanges, "\(plan.changes)\n\(export.manifest)", sourceLocation: sourceLocation)
-        #expect(!plan.hasStateUpdates, "\(plan)", sourceLocation: sourceLocation)
-        return (export, read, plan)
+        let plan = try Planner.plan(desired: read.rooms, live: live, state: state, operations: read.operations)
+        #expect(plan.changes.allSatisfy { $0.action == .import && $0.fields.isEmpty }, "\(plan.changes)\n\(export.manifest)", sourceLocation: sourceLocation)
+        #expect(plan.changes.count == export.imports, sourceLocation: sourceLocation)
+        #expect(read.operations.imports.count == export.imports, sourceLocation: sourceLocation)
+        var imported = state
+        for entry in read.operations.imports {
+            try StateEdits.importRoom(key: entry.key, meetingroomID: entry.meetingroomID, live: live, state: &imported)
+        }
+        let after = try Planner.plan(desired: read.rooms, live: live, state: imported, operations: read.operations)
+        #expect(!after.hasChanges, "\(after.changes)\n\(export.manifest)", sourceLocation: sourceLocation)
+        #expect(!after.hasStateUpdates, "\(after)", sourceLocation: sourceLocation)
+        return (export, read, imported)
+    }
+
+    @Test func managedRoomsKeepTheirKeysAndOnlyTheOthersAreImported() throws {
+        let lobby = Fixture.live(3, name: "Lobby")
+        var drifted = Fixture.live(5, name: "Board")
+        drifted.capacity = 30
+        let state = Fixture.state([("sz-lobby", lobby), ("board", Fixture.live(5, name: "Board"))], protect: ["sz-lobby"])
+        let live = [lobby, drifted, Fixture.live(7, name: "Hand")]
+        let (export, read, imported) = try roundTrip(live, state: state)
+        #expect(export.rooms == 3)
+        #expect(export.imports == 1)
+        #expect(read.rooms.map(\.key) == ["board", "hand", "sz-lobby"])
+        #expect(read.rooms.first { $0.key == "sz-lobby" }?.protect == true)
+        #expect(read.operations.imports.map { "\($0.key)=\($0.meetingroomID)" } == ["hand=7"])
+        #expect(export.manifest.hasSuffix("import:\n  - {key: \"hand\", meetingroom_id: 7}\n"), "\(export.manifest)")
+        // The managed rooms' entries are the state's, untouched: export does not overwrite a last-applied record.
+        #expect(imported.rooms["board"] == state.rooms["board"])
+        #expect(imported.rooms["sz-lobby"] == state.rooms["sz-lobby"])
     }
 
     @Test func needApprovalIsReadOnlyKeptInTheStateAndShownAsAComment() throws {
         var approved = Fixture.live(4, name: "Board")
         approved.needApproval = 1
-        let (export, read, _) = try roundTrip([approved, Fixture.live(5, name: "Open")])
+        let (export, read, imported) = try roundTrip([approved, Fixture.live(5, name: "Open")])
         #expect(export.manifest.contains("    # need_approval: 1 (bookings need approval; set in the admin console, roomsync never changes it)\n"))
         #expect(export.manifest.components(separatedBy: "need_approval").count == 2, "only the room that needs approval says so")
-        #expect(export.state.rooms.values.first { $0.meetingroomID == 4 }?.applied.needApproval == 1)
+        #expect(imported.rooms.values.first { $0.meetingroomID == 4 }?.applied.needApproval == 1)
         #expect(read.rooms.count == 2)
     }
 
@@ -37,10 +65,10 @@ import Testing
             Fixture.live(2, name: "A-8"), Fixture.live(5, name: "A"), Fixture.live(8, name: "A"),
             Fixture.live(9, name: "a 8"), Fixture.live(12, name: "A-8-12"),
         ]
-        let (export, read, _) = try roundTrip(live)
-        #expect(Set(export.state.rooms.keys).count == live.count)
+        let (_, read, imported) = try roundTrip(live)
+        #expect(Set(imported.rooms.keys).count == live.count)
         #expect(Set(read.rooms.map(\.key)).count == live.count)
-        #expect(export.state.managedIDs == Set(live.map(\.meetingroomID)))
+        #expect(imported.managedIDs == Set(live.map(\.meetingroomID)))
     }
 
     @Test func generatedKeysAvoidKeysTheStateAlreadyHas() throws {
@@ -48,31 +76,47 @@ import Testing
         var state = Fixture.state([("lobby-7", kept)])
         state.target = nil
         let live = [kept, Fixture.live(7, name: "Lobby"), Fixture.live(9, name: "Lobby")]
-        let (export, _, _) = try roundTrip(live, state: state)
-        #expect(export.state.rooms["lobby-7"]?.meetingroomID == 3)
-        #expect(Set(export.state.rooms.keys).count == 3)
+        let (export, _, imported) = try roundTrip(live, state: state)
+        #expect(imported.rooms["lobby-7"]?.meetingroomID == 3)
+        #expect(Set(imported.rooms.keys).count == 3)
+        #expect(export.imports == 2)
     }
 
     @Test func longNamesAndHugeIDsStillMakeValidKeys() throws {
         // Thirty Chinese characters make a slug longer than a key may be; the id added to tell twins apart must
         // still fit in 64 characters.
         let name = String(repeating: "会议室", count: 10)
-        let live = [Fixture.live(1, name: name), Fixture.live(Int.max, name: name), Fixture.live(Int.max - 1, name: name)]
-        let (export, _, _) = try roundTrip(live)
-        #expect(export.state.rooms.count == 3)
+        let top = Int(Int32.max)
+        let live = [Fixture.live(1, name: name), Fixture.live(top, name: name), Fixture.live(top - 1, name: name)]
+        let (_, _, imported) = try roundTrip(live)
+        #expect(imported.rooms.count == 3)
+        var keys = KeyMaker(used: [])
+        let made = [1, Int.max, Int.max - 1].map { keys.makeKey(for: Fixture.live($0, name: name)) }
+        #expect(Set(made).count == 3)
+        #expect(made.allSatisfy(ManifestRules.isValidKey), "\(made)")
+    }
+
+    @Test func anUnmanagedRoomWhoseIDNoImportEntryTakesStaysUnmanagedWithAWarning() throws {
+        // WeCom's ids are 32-bit; a manifest's `import:` takes no other, so such a room cannot be adopted by one.
+        let (export, read, _) = try roundTrip([Fixture.live(Int.max, name: "Huge"), Fixture.live(2, name: "Fine")])
+        #expect(read.rooms.map(\.key) == ["fine"])
+        #expect(export.warnings == [
+            "meetingroom_id \(Int.max) (Huge) left out of the manifest (an import: entry takes a meetingroom_id of 1-2147483647); "
+                + "it stays unmanaged, so `--prune` would delete it"
+        ])
     }
 
     @Test func unknownEquipmentLeavesEquipmentUnmanagedWithAWarning() throws {
         let live = [Fixture.live(4, name: "Studio", equipment: [1, 9, 3])]
-        let (export, read, _) = try roundTrip(live)
+        let (export, read, imported) = try roundTrip(live)
         #expect(read.rooms.first?.equipment == nil)
         #expect(export.warnings == [
             "room 'studio' (meetingroom_id 4): equipment left out of the manifest (id 9 is unknown to this roomsync); "
                 + "roomsync leaves it alone"
         ])
         #expect(export.manifest.contains("    # equipment left out: id 9 is unknown to this roomsync\n"))
-        // The state still records what WeCom has, so drift sees a console change to it.
-        #expect(export.state.rooms["studio"]?.applied.equipment == [1, 9, 3])
+        // Once imported, the state records what WeCom has, so drift sees a console change to it.
+        #expect(imported.rooms["studio"]?.applied.equipment == [1, 9, 3])
     }
 
     @Test(arguments: [("", "腾讯大厦", "18F"), ("深圳", "", "18F"), ("深圳", "腾讯大厦", ""), ("", "", "")])
@@ -103,12 +147,12 @@ import Testing
             Fixture.live(14, name: ""),
             Fixture.live(15, name: "Fine"),
         ]
-        let (export, read, _) = try roundTrip(live)
+        let (export, read, imported) = try roundTrip(live)
         #expect(Set(read.rooms.map(\.key)) == ["range", "coord", "fine"])
         #expect(read.rooms.first { $0.key == "range" }?.range == nil)
         #expect(read.rooms.first { $0.key == "coord" }?.coordinate == nil)
         // Rooms whose name or capacity no manifest can hold stay unmanaged, and are said to.
-        #expect(export.state.managedIDs == [10, 11, 15])
+        #expect(imported.managedIDs == [10, 11, 15])
         #expect(export.warnings.count == 5, "\(export.warnings)")
         #expect(export.warnings.contains {
             $0 == "meetingroom_id 12 (Zero) left out of the manifest (capacity 0 is outside 1-100000); "
@@ -133,15 +177,31 @@ import Testing
         ("🎉🎉", "room-21"),
     ])
     func keysAreReadable(name: String, key: String) throws {
-        let (export, _, _) = try roundTrip([Fixture.live(21, name: name)])
-        #expect(Array(export.state.rooms.keys) == [key])
+        let (_, read, imported) = try roundTrip([Fixture.live(21, name: name)])
+        #expect(Array(imported.rooms.keys) == [key])
+        #expect(read.operations.imports.map(\.key) == [key])
     }
 
-    @Test func staleStateEntriesAreDropped() throws {
-        // A key whose room is gone is not in the manifest: keeping it would leave the next plan something to
-        // settle. Export writes the state of the live rooms.
+    @Test func keysWhoseRoomIsGoneAreLeftOutAndSaidSo() throws {
+        // Not in the manifest, so the next plan says it forgets the key (ForgottenKeyTests); export only says so.
         let state = Fixture.state([("gone", Fixture.live(40, name: "Gone")), ("here", Fixture.live(41, name: "Here"))])
-        let (export, _, _) = try roundTrip([Fixture.live(41, name: "Here")], state: state)
-        #expect(Array(export.state.rooms.keys) == ["here"])
+        let export = ManifestExporter.export(live: [Fixture.live(41, name: "Here")], state: state)
+        let read = ManifestReader.read(bytes: Array(export.manifest.utf8), name: "rooms.yaml")
+        #expect(read.rooms.map(\.key) == ["here"])
+        #expect(export.imports == 0)
+        #expect(!export.manifest.contains("import:"))
+        #expect(export.warnings == [
+            "room 'gone' (meetingroom_id 40) is in the state but not live; left out of the manifest, so the next plan forgets it"
+        ])
+    }
+
+    @Test func aManagedRoomNoManifestCanHoldIsSaidToBeDeletedByTheNextPlan() throws {
+        let state = Fixture.state([("zero", Fixture.live(12, name: "Zero"))])
+        let export = ManifestExporter.export(live: [Fixture.live(12, name: "Zero", capacity: 0)], state: state)
+        #expect(export.rooms == 0)
+        #expect(export.warnings == [
+            "room 'zero' (meetingroom_id 12, Zero) left out of the manifest (capacity 0 is outside 1-100000); "
+                + "the state manages it, so a plan of this manifest deletes it unless you declare it by hand"
+        ])
     }
 }

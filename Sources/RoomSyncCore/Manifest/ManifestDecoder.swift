@@ -30,6 +30,8 @@ struct ManifestDecoder {
     static let capacityRange = 1...100_000
     static let maxRangeEntries = 1000
     static let departmentRange = 1...4_294_967_295
+    /// WeCom's meeting-room ids are 32-bit.
+    static let meetingroomIDRange = 1...Int(Int32.max)
     /// What `isValidKey` accepts, as a regular expression (for messages and the JSON Schema).
     static let keyPattern = "[a-z0-9][a-z0-9._-]{0,63}"
 
@@ -151,6 +153,12 @@ struct ManifestDecoder {
             let names = missing.map { "'\($0.rawValue)'" }.joined(separator: " and ")
             diagnostics.append(.error(
                 at: origin, "room '\(DiagnosticText.shown(key))' has an incomplete location: missing \(names) (city, building and floor go together)"))
+        }
+        // WeCom takes a coordinate only with a location; said here rather than by WeCom in the middle of an apply.
+        // A coordinate that is itself invalid (nil) has its own error.
+        if locationWritten == 0, fields.coordinate != nil {
+            diagnostics.append(.error(
+                at: origin, "room '\(DiagnosticText.shown(key))' has a coordinate but no location: a coordinate needs city, building and floor"))
         }
         guard fields.name != nil, let capacity = fields.capacity, let name = fields.name.take() else { return nil }
         var location: RoomLocation?
@@ -408,7 +416,7 @@ struct ManifestDecoder {
     private mutating func imports(_ node: YAMLView) -> [ManifestOperations.Import] {
         entries(node, label: "import", fields: ["key", "meetingroom_id"]) { decoder, fields, origin in
             guard let key = decoder.key(fields["key"], label: "key"), let idNode = fields["meetingroom_id"],
-                let id = decoder.integer(idNode, in: 1...Int(Int32.max), label: "meetingroom_id")
+                let id = decoder.integer(idNode, in: Self.meetingroomIDRange, label: "meetingroom_id")
             else { return nil }
             return ManifestOperations.Import(key: key, meetingroomID: id, origin: origin)
         }

@@ -82,8 +82,8 @@ public struct ManifestOperations: Sendable, Hashable {
 
 extension ManifestOperations {
     /// Joins the operations of several files (in reading order) and checks what only all of them together can
-    /// show: an entry repeated with another meaning, a `from` still declared as a room, a cycle of moves, an
-    /// import of a key no manifest declares. Errors go to the file of the entry they are about.
+    /// show: an entry repeated with another meaning, a `from` still declared as a room, a cycle of moves, a move
+    /// or an import to a key no manifest declares. Errors go to the file of the entry they are about.
     static func combine(
         _ perFile: [ManifestOperations], rooms: [String: SourceLocation], diagnostics: inout [Diagnostic]
     ) -> ManifestOperations {
@@ -163,6 +163,22 @@ extension ManifestOperations {
             }
         }
         if !reported.isEmpty { combined.moves.removeAll { reported.contains($0.from) } }
+        // Where a chain of moves ends must be a room of the manifests: a typo in `to` would move the key and then
+        // delete it as a key no manifest declares. The whole chain leading there is dropped with it.
+        var undeclared: Set<String> = []
+        for move in combined.moves where moveByFrom[move.to] == nil && rooms[move.to] == nil {
+            undeclared.insert(move.to)
+            diagnostics.append(.error(
+                at: move.origin, "moved: '\(move.to)' is not a room of the manifests; a key is moved to a room declared under 'rooms'"))
+        }
+        if !undeclared.isEmpty {
+            combined.moves.removeAll { move in
+                var next = move.to
+                var seen: Set<String> = [move.from]
+                while let step = moveByFrom[next], seen.insert(next).inserted { next = step.to }
+                return undeclared.contains(next)
+            }
+        }
         return combined
     }
 }

@@ -5,6 +5,7 @@ public enum ManifestRules {
     public static var capacityRange: ClosedRange<Int> { ManifestDecoder.capacityRange }
     public static var maxRangeEntries: Int { ManifestDecoder.maxRangeEntries }
     public static var departmentRange: ClosedRange<Int> { ManifestDecoder.departmentRange }
+    public static var meetingroomIDRange: ClosedRange<Int> { ManifestDecoder.meetingroomIDRange }
 
     /// `[a-z0-9][a-z0-9._-]{0,63}`: the one key validator, the manifest reader's.
     public static func isValidKey(_ key: String) -> Bool { ManifestDecoder.isValidKey(key) }

@@ -256,7 +256,7 @@ public enum ManifestSchema {
     }
 
     /// City, building and floor go together after `defaults` are merged: for each set of them `defaults` gives,
-    /// what every room must then give.
+    /// what every room must then give; and a coordinate needs them.
     static func locationRules() -> [SchemaJSON] {
         let location = [RoomField.city, .building, .floor].map(\.rawValue)
         var rules: [SchemaJSON] = []
@@ -270,17 +270,29 @@ public enum ManifestSchema {
             var condition: [(String, SchemaJSON)] = []
             if !given.isEmpty { condition.append(("required", .strings(["defaults"]))) }
             condition.append(("properties", .object([("defaults", .object(defaults))])))
+            // With no location from `defaults`, a room's coordinate needs the room's own location.
             let room: SchemaJSON =
                 given.isEmpty
                 ? .object([("dependentRequired", .object(location.map { field in
                     (field, .strings(location.filter { $0 != field }))
-                }))])
+                } + [(RoomField.coordinate.rawValue, .strings(location))]))])
                 : .object([("required", .strings(missing))])
             rules.append(.object([
                 ("if", .object(condition)),
                 ("then", .object([("properties", .object([("rooms", .object([("additionalProperties", room)]))]))])),
             ]))
         }
+        // A coordinate in `defaults` with no location there: every room gives all three.
+        rules.append(.object([
+            ("if", .object([
+                ("required", .strings(["defaults"])),
+                ("properties", .object([("defaults", .object([
+                    ("required", .strings([RoomField.coordinate.rawValue])),
+                    ("not", .object([("anyOf", .array(location.map { .object([("required", .strings([$0]))]) }))])),
+                ]))])),
+            ])),
+            ("then", .object([("properties", .object([("rooms", .object([("additionalProperties", .object([("required", .strings(location))]))]))]))])),
+        ]))
         return rules
     }
 

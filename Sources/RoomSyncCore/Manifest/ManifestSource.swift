@@ -9,7 +9,9 @@ import Foundation
 /// diagnostic (`PATH:1:1`, as there is no better position), never a throw or a trap.
 enum ManifestSource {
     /// The files a path stands for: itself, or the `*.yaml`/`*.yml` files of a directory in sorted order
-    /// (not recursive: a directory of manifests is one flat set, like `kubectl apply -f DIR`).
+    /// (not recursive: a directory of manifests is one flat set, like `kubectl apply -f DIR`). Only directories
+    /// are passed over: an entry that cannot be read (a dangling symlink, no permission) stays, so reading it is
+    /// an error naming it. Skipped, its rooms would be planned for deletion.
     static func files(for path: String) -> Result<[String], Diagnostic> {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -29,7 +31,7 @@ enum ManifestSource {
             .map { prefix + $0 }
             .filter { entry in
                 var isDirectory: ObjCBool = false
-                return FileManager.default.fileExists(atPath: entry, isDirectory: &isDirectory) && !isDirectory.boolValue
+                return !(FileManager.default.fileExists(atPath: entry, isDirectory: &isDirectory) && isDirectory.boolValue)
             }
         guard !manifests.isEmpty else {
             return .failure(.error(at: start(of: path), "directory contains no *.yaml or *.yml files"))
@@ -52,7 +54,13 @@ enum ManifestSource {
     /// a file cut short meanwhile would kill the process with SIGBUS).
     static func contents(of path: String, releasableFrom: Int = releasableFrom) -> Result<Contents, Diagnostic> {
         let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return .failure(.error(at: start(of: path), "cannot read file: \(reason(errno))")) }
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT, let target = danglingTarget(path) {
+                return .failure(.error(at: start(of: path), "cannot read file: a symbolic link to '\(target)', which does not exist"))
+            }
+            return .failure(.error(at: start(of: path), "cannot read file: \(reason(code))"))
+        }
         defer { close(fd) }
         var info = stat()
         if fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size > 0, Int(info.st_size) >= releasableFrom,
@@ -97,6 +105,13 @@ enum ManifestSource {
             bytes.append(contentsOf: chunk[0..<n])
         }
         return .success(bytes)
+    }
+
+    /// Where `path` points, when it is a symbolic link (whose target then is missing, as opening it failed).
+    private static func danglingTarget(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK else { return nil }
+        return try? FileManager.default.destinationOfSymbolicLink(atPath: path)
     }
 
     static func start(of path: String) -> SourceLocation {

@@ -73,6 +73,23 @@ public enum AtomicFile {
         return try read(path).map(MappedFile.init(data:))
     }
 
+    /// Whether writing `path` would replace the file `other` (which may not exist yet): the same file when both
+    /// exist (through symlinks and other spellings), else the same place once the folders' symlinks are resolved.
+    public static func isSameFile(_ path: String, _ other: String) -> Bool {
+        var first = stat(), second = stat()
+        if stat(path, &first) == 0, stat(other, &second) == 0 {
+            return first.st_dev == second.st_dev && first.st_ino == second.st_ino
+        }
+        func place(_ path: String) -> String {
+            let url = URL(fileURLWithPath: path).standardizedFileURL
+            let folder = url.deletingLastPathComponent().path
+            guard let resolved = realpath(folder, nil) else { return url.path }
+            defer { free(resolved) }
+            return String(cString: resolved) + "/" + url.lastPathComponent
+        }
+        return place(path) == place(other)
+    }
+
     /// The file's content, or `nil` when it does not exist.
     public static func read(_ path: String) throws(FileSystemError) -> Data? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)

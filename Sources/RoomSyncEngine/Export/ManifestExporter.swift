@@ -1,8 +1,10 @@
 import Foundation
 import RoomSyncCore
 
-/// Turns live rooms into a manifest and a state that manages them, so that an organisation with rooms already
-/// in WeCom can start from what it has: the manifest validates and the next plan is empty, whatever `list` said.
+/// Turns live rooms into a manifest, so that an organisation with rooms already in WeCom can start from what it
+/// has. Export is read-only (SPEC 3): rooms the state manages keep their keys, and every other room gets an
+/// `import:` entry, so the next plan shows it as `= import` and the apply a reviewer approved adopts it. Nothing
+/// is written to the state: a hand-made room becomes managed only through a reviewed change.
 ///
 /// Each value goes through the rules `validate` applies. A field a manifest cannot hold (an equipment id this
 /// version does not know, an empty city) is left out, which tells roomsync to leave it alone; a room whose name or
@@ -11,27 +13,40 @@ import RoomSyncCore
 public enum ManifestExporter {
     public struct Export: Sendable {
         public var manifest: String
-        public var state: RoomSyncState
+        /// Rooms written to the manifest.
+        public var rooms: Int
+        /// Of them, those the state does not manage yet: each has an `import:` entry.
+        public var imports: Int
         /// What could not be exported as WeCom has it, one line each.
         public var warnings: [String]
     }
 
-    /// Rooms already in `state` keep their key; others get one made from their name, unique among all keys.
-    /// The state returned manages exactly the rooms the manifest declares.
-    public static func export(live: [MeetingRoom], state previous: RoomSyncState) -> Export {
-        var state = previous
-        state.rooms = [:]
-        state.pendingAdds = []
+    /// Rooms `state` manages keep their key; others get one made from their name, unique among all keys, and an
+    /// `import:` entry. `state` is only read (its journaled adds already settled by the caller).
+    public static func export(live: [MeetingRoom], state: RoomSyncState) -> Export {
         var keyByID: [Int: String] = [:]
-        for (key, entry) in previous.rooms { keyByID[entry.meetingroomID] = key }
-        var keys = KeyMaker(used: Set(previous.rooms.keys))
+        for (key, entry) in state.rooms { keyByID[entry.meetingroomID] = key }
+        var keys = KeyMaker(used: Set(state.rooms.keys))
         var warnings: [String] = []
         var yaml = "# Exported by roomsync from the live rooms. Edit, commit, then `roomsync plan`.\nversion: 1\nrooms:\n"
         var written = 0
+        var imports: [(key: String, id: Int)] = []
+        let liveIDs = Set(live.map(\.meetingroomID))
+        for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) where !liveIDs.contains(entry.meetingroomID) {
+            warnings.append(
+                "room '\(key)' (meetingroom_id \(entry.meetingroomID)) is in the state but not live; left out of the manifest, so the next plan forgets it")
+        }
         for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) {
-            if let reason = unexportable(room) {
-                warnings.append(
-                    "meetingroom_id \(room.meetingroomID) (\(ManifestRules.shown(room.name))) left out of the manifest (\(reason)); it stays unmanaged, so `--prune` would delete it")
+            let managed = keyByID[room.meetingroomID] != nil
+            if let reason = unexportable(room) ?? (managed ? nil : unimportable(room)) {
+                if let key = keyByID[room.meetingroomID] {
+                    warnings.append(
+                        "room '\(key)' (meetingroom_id \(room.meetingroomID), \(ManifestRules.shown(room.name))) left out of the manifest (\(reason)); "
+                            + "the state manages it, so a plan of this manifest deletes it unless you declare it by hand")
+                } else {
+                    warnings.append(
+                        "meetingroom_id \(room.meetingroomID) (\(ManifestRules.shown(room.name))) left out of the manifest (\(reason)); it stays unmanaged, so `--prune` would delete it")
+                }
                 yaml += "  # meetingroom_id \(room.meetingroomID) left out: \(reason)\n"
                 continue
             }
@@ -40,10 +55,11 @@ public enum ManifestExporter {
                 key = existing
             } else {
                 key = keys.makeKey(for: room)
+                imports.append((key, room.meetingroomID))
             }
-            let entry = previous.rooms[key].flatMap { $0.meetingroomID == room.meetingroomID ? $0 : nil }
+            let entry = state.rooms[key].flatMap { $0.meetingroomID == room.meetingroomID ? $0 : nil }
+            // The range `list` leaves out (it shows it to WeCom's own meeting-room app only) is the one last applied.
             let applied = appliedRecord(afterEditing: room, with: nil, previous: entry?.applied)
-            state.rooms[key] = ManagedRoom(meetingroomID: room.meetingroomID, protect: entry?.protect ?? false, applied: applied)
             written += 1
             var lines: [String] = []
             func leftOut(_ field: String, _ reason: String) {
@@ -98,7 +114,11 @@ public enum ManifestExporter {
             yaml += "  \(quoted(key)):\n" + lines.map { "    \($0)\n" }.joined()
         }
         if written == 0 { yaml += "  {}\n" }
-        return Export(manifest: yaml, state: state, warnings: warnings)
+        if !imports.isEmpty {
+            yaml += "# Rooms the state does not manage yet: the next plan shows each as `= import`, and its apply adopts it.\n"
+            yaml += "import:\n" + imports.map { "  - {key: \(quoted($0.key)), meetingroom_id: \($0.id)}\n" }.joined()
+        }
+        return Export(manifest: yaml, rooms: written, imports: imports.count, warnings: warnings)
     }
 
     /// Why a manifest cannot declare this room at all: `name` and `capacity` are required.
@@ -111,6 +131,12 @@ public enum ManifestExporter {
             return "capacity \(room.capacity) is outside \(ManifestRules.capacityRange.lowerBound)-\(ManifestRules.capacityRange.upperBound)"
         }
         return nil
+    }
+
+    /// Why an `import:` entry cannot adopt this room: the manifest takes WeCom's 32-bit ids only.
+    static func unimportable(_ room: MeetingRoom) -> String? {
+        ManifestRules.meetingroomIDRange.contains(room.meetingroomID)
+            ? nil : "an import: entry takes a meetingroom_id of \(ManifestRules.meetingroomIDRange.lowerBound)-\(ManifestRules.meetingroomIDRange.upperBound)"
     }
 
     enum LocationExport {

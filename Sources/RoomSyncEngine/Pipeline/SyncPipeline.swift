@@ -75,21 +75,12 @@ public enum SyncPipeline {
         return DriftDetector.marking(report, accepted: accepted)
     }
 
-    /// `export` over `state` (loaded, under the lock): binds it to the target, lists, settles journaled adds (a room
-    /// an interrupted add created keeps the key it was added under) and exports; rooms already managed keep their
-    /// keys. `write` gets the manifest before `state` becomes the exported one: a state that manages rooms no
-    /// manifest names would plan to delete them.
-    public static func export(
-        api: any MeetingRoomAPI, target: StateTarget, state: inout RoomSyncState, path: String,
-        writingManifest write: (ManifestExporter.Export) async throws -> Void
-    ) async throws -> ManifestExporter.Export {
-        try StateFile.bind(&state, to: target, path: path)
-        let live = try await api.listMeetingRooms(ListMeetingRoomsRequest())
-        PendingAddResolver.resolve(&state, live: live)
-        let export = ManifestExporter.export(live: live, state: state)
-        try await write(export)
-        state = export.state
-        return export
+    /// `export`: reads the state (bound to the target in memory, journaled adds settled in memory, so a room an
+    /// interrupted add created keeps the key it was added under) and lists the live rooms; writes nothing. Managed
+    /// rooms keep their keys, the others are written with an `import:` entry each (SPEC 3).
+    public static func export(store: any StateStore, api: any MeetingRoomAPI, target: StateTarget) async throws -> ManifestExporter.Export {
+        let snapshot = try await snapshot(store: store, api: api, target: target)
+        return ManifestExporter.export(live: snapshot.live, state: snapshot.state)
     }
 
     /// `during` runs while the list and the state read are under way; its errors come first.

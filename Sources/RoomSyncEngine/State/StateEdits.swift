@@ -33,6 +33,16 @@ public enum StateEdits {
         state.rooms[key] = ManagedRoom(meetingroomID: meetingroomID, protect: false, applied: room)
     }
 
+    /// `import KEY`'s key must be a room of the manifests, as the manifest's `import:` entry's must (SPEC 3): a key
+    /// no manifest declares would be imported, then deleted by the next plan.
+    public static func checkDeclared(_ key: String, in manifests: ManifestReadResult) throws {
+        try checkKey(key)
+        guard manifests.rooms.contains(where: { $0.key == key }) else {
+            throw EngineError(
+                "'\(key)' is not a room of the manifests (\(manifests.files.joined(separator: ", "))); declare it under 'rooms' first")
+        }
+    }
+
     /// The error for a key the state does not have, with where to look.
     public static func noSuchKey(_ key: String) -> EngineError {
         EngineError("no room '\(key)' in the state; `roomsync state list` shows the managed keys")

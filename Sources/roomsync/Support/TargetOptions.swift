@@ -8,7 +8,7 @@ import WeComAPI
 /// Which WeCom the command talks to (SPEC section 3, target options). The secret is read from the environment
 /// or a file, never from a flag, so it stays out of shell history and process lists.
 struct TargetOptions: ParsableArguments {
-    @Option(help: "WeCom API base URL (or WECOM_ENDPOINT).")
+    @Option(help: "WeCom API base URL (or WECOM_ENDPOINT); naming one needs credentials, never falls back to the sandbox.")
     var endpoint: String?
 
     @Option(name: .customLong("corp-id"), help: "Corp id (or WECOM_CORP_ID).")
@@ -58,6 +58,15 @@ struct TargetOptions: ParsableArguments {
                     corpID == nil
                         ? "a corp secret was given but no corp id: set WECOM_CORP_ID or pass --corp-id"
                         : "no corp secret: set WECOM_CORP_SECRET or pass --corp-secret-file PATH")
+            }
+            // An endpoint named is a target chosen: missing credentials are a mistake there, never a reason to
+            // change nothing real while saying it worked.
+            if let named = endpoint.map({ ("--endpoint", $0) })
+                ?? environment["WECOM_ENDPOINT"].flatMap({ $0.isEmpty ? nil : ("WECOM_ENDPOINT", $0) })
+            {
+                throw EngineError(
+                    "no target: an endpoint was named (\(named.0) \(named.1)) but no credentials were given; set "
+                        + "WECOM_CORP_ID and WECOM_CORP_SECRET (or --corp-secret-file), or pass --sandbox explicitly")
             }
             if environment["CI"].map({ !$0.isEmpty }) == true {
                 throw EngineError(
