@@ -220,6 +220,26 @@ import Testing
         }
     }
 
+    @Test func aSavedPlanOfEveryKindAppliesPrintingWhatItSends() async throws {
+        try await withWorkspace { ws in
+            try ws.write(manifest(rooms: numberedRooms(3)))
+            #expect(try await ws.roomsync("apply", "--auto-approve").status == 0)
+            var rooms = numberedRooms(3)
+            rooms["r1"] = room("R-1", capacity: 14, floor: "2F", extra: "equipment: [tv, phone]\n")
+            rooms["r3"] = nil
+            // An add with every field: the defaults' coordinate, a range.
+            rooms["n1"] = room("N-1", floor: "9F", extra: "range:\n  user_list: [zhangsan]\n  department_list: [1]\n")
+            try ws.write(manifest(rooms: rooms))
+            let plan = try await ws.roomsync("plan", "--out", "p.json")
+            #expect(plan.status == 0, "\(plan)")
+            #expect(plan.stdout.contains("coordinate: (22.540503, 113.934528)"), "\(plan)")
+            let apply = try await ws.roomsync("apply", "--plan", "p.json")
+            #expect(apply.status == 0, "\(apply)")
+            #expect(apply.stdout.hasPrefix(plan.stdout), "apply printed another plan than was saved: \(apply)")
+            #expect(try await ws.roomsync("plan", "--detailed-exitcode").status == 0)
+        }
+    }
+
     @Test func aSavedPlanWithoutTheStateItSawIsRefused() async throws {
         try await withWorkspace { ws in
             try ws.write(manifest(rooms: numberedRooms(2)))
