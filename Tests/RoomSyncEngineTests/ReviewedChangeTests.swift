@@ -108,15 +108,15 @@ import Testing
 
     @Test func aStaleSummaryNamesEachRoomOnceAndCountsThem() {
         let findings = (1...12).flatMap { index in
-            let room = StaleFinding.Room(key: "k\(index)", meetingroomID: index)
+            let room = SavedPlanFinding.Room(key: "k\(index)", meetingroomID: index)
             return [
-                StaleFinding(room: room, reason: "'k\(index)' changed"),
-                StaleFinding(room: StaleFinding.Room(key: nil, meetingroomID: index), reason: "meetingroom_id \(index) moved"),
+                SavedPlanFinding(room: room, reason: "'k\(index)' changed"),
+                SavedPlanFinding(room: SavedPlanFinding.Room(key: nil, meetingroomID: index), reason: "meetingroom_id \(index) moved"),
             ]
         }
-        let summary = StaleFinding.summary(findings)
+        let summary = SavedPlanFinding.summary(findings)
         #expect(summary.hasPrefix("12 rooms: 'k1' changed; meetingroom_id 1 moved; 'k2' changed;"))
         #expect(summary.hasSuffix("'k10' changed; meetingroom_id 10 moved; and 2 more"))
-        #expect(StaleFinding.summary(Array(findings.prefix(2))) == "'k1' changed; meetingroom_id 1 moved")
+        #expect(SavedPlanFinding.summary(Array(findings.prefix(2))) == "'k1' changed; meetingroom_id 1 moved")
     }
 }

@@ -5,8 +5,8 @@ extension Plan {
     /// state, one finding per operation the state forbids or the file contradicts. A plan file is JSON anyone can
     /// edit: its action, its ids and its requests are checked, not trusted, so that a protected room is never
     /// deleted, an id is the one the state maps the key to, and what apply prints is what it sends.
-    func refusals(against stored: RoomSyncState) -> [StaleFinding] {
-        var findings: [StaleFinding] = []
+    func refusals(against stored: RoomSyncState) -> [SavedPlanFinding] {
+        var findings: [SavedPlanFinding] = []
         // Moves run first: the other operations use the keys they leave.
         var state = stored
         for change in changes where change.action == .move {
@@ -18,21 +18,23 @@ extension Plan {
             }
             state.rooms[change.key] = state.rooms.removeValue(forKey: from)
         }
+        // Which key manages each id the plan touches, found in one pass (a pass per prune was quadratic).
+        let managers = state.managersByID(changes.compactMap(\.meetingroomID))
         for change in changes where change.action != .move {
-            if let reason = Self.refusal(of: change, state: state) { findings.append(refusal(change, reason)) }
+            if let reason = Self.refusal(of: change, state: state, managers: managers) { findings.append(refusal(change, reason)) }
         }
         return findings
     }
 
-    private func refusal(_ change: PlannedChange, _ reason: String) -> StaleFinding {
+    private func refusal(_ change: PlannedChange, _ reason: String) -> SavedPlanFinding {
         let id = change.meetingroomID.map { " (meetingroom_id \($0))" } ?? ""
-        return StaleFinding(
-            room: StaleFinding.Room(key: change.manifestKey, meetingroomID: change.meetingroomID),
+        return SavedPlanFinding(
+            room: SavedPlanFinding.Room(key: change.manifestKey, meetingroomID: change.meetingroomID),
             reason: "\(change.action.rawValue) '\(change.key)'\(id): \(reason)")
     }
 
     /// Why the state forbids `change`, or the file contradicts itself, if it does.
-    private static func refusal(of change: PlannedChange, state: RoomSyncState) -> String? {
+    private static func refusal(of change: PlannedChange, state: RoomSyncState, managers: [Int: String]) -> String? {
         let entry = change.manifestKey.flatMap { state.rooms[$0] }
         switch change.action {
         case .move:
@@ -40,7 +42,7 @@ extension Plan {
         case .delete:
             guard let id = change.meetingroomID else { return "it names no meetingroom_id" }
             if change.isUnmanagedRoom {
-                if let holder = state.key(managing: id) { return "'\(holder)' manages it; only an unmanaged room is pruned" }
+                if let holder = managers[id] { return "'\(holder)' manages it; only an unmanaged room is pruned" }
             } else {
                 guard let entry else { return "the key is not in the state" }
                 guard entry.meetingroomID == id else { return "the state maps the key to meetingroom_id \(entry.meetingroomID)" }
@@ -57,10 +59,10 @@ extension Plan {
             return sentMismatch(request, change)
         case .adopt, .import:
             guard let id = change.meetingroomID else { return "it names no meetingroom_id" }
-            if let holder = state.key(managing: id) { return "'\(holder)' already manages it" }
+            if let holder = managers[id] { return "'\(holder)' already manages it" }
             if change.action == .import, let entry { return "the key already manages meetingroom_id \(entry.meetingroomID)" }
-            return change.editRequest.flatMap { sentMismatch($0, change) }
-                ?? (change.editRequest == nil && !change.fields.isEmpty ? "it shows changes it does not send" : nil)
+            guard let request = change.editRequest else { return change.fields.isEmpty ? nil : "it shows changes it does not send" }
+            return sentMismatch(request, change)
         case .add:
             guard change.meetingroomID == nil, change.editRequest == nil, let request = change.addRequest else {
                 return "it is not an add of a new room"

@@ -84,19 +84,19 @@ public struct SavedPlan: Sendable, Hashable, Codable {
         }
 
         /// One finding per entry that changed since.
-        func changes(in state: RoomSyncState) -> [StaleFinding] {
-            var findings: [StaleFinding] = []
+        func changes(in state: RoomSyncState) -> [SavedPlanFinding] {
+            var findings: [SavedPlanFinding] = []
             for mapping in mappings {
                 let now = state.rooms[mapping.key]
-                let room = StaleFinding.Room(key: mapping.key, meetingroomID: mapping.meetingroomID ?? now?.meetingroomID)
+                let room = SavedPlanFinding.Room(key: mapping.key, meetingroomID: mapping.meetingroomID ?? now?.meetingroomID)
                 guard now?.meetingroomID == mapping.meetingroomID else {
                     switch (mapping.meetingroomID, now?.meetingroomID) {
                     case (let then?, nil):
-                        findings.append(StaleFinding(room: room, reason: "'\(mapping.key)' is no longer in the state (it mapped to meetingroom_id \(then) when the plan was made)"))
+                        findings.append(SavedPlanFinding(room: room, reason: "'\(mapping.key)' is no longer in the state (it mapped to meetingroom_id \(then) when the plan was made)"))
                     case (nil, let now?):
-                        findings.append(StaleFinding(room: room, reason: "'\(mapping.key)' now maps to meetingroom_id \(now) (it was not in the state when the plan was made)"))
+                        findings.append(SavedPlanFinding(room: room, reason: "'\(mapping.key)' now maps to meetingroom_id \(now) (it was not in the state when the plan was made)"))
                     case (let then?, let now?):
-                        findings.append(StaleFinding(room: room, reason: "'\(mapping.key)' now maps to meetingroom_id \(now) (it mapped to meetingroom_id \(then) when the plan was made)"))
+                        findings.append(SavedPlanFinding(room: room, reason: "'\(mapping.key)' now maps to meetingroom_id \(now) (it mapped to meetingroom_id \(then) when the plan was made)"))
                     case (nil, nil):
                         break
                     }
@@ -104,7 +104,7 @@ public struct SavedPlan: Sendable, Hashable, Codable {
                 }
                 // A room protected since (or no longer): what the plan may do to it changed.
                 if let then = mapping.protect, let now = now?.protect, now != then {
-                    findings.append(StaleFinding(
+                    findings.append(SavedPlanFinding(
                         room: room,
                         reason: "'\(mapping.key)' is \(now ? "now protected" : "no longer protected") (it was \(then ? "" : "not ")protected when the plan was made)"))
                 }
@@ -116,7 +116,7 @@ public struct SavedPlan: Sendable, Hashable, Codable {
                 let then = manager.key.map { "it was managed by '\($0)'" } ?? "it was unmanaged"
                 let line = now.map { "meetingroom_id \(manager.meetingroomID) is now managed by '\($0)'" }
                     ?? "meetingroom_id \(manager.meetingroomID) is no longer managed"
-                findings.append(StaleFinding(room: StaleFinding.Room(key: nil, meetingroomID: manager.meetingroomID), reason: line + " (\(then) when the plan was made)"))
+                findings.append(SavedPlanFinding(room: SavedPlanFinding.Room(key: nil, meetingroomID: manager.meetingroomID), reason: line + " (\(then) when the plan was made)"))
             }
             return findings
         }
@@ -161,11 +161,11 @@ public struct SavedPlan: Sendable, Hashable, Codable {
         }
         let findings = saved.staleFindings(live: live, state: state)
         guard findings.isEmpty else {
-            throw EngineError("the plan \(path) is stale: \(StaleFinding.summary(findings)). \(again)")
+            throw EngineError("the plan \(path) is stale: \(SavedPlanFinding.summary(findings)). \(again)")
         }
         let refusals = saved.plan.refusals(against: state)
         guard refusals.isEmpty else {
-            throw EngineError("the plan \(path) is refused: \(StaleFinding.summary(refusals)). \(again)")
+            throw EngineError("the plan \(path) is refused: \(SavedPlanFinding.summary(refusals)). \(again)")
         }
         return saved.plan.seeing(live)
     }
@@ -181,17 +181,17 @@ public struct SavedPlan: Sendable, Hashable, Codable {
         staleFindings(live: live, state: state).map(\.reason)
     }
 
-    func staleFindings(live: [MeetingRoom], state: RoomSyncState) -> [StaleFinding] {
+    func staleFindings(live: [MeetingRoom], state: RoomSyncState) -> [SavedPlanFinding] {
         var byID: [Int: MeetingRoom] = [:]
         for room in live { byID[room.meetingroomID] = room }
-        var findings: [StaleFinding] = []
+        var findings: [SavedPlanFinding] = []
         for change in plan.changes {
-            let room = StaleFinding.Room(key: change.manifestKey, meetingroomID: change.meetingroomID)
+            let room = SavedPlanFinding.Room(key: change.manifestKey, meetingroomID: change.meetingroomID)
             switch change.action {
             case .add:
                 if let entry = state.rooms[change.key], byID[entry.meetingroomID] != nil {
-                    findings.append(StaleFinding(
-                        room: StaleFinding.Room(key: change.key, meetingroomID: entry.meetingroomID),
+                    findings.append(SavedPlanFinding(
+                        room: SavedPlanFinding.Room(key: change.key, meetingroomID: entry.meetingroomID),
                         reason: "'\(change.key)' already exists as meetingroom_id \(entry.meetingroomID)"))
                 }
             case .move:
@@ -200,7 +200,7 @@ public struct SavedPlan: Sendable, Hashable, Codable {
             case .change, .delete, .adopt, .import:
                 guard let id = change.meetingroomID else { continue }
                 guard let current = byID[id] else {
-                    findings.append(StaleFinding(room: room, reason: "'\(change.key)' (meetingroom_id \(id)) no longer exists"))
+                    findings.append(SavedPlanFinding(room: room, reason: "'\(change.key)' (meetingroom_id \(id)) no longer exists"))
                     continue
                 }
                 // What the operation depends on is what roomsync manages and sends, read through the one room
@@ -209,14 +209,14 @@ public struct SavedPlan: Sendable, Hashable, Codable {
                 if let seen = change.seen, current != seen {
                     let fields = DriftDetector.differences(applied: seen, live: current).map(\.field)
                     if !fields.isEmpty {
-                        findings.append(StaleFinding(
+                        findings.append(SavedPlanFinding(
                             room: room,
                             reason: "'\(change.key)' (meetingroom_id \(id)) changed since the plan was made (\(fields.joined(separator: ", ")))"))
                     }
                 }
                 // Plans saved without the state they saw still refuse an adoption of a room some key took since.
                 if stateSeen == nil, change.action == .adopt, let holder = state.key(managing: id) {
-                    findings.append(StaleFinding(room: room, reason: "'\(change.key)' would adopt meetingroom_id \(id), which '\(holder)' now manages"))
+                    findings.append(SavedPlanFinding(room: room, reason: "'\(change.key)' would adopt meetingroom_id \(id), which '\(holder)' now manages"))
                 }
             }
         }
@@ -226,7 +226,7 @@ public struct SavedPlan: Sendable, Hashable, Codable {
 
 /// One reason a saved plan cannot be applied, and the room it is about: a message names each room once, with how
 /// many there are, rather than every reason of every room (at hundreds of rooms, one line of tens of kilobytes).
-struct StaleFinding: Sendable, Hashable {
+struct SavedPlanFinding: Sendable, Hashable {
     /// A room by its id where one is known, else by its key: a key's mapping and its id's manager are one room.
     struct Room: Sendable, Hashable {
         var key: String?
@@ -243,7 +243,7 @@ struct StaleFinding: Sendable, Hashable {
 
     /// The findings of each room together (in the order the rooms first appear), the first `shown` rooms in full,
     /// then how many more; with more than one room, how many there are first.
-    static func summary(_ findings: [StaleFinding]) -> String {
+    static func summary(_ findings: [SavedPlanFinding]) -> String {
         var order: [String] = []
         var reasons: [String: [String]] = [:]
         for finding in findings {
