@@ -144,6 +144,7 @@ public enum Planner {
         }
 
         try checkMassDelete(changes: changes, managed: state.rooms.count, live: index.rooms.count, options: options)
+        try checkMassReadd(changes: changes, state: state, options: options)
         // Moves keep the manifests' order (a chain applies step by step); the rest go by key within their phase.
         let order = Dictionary(changes.enumerated().filter { $0.element.action == .move }.map { ($0.element.key, $0.offset) }) { a, _ in a }
         changes.sort { a, b in
@@ -271,18 +272,36 @@ public enum Planner {
         return rooms
     }
 
-    /// SPEC 4: the share of what could be deleted, the larger of the managed and the live rooms. Counting only
-    /// managed rooms let a lost state with `--prune` delete every live room unguarded.
+    /// SPEC 4: the share of what could be deleted. Without `--prune` only managed rooms can be: counting the live
+    /// rooms too let unmanaged rooms, which nothing deletes, dilute the share (9 of 10 managed rooms went unguarded
+    /// in a corp of 40). With it, the larger of the managed and the live rooms: counting only managed rooms let a
+    /// lost state with `--prune` delete every live room unguarded.
     static func checkMassDelete(changes: [PlannedChange], managed: Int, live: Int, options: PlanOptions) throws {
-        let deletes = changes.lazy.filter { $0.action == .delete }.count
-        let deletable = max(managed, live)
-        guard !options.allowMassDelete, deletable >= PlanOptions.massDeleteMinimumManaged,
-            Double(deletes) > PlanOptions.massDeleteFraction * Double(deletable)
-        else { return }
-        let what = managed >= live ? "managed" : "live"
-        throw EngineError(
-            "the plan deletes \(deletes) of \(deletable) \(what) rooms (more than \(Int(PlanOptions.massDeleteFraction * 100))%); "
-                + "check the manifests, then pass --allow-mass-delete if this is intended")
+        guard !options.allowMassDelete else { return }
+        let deletes = changes.filter { $0.action == .delete }
+        let deletable = options.prune ? max(managed, live) : managed
+        guard exceedsMassShare(deletes.count, of: deletable) else { return }
+        let what = options.prune && live > managed ? "live" : "managed"
+        let rooms = deletes.map { MassChangeRefusal.Room(key: $0.key, meetingroomID: $0.meetingroomID ?? 0, name: $0.seen?.name ?? "") }
+        throw EngineError(refusing: MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what))
+    }
+
+    /// SPEC 4: rooms re-added because they vanished from `list`, as a share of the managed rooms. A list that
+    /// suddenly misses many rooms (an app whose visibility changed, a partial answer) is more likely wrong than the
+    /// rooms gone, and re-adding them would make duplicates.
+    static func checkMassReadd(changes: [PlannedChange], state: RoomSyncState, options: PlanOptions) throws {
+        guard !options.allowMassReadd else { return }
+        let readds = changes.compactMap { change -> MassChangeRefusal.Room? in
+            guard change.action == .add, let vanished = state.rooms[change.key] else { return nil }
+            return MassChangeRefusal.Room(key: change.key, meetingroomID: vanished.meetingroomID, name: vanished.applied.name)
+        }
+        guard exceedsMassShare(readds.count, of: state.rooms.count) else { return }
+        throw EngineError(refusing: MassChangeRefusal(kind: .readd, rooms: readds, base: state.rooms.count, counted: "managed"))
+    }
+
+    /// More than `massDeleteFraction` of `base`, when `base` is at least `massDeleteMinimumManaged`.
+    static func exceedsMassShare(_ count: Int, of base: Int) -> Bool {
+        base >= PlanOptions.massDeleteMinimumManaged && Double(count) > PlanOptions.massDeleteFraction * Double(base)
     }
 
     /// Adoption identity: same name and, when the manifest manages it, same location.
