@@ -7,7 +7,7 @@ import Foundation
 import RoomSyncCore
 import RoomSyncEngine
 import RoomSyncPostgres
-import RoomSyncTestSupport
+@testable import RoomSyncTestSupport
 import Testing
 
 extension StateStoreFixture {
@@ -326,5 +326,24 @@ struct PostgresStateStoreTests {
             let message = "\(error)"
             return message == "state database 127.0.0.1:\(port) is unreachable: Connection refused"
         }
+    }
+}
+
+/// The throwaway servers' start under a busy test process: a server that inherited the hundreds of sockets the
+/// tests beside it hold counted too few descriptors left and refused to start (seen in loaded runs).
+@Suite struct ThrowawayServerSpawnTests {
+    @Test func aSpawnedChildInheritsNoDescriptorOfTheTestProcess() async throws {
+        // One descriptor surely open, without close-on-exec, as many of a busy test process's are.
+        let held = open("/dev/null", O_RDONLY)
+        #expect(held > 2)
+        defer { close(held) }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fds-\(UUID().uuidString)").path
+        defer { unlink(output) }
+        let pid = try PostgresCluster.spawn(["/bin/ls", "/proc/self/fd"], output: output)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let listed = Set(try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) })
+        // 0-2 are its own; ls reads the folder through one more, the lowest free: 3.
+        #expect(listed.isSubset(of: [0, 1, 2, 3]), "the child inherited \(listed.subtracting([0, 1, 2, 3]).sorted())")
     }
 }
