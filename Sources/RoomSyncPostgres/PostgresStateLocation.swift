@@ -49,23 +49,26 @@ public struct PostgresStateLocation: Sendable, Hashable {
         } else {
             throw invalid("expected postgres://USER@HOST:PORT/DB")
         }
-        let main: Substring
+        guard let at = Self.userInfoEnd(rest) else {
+            throw invalid(rest.contains("@") ? "missing /DB after the host" : "missing USER@ before the host")
+        }
+        let userInfo = rest[..<at]
+        let afterAt = rest[rest.index(after: at)...]
+        let hostAndPath: Substring
         let query: Substring?
-        if let mark = rest.firstIndex(of: "?") {
-            main = rest[..<mark]
-            query = rest[rest.index(after: mark)...]
+        if let mark = afterAt.firstIndex(of: "?") {
+            hostAndPath = afterAt[..<mark]
+            query = afterAt[afterAt.index(after: mark)...]
         } else {
-            main = rest
+            hostAndPath = afterAt
             query = nil
         }
-        guard let at = main.lastIndex(of: "@") else { throw invalid("missing USER@ before the host") }
-        let userInfo = main[..<at]
-        let hostAndPath = main[main.index(after: at)...]
         let rawUser: Substring
         var password: String?
         if let colon = userInfo.firstIndex(of: ":") {
             rawUser = userInfo[..<colon]
-            password = String(userInfo[userInfo.index(after: colon)...]).removingPercentEncoding
+            let text = String(userInfo[userInfo.index(after: colon)...])
+            password = text.removingPercentEncoding ?? text
         } else {
             rawUser = userInfo
         }
@@ -125,7 +128,8 @@ public struct PostgresStateLocation: Sendable, Hashable {
         guard !workspace.isEmpty else { throw EngineError("--workspace must not be empty") }
 
         self.user = user
-        self.password = password ?? environment["PGPASSWORD"]
+        // An empty PGPASSWORD (an unset CI secret) is no password, which the server's refusal then says.
+        self.password = password ?? environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         self.host = String(host)
         self.port = port
         self.database = database
@@ -157,15 +161,36 @@ public struct PostgresStateLocation: Sendable, Hashable {
         }
     }
 
-    /// `url` with any password replaced by `***`, for messages that have to show what the user typed.
+    /// Where the user info of `rest` (the URL after `://`) ends: the first '@' after which the text before any
+    /// '?' has a '/' and no other '@'. So a password with '@', '/', '?' or '#' that was not percent-encoded still
+    /// reads, and is never printed, while an '@' in the query (a certificate's path) is not taken for it.
+    static func userInfoEnd(_ rest: Substring) -> Substring.Index? {
+        rest.indices.first { index in
+            guard rest[index] == "@" else { return false }
+            let after = rest[rest.index(after: index)...]
+            let beforeQuery = after[..<(after.firstIndex(of: "?") ?? after.endIndex)]
+            return beforeQuery.contains("/") && !beforeQuery.contains("@")
+        }
+    }
+
+    /// What stands for a password in anything roomsync prints.
+    public static let redactionMarker = "REDACTED"
+
+    /// `url` with any password replaced by `REDACTED`, for messages that have to show what the user typed: from
+    /// the first ':' after the user to where the user info ends (`userInfoEnd`), or in a URL that does not parse,
+    /// to the last '@', erring on the side of hiding.
     public static func redacted(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return url }
         let afterScheme = url[scheme.upperBound...]
-        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
-        let authority = afterScheme[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
-            return url
+        if let at = userInfoEnd(afterScheme) ?? afterScheme.lastIndex(of: "@") {
+            guard let colon = afterScheme[..<at].firstIndex(of: ":") else { return url }
+            return String(url[..<colon]) + ":" + redactionMarker + String(url[at...])
         }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        // No '@': a ':' before the path is a port, unless what follows is not a number.
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
+        guard let colon = afterScheme[..<authorityEnd].firstIndex(of: ":") else { return url }
+        let port = afterScheme[afterScheme.index(after: colon)..<authorityEnd]
+        if !port.isEmpty, port.allSatisfy(\.isASCII), Int(port) != nil { return url }
+        return String(url[..<colon]) + ":" + redactionMarker
     }
 }
