@@ -27,6 +27,9 @@ public struct PostgresStateLocation: Sendable, Hashable {
     /// A validated SQL identifier: the one name roomsync writes into its SQL rather than binding.
     public var schema: String
     public var workspace: String
+    /// The CA certificates (PEM) that sign the server's certificate, for `verify-full`: `sslrootcert=PATH`, or
+    /// `SSL_CERT_FILE`; without either, the system's trusted roots.
+    public var sslRootCert: String?
 
     /// Whether `--state` names a database rather than a file.
     public static func isPostgresURL(_ state: String) -> Bool {
@@ -105,6 +108,7 @@ public struct PostgresStateLocation: Sendable, Hashable {
 
         var sslMode = SSLMode.prefer
         var schema = Self.defaultSchema
+        var sslRootCert: String?
         for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
@@ -121,8 +125,11 @@ public struct PostgresStateLocation: Sendable, Hashable {
                     throw invalid("schema \(value) is not a plain SQL name (letters, digits, _; at most 63)")
                 }
                 schema = value
+            case "sslrootcert":
+                guard !value.isEmpty else { throw invalid("sslrootcert needs a PATH") }
+                sslRootCert = value
             default:
-                throw invalid("unknown parameter \(name) (known: sslmode, schema)")
+                throw invalid("unknown parameter \(name) (known: sslmode, sslrootcert, schema)")
             }
         }
         guard !workspace.isEmpty else { throw EngineError("--workspace must not be empty") }
@@ -136,6 +143,7 @@ public struct PostgresStateLocation: Sendable, Hashable {
         self.sslMode = sslMode
         self.schema = schema
         self.workspace = workspace
+        self.sslRootCert = sslRootCert ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// `HOST:PORT`, for errors about the server.

@@ -885,7 +885,24 @@ struct PostgresConnector: Sendable {
                 let context = try NIOSSLContext(configuration: configuration)
                 tls = location.sslMode == .prefer ? .prefer(context) : .require(context)
             case .verifyFull:
-                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                // The chain against the CA given (or the system's roots), and the certificate against the host name.
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .fullVerification
+                if let path = location.sslRootCert {
+                    guard FileManager.default.isReadableFile(atPath: path) else {
+                        throw EngineError(
+                            "state database \(location.server): the CA file \(path) (sslrootcert or SSL_CERT_FILE) cannot be read")
+                    }
+                    configuration.trustRoots = .file(path)
+                }
+                let context: NIOSSLContext
+                do {
+                    context = try NIOSSLContext(configuration: configuration)
+                } catch {
+                    throw EngineError(
+                        "state database \(location.server): the CA file \(location.sslRootCert ?? "") holds no PEM certificate roomsync can use (\(error))")
+                }
+                tls = .require(context)
             }
             var configuration = PostgresConnection.Configuration(
                 host: location.host, port: location.port, username: location.user, password: location.password,
@@ -912,6 +929,12 @@ struct PostgresConnector: Sendable {
     }
 
     func explain(_ error: any Error) -> any Error {
+        if !(error is EngineError), Self.isTLSFailure(error) {
+            return EngineError(
+                "state database \(location.server): its TLS certificate was not accepted (sslmode=\(location.sslMode.rawValue)): "
+                    + "it is not signed by a CA roomsync trusts, or not issued for \(location.host); give the CA with "
+                    + "sslrootcert=PATH in --state (or SSL_CERT_FILE), and connect by the host name on the certificate")
+        }
         switch error {
         case is EngineError, is CancellationError:
             return error
@@ -968,6 +991,17 @@ struct PostgresConnector: Sendable {
             return "the server closed the connection"
         default:
             return "\(error)"
+        }
+    }
+
+    /// Whether the connection failed in the TLS handshake (the certificate's chain or host name), wherever the
+    /// driver wrapped it.
+    static func isTLSFailure(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PSQLError: error.underlying.map(isTLSFailure) ?? false
+        case let error as NIOConnectionError: error.connectionErrors.contains { isTLSFailure($0.error) }
+        case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError: true
+        default: false
         }
     }
 

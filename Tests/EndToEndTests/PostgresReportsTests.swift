@@ -145,4 +145,73 @@ struct PostgresReportsTests {
             #expect(try await roomsyncSchemas(cluster) == "0")
         }
     }
+
+    /// Item 5 (SPEC 8): `sslmode=verify-full` with `sslrootcert=PATH` (or `SSL_CERT_FILE`) checks the server's
+    /// certificate against that CA and the host name; a certificate from another CA, or for another host, is one
+    /// line naming the host and the fix, never a raw handshake error called "unreachable". The CA and the server's
+    /// certificates are made here with the `openssl` command.
+    @Test func verifyFullChecksTheCertificateAgainstTheCAAndTheHostName() async throws {
+        try await withDatabase { ws, cluster in
+            try ws.write(manifest(rooms: numberedRooms(1)))
+            let tls = cluster.directory.appendingPathComponent("tls")
+            try FileManager.default.createDirectory(at: tls, withIntermediateDirectories: true)
+            func openssl(_ arguments: String...) throws {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+                process.arguments = arguments
+                process.currentDirectoryURL = tls
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "openssl \(arguments.joined(separator: " "))")
+            }
+            for ca in ["ca", "other-ca"] {
+                try openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(ca).key", "-out", "\(ca).pem",
+                    "-days", "2", "-subj", "/CN=roomsync test \(ca)")
+            }
+            /// A server certificate for `name`, signed by `ca.pem`, loaded by the running server.
+            func serve(certificateFor name: String) async throws {
+                try "subjectAltName=DNS:\(name)\n".write(to: tls.appendingPathComponent("ext.cnf"), atomically: true, encoding: .utf8)
+                try openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=\(name)")
+                try openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
+                let key = tls.appendingPathComponent("server.key").path
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: key)
+                if getuid() == 0 {
+                    // The server runs as postgres when the tests run as root, and reads only a key of its own.
+                    for file in ["server.key", "server.crt"] {
+                        try FileManager.default.setAttributes(
+                            [.ownerAccountName: "postgres"], ofItemAtPath: tls.appendingPathComponent(file).path)
+                    }
+                }
+                try await cluster.psql("ALTER SYSTEM SET ssl_cert_file = '\(tls.appendingPathComponent("server.crt").path)'")
+                try await cluster.psql("ALTER SYSTEM SET ssl_key_file = '\(key)'")
+                try await cluster.psql("ALTER SYSTEM SET ssl = on")
+                try await cluster.psql("SELECT pg_reload_conf()")
+                try await waitForCondition("the server to serve TLS") { (try? await cluster.psql("SHOW ssl")) == "on" }
+            }
+            try await serve(certificateFor: "localhost")
+            let url = "postgres://roomsync_test@localhost:\(cluster.port)/roomsync?sslmode=verify-full"
+            let ca = tls.appendingPathComponent("ca.pem").path
+
+            let verified = try await ws.roomsync("plan", "--state", url + "&sslrootcert=" + ca)
+            #expect(verified.status == 0, "\(verified)")
+            let fromTheEnvironment = try await ws.run(["plan", "--state", url], environment: ["SSL_CERT_FILE": ca])
+            #expect(fromTheEnvironment.status == 0, "\(fromTheEnvironment)")
+
+            func expectRefused(_ run: RoomSyncBinary.Result, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+                #expect(run.status == 1, "\(run)", sourceLocation: sourceLocation)
+                #expect(
+                    run.stderr.hasPrefix("error: state database localhost:\(cluster.port): its TLS certificate was not accepted (sslmode=verify-full)"),
+                    "\(run)", sourceLocation: sourceLocation)
+                #expect(run.stderr.contains("not issued for localhost") && run.stderr.contains("sslrootcert=PATH"), "\(run)", sourceLocation: sourceLocation)
+                #expect(run.stderr.split(separator: "\n").count == 1, "\(run)", sourceLocation: sourceLocation)
+                #expect(!run.stderr.contains("unreachable") && !run.stderr.contains("handshakeFailed"), "\(run)", sourceLocation: sourceLocation)
+            }
+            expectRefused(try await ws.roomsync("plan", "--state", url + "&sslrootcert=" + tls.appendingPathComponent("other-ca.pem").path))
+            try await serve(certificateFor: "db.roomsync.test")
+            expectRefused(try await ws.roomsync("plan", "--state", url + "&sslrootcert=" + ca))
+        }
+    }
 }
