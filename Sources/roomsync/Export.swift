@@ -27,7 +27,9 @@ extension RoomSyncCommand {
         func run() async throws {
             try await reportingErrors {
                 if let out { try refuseWritingOver(out, command: "export", saving: "manifest", state: stateOptions) }
-                let export = try await stateOptions.withStore(lookingOnly: true) { store in
+                // Under the state's lock, as plan reads: an add an apply has journaled but not yet recorded would
+                // otherwise be exported as an unmanaged room to import under a second key.
+                let export = try await stateOptions.withLockedStore(command: "export", lookingOnly: true) { store in
                     try await target.withAPI { api, stateTarget in
                         try await SyncPipeline.export(store: store, api: api, target: stateTarget)
                     }
