@@ -3,11 +3,11 @@
 #   dist/roomsync-VERSION-linux-ARCH.tar.gz   roomsync-VERSION-linux-ARCH/{roomsync,README.md,LICENSE}
 #   dist/roomsync-VERSION-linux-ARCH.tar.gz.sha256
 # The binary is a release build with the Swift runtime and Foundation linked in (--static-swift-stdlib) and
-# libyaml linked statically, stripped: it needs nothing but the C library family (glibc, and the GCC runtime
-# libstdc++/libgcc_s that every Debian and Ubuntu has), so it runs where neither Swift nor libyaml is installed.
+# libyaml, zlib and libstdc++ linked statically, stripped: it needs nothing but the C library family (glibc, and
+# GCC's libgcc_s, which glibc itself loads to unwind), so it runs where neither Swift nor libyaml is installed.
 # The script checks that with the binary's dynamic section and fails otherwise.
 #
-# Usage: scripts/package.sh [OUTDIR]      (default dist/; needs Swift, libyaml-dev, pkg-config, git)
+# Usage: scripts/package.sh [OUTDIR]      (default dist/; needs Swift, libyaml-dev, zlib1g-dev, pkg-config, git)
 #   SCRATCH=DIR   the build folder (default .build-release, kept between runs so a second run is incremental)
 # Prints the tarball's path last.
 set -euo pipefail
@@ -21,14 +21,19 @@ fail() { echo "package: $*" >&2; exit 1; }
 commit=$(git rev-parse --short=12 HEAD) || fail "not a git checkout: the binary must name its commit"
 if ! git diff --quiet HEAD --; then commit="$commit-dirty"; fi
 
-# libyaml statically: SwiftPM links the CLibYAML system library with what `pkg-config --libs yaml-0.1` says, and
-# with the module map's `link "yaml"`. A pkg-config file of our own puts first a folder that holds only
-# libyaml.a, so every `-lyaml` finds the archive and never the shared library next to it.
+# libyaml, zlib (which swift-nio-extras links) and libstdc++ (which the Swift runtime links) statically: SwiftPM
+# links with `-lyaml` (from `pkg-config --libs yaml-0.1` and the module map's `link "yaml"`), `-lz` and `-lstdc++`.
+# A pkg-config file of our own for yaml-0.1 puts first on the linker's search path a folder that holds only the
+# archives, so each of those finds its archive and never the shared library beside it.
 libdir=$(pkg-config --variable=libdir yaml-0.1) || fail "libyaml-dev is not installed (pkg-config yaml-0.1)"
-[ -f "$libdir/libyaml.a" ] || fail "no $libdir/libyaml.a (Debian's libyaml-dev ships it)"
-static="$PWD/$scratch/static-libyaml"
+static="$PWD/$scratch/static-libs"
+rm -rf "$static"
 mkdir -p "$static/lib" "$static/pkgconfig"
-ln -sf "$libdir/libyaml.a" "$static/lib/libyaml.a"
+for archive in "$libdir/libyaml.a" "$(pkg-config --variable=libdir zlib 2>/dev/null || echo "$libdir")/libz.a" \
+    "$(clang -print-file-name=libstdc++.a)"; do
+    [ -f "$archive" ] || fail "no $archive (libyaml-dev, zlib1g-dev and libstdc++-dev ship the archives)"
+    ln -s "$archive" "$static/lib/"
+done
 cat > "$static/pkgconfig/yaml-0.1.pc" <<PC
 Name: LibYAML
 Description: libyaml, linked statically by scripts/package.sh
@@ -52,7 +57,7 @@ needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 for library in $needed; do
     case "$library" in
         libc.so.*|libm.so.*|libdl.so.*|libpthread.so.*|librt.so.*|libutil.so.*|ld-linux*.so.*) ;;
-        libstdc++.so.*|libgcc_s.so.*) ;;
+        libgcc_s.so.*) ;;
         *) fail "the binary needs $library; only the C library family is allowed (readelf -d $binary)" ;;
     esac
 done
