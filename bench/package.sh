@@ -56,12 +56,14 @@ ldd_of() { ldd "$1" | awk '{print $1}' | grep -v '^linux-vdso' | sed 's/\.so.*//
 {
     echo "## The release binary against the plain release build (issue 27, \`bench/package.sh\`)"
     echo
-    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; medians of hyperfine runs (30, after 3"
+    echo "$(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; medians of hyperfine runs (${RUNS:-30}, after 3"
     echo "warm-ups; 10 for the first plan). \`$name.tar.gz\` is $(size "$tarball")."
     echo
     echo "| | release tarball's binary (static) | \`swift build -c release\` (dynamic) |"
     echo "| --- | ---: | ---: |"
-    echo "| file size | $(size "$static") (stripped) | $(size "$dynamic") (not stripped) |"
+    swift_libraries=$(ldd "$dynamic" | awk '/libswift|libFoundation|lib_Foundation|libdispatch|libBlocksRuntime/ {print $3}' \
+        | xargs stat -L -c %s | awk '{ s += $1 } END { printf "%.1f MB", s / 1e6 }')
+    echo "| file size | $(size "$static") (stripped) | $(size "$dynamic") (not stripped), and $swift_libraries of Swift's shared libraries |"
     echo "| shared libraries loaded | $(ldd_of "$static") | $(ldd_of "$dynamic") |"
     echo "| \`roomsync --version\` | ${ms[static-version]} ms | ${ms[dynamic-version]} ms |"
     echo "| \`roomsync validate rooms.example.yaml\` | ${ms[static-validate]} ms | ${ms[dynamic-validate]} ms |"
