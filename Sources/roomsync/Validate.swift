@@ -35,7 +35,7 @@ extension RoomSyncCommand {
                 if !result.hasErrors { print(ValidationRenderer.validLine(result)) }
             case .json, .github, .sarif:
                 Console.out(ValidationRenderer.render(
-                    result, format: format, toolVersion: RoomSyncCommand.configuration.version,
+                    result, format: format, toolVersion: BuildInfo.version,
                     relativeTo: FileManager.default.currentDirectoryPath))
             }
             if result.hasErrors { throw ExitCode(1) }

@@ -36,7 +36,8 @@ import Testing
             #expect(help.stdout.contains("USAGE: roomsync plan"))
             let version = try await RoomSyncBinary.run(["--version"], in: directory)
             #expect(version.status == 0, "\(version)")
-            #expect(version.stdout == "0.1.0\n")
+            // A plain `swift build` (as the tests' binary is) does not know its commit; scripts/package.sh injects it.
+            #expect(version.stdout == "0.1.0 (commit unknown)\n")
         }
     }
 

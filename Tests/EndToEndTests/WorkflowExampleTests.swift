@@ -2,8 +2,8 @@ import Foundation
 import RoomSyncTestSupport
 import Testing
 
-/// examples/github-actions/test-workflow.sh runs the example workflow's commands, in order, against a served
-/// sandbox started by the built binary; it must keep passing as the CLI changes.
+/// examples/github-actions/test-workflow.sh runs the example workflow's jobs, their steps as written (run-job.py),
+/// against a served sandbox started by the built binary; it must keep passing as the CLI changes.
 @Suite struct WorkflowExampleTests {
     @Test func exampleWorkflowCommandsPassWithTheStateFile() async throws {
         try await runScript(state: nil)
@@ -16,6 +16,14 @@ import Testing
     }
 
     func runScript(state: String?) async throws {
+        let python: String
+        do {
+            python = try await Integrations.GitLabExampleTests.python()
+        } catch {
+            if PythonTools.required { Issue.record("python3 with PyYAML is required but unavailable: \(error)") }
+            print("skipped: the workflow example: \(error)")
+            return
+        }
         let script = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("examples/github-actions/test-workflow.sh")
@@ -24,6 +32,7 @@ import Testing
         process.arguments = [script.path, RoomSyncBinary.url.path]
         var environment = ProcessInfo.processInfo.environment
         environment["ROOMSYNC_STATE"] = state
+        environment["PYTHON"] = python
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
