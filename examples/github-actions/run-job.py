@@ -21,7 +21,9 @@ import tempfile
 import yaml
 
 workflow_path, job_name, event = sys.argv[1:4]
-edits = dict(arg.split("=", 1) for arg in sys.argv[4:])
+# NAME=VALUE changes an env entry of the workflow, -NAME drops one (as its user would edit the file).
+edits = dict(arg.split("=", 1) for arg in sys.argv[4:] if not arg.startswith("-"))
+drops = {arg[1:] for arg in sys.argv[4:] if arg.startswith("-")}
 workflow = yaml.safe_load(open(workflow_path))
 job = workflow["jobs"][job_name]
 default_shell = ((workflow.get("defaults") or {}).get("run") or {}).get("shell")
@@ -81,10 +83,13 @@ def condition(expression, default_success=True):
 
 env = dict(os.environ)
 for name, value in (workflow.get("env") or {}).items():
+    if name in drops:
+        drops.discard(name)
+        continue
     value = edits.pop(name, value)
     contexts["env"][name] = substitute(value)
-if edits:
-    sys.exit(f"run-job: the workflow has no env {', '.join(edits)} to change")
+if edits or drops:
+    sys.exit(f"run-job: the workflow has no env {', '.join(list(edits) + sorted(drops))} to change")
 env.update(contexts["env"])
 
 if "if" in job and not condition(job["if"]):

@@ -37,6 +37,9 @@ tar -czf "releases/v$version/$name.tar.gz" -C package "$name"
 (cd "releases/v$version" && sha256sum "$name.tar.gz" > "$name.tar.gz.sha256")
 sha=$(cut -d' ' -f1 "releases/v$version/$name.tar.gz.sha256")
 release=(ROOMSYNC_DOWNLOAD="file://$work/releases" ROOMSYNC_SHA256="$sha")
+# Without a database, the workflow as its header says for a committed state file: ROOMSYNC_STATE and
+# ROOMSYNC_WORKSPACE dropped (a workspace belongs to a postgres state; with a file it is an error).
+if [ -z "${ROOMSYNC_STATE:-}" ]; then release+=(-ROOMSYNC_STATE -ROOMSYNC_WORKSPACE); fi
 
 "$roomsync" sandbox serve --port 0 --data :memory: > server.log 2>&1 &
 server_pid=$!
@@ -106,7 +109,9 @@ run_job() {
     (cd "$work/checkout" && GITHUB_STEP_SUMMARY="$work/summary.md" "$python" "$here/run-job.py" "$workflow" "$job" "$event" "$@")
 }
 state_rooms() {
-    (cd checkout && ROOMSYNC_WORKSPACE=production "$roomsync" state pull --state "$ROOMSYNC_STATE_URL") | "$python" -c "import json,sys; s=json.load(sys.stdin); $1"
+    local workspace=()
+    [ -z "${ROOMSYNC_STATE:-}" ] || workspace=(--workspace production)
+    (cd checkout && "$roomsync" state pull --state "$ROOMSYNC_STATE_URL" "${workspace[@]}") | "$python" -c "import json,sys; s=json.load(sys.stdin); $1"
 }
 wecom() {
     local token
