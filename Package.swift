@@ -104,6 +104,7 @@ let package = Package(
             name: "RoomSyncTestSupport",
             dependencies: [
                 "RoomSyncCore", "RoomSyncSandbox", "WeComAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -353,6 +353,12 @@ public final class PostgresStateStore: StateStore, Sendable {
     }
 
     public func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter) async throws {
+        try await commit(state, changes: changes, by: writer, replacingSerial: state.serial - 1)
+    }
+
+    public func commit(
+        _ state: RoomSyncState, changes: [StateChange], by writer: StateWriter, replacingSerial previous: Int
+    ) async throws {
         // The last change of a key wins, as it would applied one by one: one row statement per table.
         var roomUpserts: [String: ManagedRoom] = [:]
         var roomDeletes: Set<String> = []
@@ -403,7 +409,7 @@ public final class PostgresStateStore: StateStore, Sendable {
                     pendingUpserts.sorted { (journalOrder[$0.key] ?? .max, $0.key) < (journalOrder[$1.key] ?? .max, $1.key) }
                         .map { PendingRow(key: $0.key, request: $0.value) }), as: UTF8.self)
         let historyJSON = history.isEmpty ? nil : String(decoding: try encoder.encode(history), as: UTF8.self)
-        let isFirst = state.serial == 1
+        let isFirst = previous == 0
         let documentJSON = (documentChanged || isFirst) ? String(decoding: try encoder.encode(state.document), as: UTF8.self) : nil
 
         let s = schema
@@ -430,7 +436,7 @@ public final class PostgresStateStore: StateStore, Sendable {
                     for try await _ in try await connection.send(
                         """
                         INSERT INTO \(unescaped: s).workspaces (name, serial, lineage, document)
-                        VALUES (\(ws), 1, \(lineage), \(documentJSON ?? "{}")::json)
+                        VALUES (\(ws), \(newSerial), \(lineage), \(documentJSON ?? "{}")::json)
                         ON CONFLICT (name) DO NOTHING RETURNING serial
                         """, logger: logger)
                     {
@@ -441,7 +447,7 @@ public final class PostgresStateStore: StateStore, Sendable {
                         """
                         UPDATE \(unescaped: s).workspaces SET serial = \(newSerial), lineage = \(lineage),
                             document = \(documentJSON)::json
-                        WHERE name = \(ws) AND serial = \(newSerial - 1) RETURNING serial
+                        WHERE name = \(ws) AND serial = \(previous) RETURNING serial
                         """, logger: logger)
                     {
                         moved = true
@@ -450,7 +456,7 @@ public final class PostgresStateStore: StateStore, Sendable {
                     for try await _ in try await connection.send(
                         """
                         UPDATE \(unescaped: s).workspaces SET serial = \(newSerial), lineage = \(lineage)
-                        WHERE name = \(ws) AND serial = \(newSerial - 1) RETURNING serial
+                        WHERE name = \(ws) AND serial = \(previous) RETURNING serial
                         """, logger: logger)
                     {
                         moved = true
@@ -464,7 +470,7 @@ public final class PostgresStateStore: StateStore, Sendable {
                         found = serial
                     }
                     throw EngineError(
-                        "state \(displayName) was written by someone else meanwhile (expected serial \(newSerial - 1), "
+                        "state \(displayName) was written by someone else meanwhile (expected serial \(previous), "
                             + "found \(found ?? 0)); nothing was written, run the command again")
                 }
                 if let documentJSON {

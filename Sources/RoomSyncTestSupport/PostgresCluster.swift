@@ -68,12 +68,19 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Starts the server again on the same port.
     public func start() async throws {
-        try await run(
-            server: "pg_ctl",
-            [
-                "-D", dataDirectory.path, "-l", directory.appendingPathComponent("server.log").path, "-w", "-t", "60",
-                "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
-            ])
+        let log = directory.appendingPathComponent("server.log").path
+        do {
+            try await run(
+                server: "pg_ctl",
+                [
+                    "-D", dataDirectory.path, "-l", log, "-w", "-t", "60",
+                    "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+                ])
+        } catch {
+            // pg_ctl only says "stopped waiting"; why the server stopped is in its log.
+            let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(5)
+            throw PostgresClusterError("\(error) — server.log: \(tail.joined(separator: " | "))")
+        }
     }
 
     /// Runs SQL through `psql` and returns what it printed (unaligned, tuples only).

@@ -229,20 +229,25 @@ public final class WeComClient: MeetingRoomAPI, MeetingRoomBookingAPI {
         let operation = "oa/meetingroom/list"
         let data = try await call(operation, body: request, resendable: true)
         // The answer holds every room: read it straight into the model, and leave anything unusual to
-        // JSONDecoder, whose errors name the field.
-        let fast = try? JSONReader.read(data, allowingTrailingCommas: true) { reader in
-            var rooms: [MeetingRoom] = []
+        // JSONDecoder, whose errors name the field. That includes an answer without `meetingroom_list`, or with
+        // `null`: it says nothing about the rooms, and read as "no rooms" every managed room would look deleted
+        // outside roomsync and be added again (SPEC 7).
+        let fast = try? JSONReader.read(data, allowingTrailingCommas: true) { reader -> [MeetingRoom] in
+            var listed: [MeetingRoom]?
             try reader.readObject { key, reader in
                 guard key == "meetingroom_list" else { return try reader.skipValue() }
-                rooms = []
+                listed = nil
                 if try reader.readNull() { return }
+                var rooms: [MeetingRoom] = []
                 // Sized once from the answer's length (a listed room takes some 200 bytes of it): growing by
                 // doubling held the old array beside the new one, 30 MB at 100,000 rooms, at the moment a plan
                 // holds the most. Capacity never written is never touched: an overestimate costs address space only.
                 rooms.reserveCapacity(data.count / Self.bytesPerListedRoom)
                 try reader.readArray { rooms.append(try MeetingRoom(reading: &$0)) }
+                listed = rooms
             }
-            return rooms
+            guard let listed else { throw JSONReader.Unexpected() }
+            return listed
         }
         if let fast { return fast }
         // The envelope was read only up to the rooms (`bulkField`): an answer cut short in them is told as one.
@@ -250,7 +255,13 @@ public final class WeComClient: MeetingRoomAPI, MeetingRoomBookingAPI {
             throw MeetingRoomAPIError.badResponse(operation: operation, message: Self.describeBadBody(data, "application/json"))
         }
         struct Answer: Decodable { var meetingroom_list: [MeetingRoom]? }
-        return try decode(Answer.self, data, operation: operation).meetingroom_list ?? []
+        guard let rooms = try decode(Answer.self, data, operation: operation).meetingroom_list else {
+            throw MeetingRoomAPIError.badResponse(
+                operation: operation,
+                message: "the answer has no meetingroom_list (absent or null), so it does not say which rooms exist; "
+                    + "not read as \"no rooms\"")
+        }
+        return rooms
     }
 
     public func editMeetingRoom(_ request: EditMeetingRoomRequest) async throws {

@@ -126,9 +126,9 @@ extension RoomSyncCommand {
         struct Push: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "push",
-                abstract: "Load a state file into the backend (refused over another state unless --force).")
+                abstract: "Load a state file into the backend (refused over another state, or a newer one, unless --force).")
             @Argument(help: "The state file to load.") var file: String
-            @Flag(help: "Replace a state of another lineage.") var force = false
+            @Flag(help: "Replace a state of another lineage, or a newer one of the same lineage.") var force = false
             @OptionGroup var stateOptions: StateOptions
 
             func run() async throws {

@@ -32,6 +32,35 @@ import Testing
         }
     }
 
+    /// SPEC 7: a path that is a symlink is written through to its target: links to links, relative links from
+    /// their own folder, a target that does not exist yet. A loop is one line naming the path.
+    @Test func aSymlinkIsWrittenThroughToTheFileItNames() async throws {
+        try await withTemporaryDirectory { directory in
+            let manager = FileManager.default
+            let shared = directory.appendingPathComponent("shared")
+            try manager.createDirectory(at: shared, withIntermediateDirectories: true)
+            let target = shared.appendingPathComponent("state.json").path
+            let middle = directory.appendingPathComponent("middle.json").path
+            let link = directory.appendingPathComponent("link.json").path
+            try manager.createSymbolicLink(atPath: middle, withDestinationPath: "shared/state.json")
+            try manager.createSymbolicLink(atPath: link, withDestinationPath: middle)
+            #expect(try AtomicFile.target(of: link) == directory.path + "/shared/state.json")
+
+            try AtomicFile.write(Data("one".utf8), to: link)
+            try AtomicFile.write(Data("two".utf8), to: link)
+            #expect(try String(contentsOfFile: target, encoding: .utf8) == "two")
+            #expect(try manager.destinationOfSymbolicLink(atPath: link) == middle, "the link was replaced")
+            #expect(try manager.destinationOfSymbolicLink(atPath: middle) == "shared/state.json")
+            #expect(try manager.contentsOfDirectory(atPath: shared.path) == ["state.json"])
+
+            let loop = directory.appendingPathComponent("loop.json").path
+            try manager.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+            #expect(throws: FileSystemError(.write, path: loop, code: ELOOP)) {
+                try AtomicFile.write(Data("x".utf8), to: loop)
+            }
+        }
+    }
+
     @Test func aFolderThatIsAFileIsNamedWithItsReason() async throws {
         try await withTemporaryDirectory { directory in
             try Data("x".utf8).write(to: directory.appendingPathComponent("blocker"))

@@ -43,6 +43,10 @@ extension StateStoreFixture {
         try await withTemporaryDirectory { try await StateStoreContract.waitingLockRunsAfterTheHolder(.file(in: $0)) }
     }
 
+    @Test func pushKeepsTheSerialAndRefusesAnOlderStateOfTheSameLineage() async throws {
+        try await withTemporaryDirectory { try await StateStoreContract.pushKeepsTheSerialAndRefusesAnOlderStateOfTheSameLineage(.file(in: $0)) }
+    }
+
     @Test func pushThenPullRoundTrips() async throws {
         try await withTemporaryDirectory { try await StateStoreContract.pushThenPullRoundTrips(.file(in: $0)) }
     }

@@ -84,6 +84,10 @@ struct PostgresStateStoreTests {
         try await withPostgresCluster { try await StateStoreContract.waitingLockRunsAfterTheHolder(.postgres($0)) }
     }
 
+    @Test func pushKeepsTheSerialAndRefusesAnOlderStateOfTheSameLineage() async throws {
+        try await withPostgresCluster { try await StateStoreContract.pushKeepsTheSerialAndRefusesAnOlderStateOfTheSameLineage(.postgres($0)) }
+    }
+
     @Test func pushThenPullRoundTrips() async throws {
         try await withPostgresCluster { try await StateStoreContract.pushThenPullRoundTrips(.postgres($0)) }
     }

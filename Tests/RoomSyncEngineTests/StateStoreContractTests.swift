@@ -289,6 +289,54 @@ extension StateStoreContract {
 }
 
 extension StateStoreContract {
+    /// `state push` keeps the file's serial, so the store's serial still says which of two states of one lineage
+    /// is newer; an older file of the same lineage is refused without `--force`, writing nothing (re-running a
+    /// migration weeks later rolled the team back), and with it goes in under the store's next serial.
+    static func pushKeepsTheSerialAndRefusesAnOlderStateOfTheSameLineage(_ fixture: StateStoreFixture) async throws {
+        try await withTemporaryDirectory { directory in
+            var file = RoomSyncState(target: target)
+            file.rooms["a"] = room(1, "Alpha")
+            file.serial = 7
+            file.lineage = "team-lineage"
+            let path = directory.appendingPathComponent("state.json").path
+            try StateFile.save(file, to: path)
+
+            try await fixture.open { store in
+                let pushed = try await StateTransfer.push(file: path, into: store, force: false, by: machineA)
+                #expect(pushed.serial == 7)
+                #expect(try await store.load() == file)
+
+                // The team moves on from the store.
+                let newer = try await step(store, file, action: "add") { $0.rooms["b"] = room(2, "Beta") }
+                await #expect {
+                    try await StateTransfer.push(file: path, into: store, force: false, by: machineA)
+                } throws: { error in
+                    "\(error)".contains("older") && "\(error)".contains("serial 7") && "\(error)".contains("--force")
+                }
+                #expect(try await store.load() == newer)
+
+                // A newer file of the lineage goes in without --force, its serial kept.
+                var ahead = newer
+                ahead.serial = 12
+                ahead.rooms["c"] = room(3, "Gamma")
+                let aheadPath = directory.appendingPathComponent("ahead.json").path
+                try StateFile.save(ahead, to: aheadPath)
+                #expect(try await StateTransfer.push(file: aheadPath, into: store, force: false, by: machineA).serial == 12)
+                #expect(try await store.load() == ahead)
+
+                // Forced, the older file goes in under a serial the store never had.
+                let forced = try await StateTransfer.push(file: path, into: store, force: true, by: machineA)
+                #expect(forced.serial == 13)
+                let loaded = try await store.load()
+                #expect(loaded.rooms == file.rooms && loaded.serial == 13)
+                // The steps of a serial that jumped still rewind.
+                #expect(try await store.load(serial: 12) == ahead)
+            }
+        }
+    }
+}
+
+extension StateStoreContract {
     /// `state pull --serial N` gives back, for every serial the state had, exactly what `state pull` printed
     /// then: rooms added, changed, removed and moved, the journal filled, reordered and settled, the target and
     /// accepted drift changed, a step that changed nothing. Read by another store (process) than the writer.

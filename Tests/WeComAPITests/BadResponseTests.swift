@@ -80,6 +80,35 @@ import WeComAPI
         }
     }
 
+    /// SPEC 7: an answer that does not say which rooms there are is not "no rooms" (issue 23, item 8).
+    @Test(arguments: [#"{"errcode":0,"errmsg":"ok"}"#, #"{"errcode":0,"errmsg":"ok","meetingroom_list":null}"#])
+    func aListAnswerWithoutMeetingroomListIsABadResponse(_ body: String) async throws {
+        try await withFakeWeCom({ router in
+            router.post("/cgi-bin/oa/meetingroom/list") { _, _ in answer(.ok, "application/json", body) }
+        }) { endpoint in
+            try await withWeComClient(quickClient(endpoint)) { client in
+                let error = try await #require(throws: MeetingRoomAPIError.self) {
+                    try await client.listMeetingRooms(.init())
+                }
+                #expect(error.isBadResponse)
+                #expect(error.message.contains("meetingroom_list"), "\(error)")
+            }
+        }
+    }
+
+    @Test func anEmptyMeetingroomListIsNoRooms() async throws {
+        try await withFakeWeCom({ router in
+            router.post("/cgi-bin/oa/meetingroom/list") { _, _ in
+                answer(.ok, "application/json", #"{"errcode":0,"errmsg":"ok","meetingroom_list":[]}"#)
+            }
+        }) { endpoint in
+            try await withWeComClient(quickClient(endpoint)) { client in
+                let rooms = try await client.listMeetingRooms(.init())
+                #expect(rooms.isEmpty)
+            }
+        }
+    }
+
     @Test func wrongFieldTypesAreABadResponse() async throws {
         try await withFakeWeCom({ router in
             router.post("/cgi-bin/oa/meetingroom/add") { _, _ in

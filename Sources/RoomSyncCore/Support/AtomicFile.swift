@@ -8,6 +8,9 @@ import Foundation
 /// Writes files so that a reader, or a process killed half-way, only ever sees the old or the new content:
 /// write a temporary sibling, flush it to disk, rename it over the target, then flush the folder so the rename
 /// itself survives a power cut. Failures are `FileSystemError`s naming the target and the system's reason.
+///
+/// A path that is a symbolic link is written through to the file it names (SPEC 7): renaming over the link itself
+/// would replace it with a file and leave its target, which others read, with the old content.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws(FileSystemError) {
         let failure = data.withUnsafeBytes { buffer -> FileSystemError? in
@@ -25,7 +28,9 @@ public enum AtomicFile {
     /// pieces kept apart (the state's rooms) is written as it is held.
     public static func write(_ parts: [UnsafeRawBufferPointer], to path: String) throws(FileSystemError) {
         func failure(_ code: Int32) -> FileSystemError { FileSystemError(.write, path: path, code: code) }
-        let url = URL(fileURLWithPath: path)
+        // The temporary file goes beside the file that is replaced, so that the rename stays in one file system.
+        let target = try target(of: path)
+        let url = URL(fileURLWithPath: target)
         let directory = url.deletingLastPathComponent().path
         if let code = createDirectories(directory) { throw failure(code) }
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
@@ -36,7 +41,7 @@ public enum AtomicFile {
         // file systems report a full disk only here.
         if code == 0, fsync(descriptor) != 0 { code = errno }
         if close(descriptor) != 0, code == 0 { code = errno }
-        if code == 0, rename(temporary, path) != 0 { code = errno }
+        if code == 0, rename(temporary, target) != 0 { code = errno }
         guard code == 0 else {
             unlink(temporary)
             throw failure(code)
@@ -48,6 +53,25 @@ public enum AtomicFile {
             _ = fsync(folder)
             close(folder)
         }
+    }
+
+    /// The file a write of `path` replaces: `path`, or when it is a symbolic link the file it names, links to links
+    /// followed (a relative link from its own folder). The target need not exist yet. The lock of a state is taken
+    /// beside this file too, so two links to one state share one lock.
+    public static func target(of path: String) throws(FileSystemError) -> String {
+        var current = path
+        // As many links as the system follows in one path before it says ELOOP.
+        for _ in 0..<40 {
+            var status = stat()
+            guard lstat(current, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return current }
+            var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = buffer.withUnsafeMutableBytes { readlink(current, $0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count - 1) }
+            guard count >= 0 else { throw FileSystemError(.write, path: path, code: errno) }
+            let destination = String(decoding: buffer[0..<count], as: UTF8.self)
+            let folder = (current as NSString).deletingLastPathComponent
+            current = destination.hasPrefix("/") || folder.isEmpty ? destination : folder + "/" + destination
+        }
+        throw FileSystemError(.write, path: path, code: ELOOP)
     }
 
     /// The file's content mapped into memory (read, for what cannot be mapped), or `nil` when it does not exist.

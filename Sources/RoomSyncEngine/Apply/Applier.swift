@@ -25,8 +25,6 @@ public struct Applier: Sendable {
     public let recorder: StateRecorder
     public let parallelism: Int
     public let reporter: any ApplyReporter
-    /// How many times an add whose answer was lost, and that a list then shows was not applied, is sent again.
-    public var maxAddAttempts = 3
 
     public init(api: any MeetingRoomAPI, recorder: StateRecorder, parallelism: Int, reporter: any ApplyReporter) {
         self.api = api
@@ -183,45 +181,43 @@ public struct Applier: Sendable {
         }
     }
 
-    /// Journal, send, record. An add whose answer was lost or unreadable is never sent again blindly: the live
-    /// rooms are listed first, and only when the room is not there is it sent again.
+    /// Journal, send, record. An add whose answer was lost or unreadable is never sent again in this run (SPEC 7):
+    /// the live rooms are listed, and if the room is not there yet the add stays journaled for the next run to
+    /// settle by listing. WeCom may still apply it after the list (a gateway's 504 while WeCom works on, a request
+    /// we stopped waiting for), and a second add would then make a second room.
     private func add(
         _ request: AddMeetingRoomRequest, key: String, protect: Bool, ignoreChanges: [ManagedField], callsDone: CallsDone
     ) async throws -> Int {
         try await recorder.journal(PendingAdd(key: key, request: request, protect: protect, ignoreChanges: ignoreChanges))
-        var attempt = 1
-        while true {
-            await recorder.sending(key: key, request: request)
-            let id: Int
-            do {
-                id = try await api.addMeetingRoom(request)
-            } catch let error as MeetingRoomAPIError where error.isOutcomeUnknown || error.isBadResponse {
-                // No answer, or one that cannot be read (an HTML page, truncated JSON, no meetingroom_id): WeCom
-                // may have made the room. The journal entry stays until we know: if listing fails too, the next
-                // run resolves it.
-                if let found = try await findAdded(request, key: key, protect: protect, ignoreChanges: ignoreChanges) {
-                    reporter.note("room '\(key)': the answer to add was lost; found it live as meetingroom_id \(found.meetingroomID)")
-                    return found.meetingroomID
-                }
-                // A request we stopped waiting for may still be applied after the list: sending it again now could
-                // make a second room. The journal stays; the next run settles it by listing.
-                guard attempt < maxAddAttempts, !error.outcomeUnknownAfterTimeout else { throw error }
-                attempt += 1
-                continue
-            } catch {
-                // WeCom answered with an error, or nothing was sent: the room was not added. Nothing new starts
-                // while the journal is cleared.
-                callsDone(failed: true)
-                try? await recorder.clearJournal(key: key)
-                throw error
+        await recorder.sending(key: key, request: request)
+        let id: Int
+        do {
+            id = try await api.addMeetingRoom(request)
+        } catch let error as MeetingRoomAPIError where error.isOutcomeUnknown || error.isBadResponse {
+            // No answer, or one that cannot be read (an HTML page, truncated JSON, no meetingroom_id, a 5xx): WeCom
+            // may have made the room. The journal entry stays until we know: if listing fails too, the next run
+            // settles it.
+            if let found = try await findAdded(request, key: key, protect: protect, ignoreChanges: ignoreChanges) {
+                reporter.note("room '\(key)': the answer to add was lost; found it live as meetingroom_id \(found.meetingroomID)")
+                return found.meetingroomID
             }
-            // WeCom made the room: if recording it fails, the journal stays so the next run finds it.
-            callsDone(failed: false)
-            try await recorder.record(
-                key: key, meetingroomID: id, protect: protect,
-                applied: appliedRecord(afterAdding: request, id: id, live: nil), ignoreChanges: ignoreChanges)
-            return id
+            callsDone(failed: true)
+            throw EngineError(
+                "\(error); it did not show up in a list, so it was not sent again: the add stays journaled, and the "
+                    + "next run maps the room if WeCom made it, or adds it")
+        } catch {
+            // WeCom answered with an error, or nothing was sent: the room was not added. Nothing new starts
+            // while the journal is cleared.
+            callsDone(failed: true)
+            try? await recorder.clearJournal(key: key)
+            throw error
         }
+        // WeCom made the room: if recording it fails, the journal stays so the next run finds it.
+        callsDone(failed: false)
+        try await recorder.record(
+            key: key, meetingroomID: id, protect: protect,
+            applied: appliedRecord(afterAdding: request, id: id, live: nil), ignoreChanges: ignoreChanges)
+        return id
     }
 
     /// Lists the rooms the add could have made, once every twin add still in flight has its answer, and maps the

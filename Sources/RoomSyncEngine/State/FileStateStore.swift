@@ -20,9 +20,13 @@ public final class FileStateStore: StateStore {
 
     public var displayName: String { path }
 
-    public var historyPath: String { path + ".history.jsonl" }
+    /// Beside the file the state's writes replace, which for a symlinked state path is the link's target: the
+    /// history goes where the state goes.
+    public var historyPath: String { location + ".history.jsonl" }
 
-    public var stepsPath: String { path + ".steps.jsonl" }
+    public var stepsPath: String { location + ".steps.jsonl" }
+
+    private var location: String { (try? AtomicFile.target(of: path)) ?? path }
 
     public func load() async throws -> RoomSyncState {
         // Tens of megabytes at 100,000 rooms: read beside the list request, not in its way.
@@ -56,11 +60,17 @@ public final class FileStateStore: StateStore {
     }
 
     public func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter) async throws {
+        try await commit(state, changes: changes, by: writer, replacingSerial: state.serial - 1)
+    }
+
+    public func commit(
+        _ state: RoomSyncState, changes: [StateChange], by writer: StateWriter, replacingSerial previous: Int
+    ) async throws {
         let known = stored.withLock { $0 }
-        if let known, known.serial != state.serial - 1 {
+        if let known, known.serial != previous {
             throw EngineError(
                 "state \(path) was written by someone else while this command ran (serial \(known.serial), expected "
-                    + "\(state.serial - 1)); nothing was written, run it again")
+                    + "\(previous)); nothing was written, run it again")
         }
         // A store that never read the file (a caller with a state of its own) reads what the step replaces. If it
         // cannot, the write goes ahead and says why it failed in its own words; the step is then not recorded.

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import RoomSyncCore
 
 /// One writer at a time per state file. The lock is an `flock` on `STATE.lock`, which the kernel releases when
 /// the holder dies however it dies, so a lock left by a killed process never blocks the next run. The file
@@ -53,8 +54,14 @@ public final class StateLock: Sendable {
         case held(String)
     }
 
+    /// `STATE.lock` beside the file the state's writes replace: a state path that is a symlink is locked where
+    /// its target is, so whoever reaches the state by another path (the target's own, another link) is held off.
+    static func lockPath(forState statePath: String) -> String {
+        ((try? AtomicFile.target(of: statePath)) ?? statePath) + ".lock"
+    }
+
     private static func attempt(forState statePath: String, holder: StateWriter) throws -> Attempt {
-        let path = statePath + ".lock"
+        let path = lockPath(forState: statePath)
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -81,7 +88,7 @@ public final class StateLock: Sendable {
     /// Who holds the lock of the state at `statePath`, or `nil` when nobody does (`doctor`). Opens the lock file
     /// only if it exists and never writes it: the probe takes and drops a shared lock.
     public static func holder(forState statePath: String) -> String? {
-        let path = statePath + ".lock"
+        let path = lockPath(forState: statePath)
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }

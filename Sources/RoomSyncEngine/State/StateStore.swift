@@ -35,6 +35,11 @@ public protocol StateStore: Sendable {
     /// fails, writing nothing, unless the stored serial is `state.serial - 1`.
     func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter) async throws
 
+    /// `commit`, over the stored serial `previous` where that is below `state.serial - 1`: `state push` keeps the
+    /// serial of the file it loads, so that a later push of an older file of the lineage is seen to be older
+    /// (SPEC 8). Compare-and-set on `previous`. `state pull --serial` cannot go back past such a step.
+    func commit(_ state: RoomSyncState, changes: [StateChange], by writer: StateWriter, replacingSerial previous: Int) async throws
+
     /// The recorded changes, newest first; only those of `key` when given.
     func history(key: String?, limit: Int) async throws -> [StateHistoryEntry]
 }
@@ -179,6 +184,16 @@ extension RoomSyncState {
 }
 
 extension StateStore {
+    /// For a store that only ever moves one serial at a time.
+    public func commit(
+        _ state: RoomSyncState, changes: [StateChange], by writer: StateWriter, replacingSerial previous: Int
+    ) async throws {
+        guard previous == state.serial - 1 else {
+            throw EngineError("state \(displayName) cannot store serial \(state.serial) over serial \(previous)")
+        }
+        try await commit(state, changes: changes, by: writer)
+    }
+
     /// Stores `state` as the one step after `stored`, naming what changed (`StateChange.between`); stores nothing
     /// when nothing did. The step follows the stored serial and lineage whatever built `state` (export makes a new
     /// state). The caller holds the lock.

@@ -16,10 +16,14 @@ public enum StateTransfer {
 
     /// Loads the state file at `path` into `store`, under its lock, as one step.
     ///
-    /// Refused, writing nothing, when the store already holds a state of another lineage (another corp's, or one
-    /// started separately), unless `force`. A file written before `serial` and `lineage` existed is upgraded: it
-    /// gets a lineage. The serial continues the store's, so every writer's compare-and-set still holds; a file
-    /// pulled from a store and pushed into an empty one reads back byte for byte.
+    /// Refused, writing nothing, unless `force`: when the store already holds a state of another lineage (another
+    /// corp's, or one started separately), and when it holds a newer state of the same lineage (a higher serial:
+    /// the file is an old copy, and loading it would forget what was done since, so the next apply adds again the
+    /// rooms added meanwhile). A file written before `serial` and `lineage` existed is upgraded: it gets a lineage.
+    /// The file's serial is kept, so the store's serial goes on telling which state of a lineage is newer; when that
+    /// would not move the store's serial on (a forced push of an older state, a file pushed back as it was pulled),
+    /// the store's next serial is taken instead, so no serial ever names two states. A file pulled from a store and
+    /// pushed into an empty one reads back byte for byte.
     @discardableResult
     public static func push(
         file path: String, into store: any StateStore, force: Bool, by writer: StateWriter, wait: Duration = .zero,
@@ -38,14 +42,20 @@ public enum StateTransfer {
                         + "serial \(current.serial), \(current.rooms.count) rooms); pass --force to replace it, "
                         + "after `roomsync state pull > backup.json`")
             }
+            if !isEmpty, current.lineage == pushed.lineage, pushed.serial < current.serial, !force {
+                throw EngineError(
+                    "\(path) is older than state \(store.displayName) (serial \(pushed.serial) < serial \(current.serial), "
+                        + "same lineage): pushing it would undo what was applied since; `roomsync state pull` gives the "
+                        + "current state, or pass --force to replace it anyway, after `roomsync state pull > backup.json`")
+            }
             var next = pushed
-            next.serial = current.serial + 1
+            next.serial = max(pushed.serial, current.serial + 1)
             next.lineage = pushed.lineage ?? UUID().uuidString.lowercased()
             var changes = StateChange.between(current, next, action: "push")
             if !changes.contains(where: { $0.kind == .document }) {
                 changes.append(StateChange(key: "", kind: .document, action: "push"))
             }
-            try await store.commit(next, changes: changes, by: writer)
+            try await store.commit(next, changes: changes, by: writer, replacingSerial: current.serial)
             return next
         }
     }
