@@ -12,6 +12,9 @@ public struct Plan: Sendable, Hashable, Codable {
     /// The `ignore_changes` of rooms already in state, where the manifest changed it.
     public var ignoreChangesUpdates: [String: [ManagedField]]
     public var forgottenKeys: [String]
+    /// The bookings of the rooms it deletes, when they were checked (`BookingCheck.run`); `nil` when the plan
+    /// deletes nothing or the check was skipped.
+    public var bookings: BookingCheck?
 
     public init(
         changes: [PlannedChange], warnings: [String], unchanged: Int, protectUpdates: [String: Bool] = [:],
@@ -30,10 +33,12 @@ public struct Plan: Sendable, Hashable, Codable {
         case protectUpdates = "protect_updates"
         case ignoreChangesUpdates = "ignore_changes_updates"
         case forgottenKeys = "forgotten_keys"
+        case bookings
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        bookings = try container.decodeIfPresent(BookingCheck.self, forKey: .bookings)
         changes = try container.decode([PlannedChange].self, forKey: .changes)
         warnings = try container.decode([String].self, forKey: .warnings)
         unchanged = try container.decode(Int.self, forKey: .unchanged)
