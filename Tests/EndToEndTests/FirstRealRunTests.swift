@@ -71,12 +71,28 @@ import Testing
             #expect(doctor.status == 0, "\(doctor)")
             #expect(doctor.stdout.contains("ok    list: answers, 0 live room(s)"))
             #expect(!doctor.stdout.contains("FAIL"))
+            #expect(doctor.stdout.contains("ok    get_booking_info: this app may read bookings"), "\(doctor)")
 
             let wrong = try await ws.run(["doctor"], environment: ["WECOM_CORP_SECRET": "not-the-secret"])
             #expect(wrong.status == 1)
             #expect(wrong.stdout.contains("FAIL  gettoken: WeCom error 40001"), "\(wrong)")
             #expect(wrong.stdout.contains("WECOM_CORP_SECRET"))
             #expect(!wrong.stdout.contains("not-the-secret") && !wrong.stderr.contains("not-the-secret"))
+        }
+    }
+
+    /// Issue 26: an app that may manage rooms but not read bookings is warned, with the fix; doctor still passes.
+    @Test func doctorWarnsWhenBookingsCannotBeRead() async throws {
+        var options = SandboxServer.Options()
+        options.forbiddenAPIs = ["get_booking_info"]
+        try await withWorkspace(options) { ws in
+            try ws.write(Self.twoRooms)
+            let doctor = try await ws.roomsync("doctor")
+            #expect(doctor.status == 0, "\(doctor)")
+            let report = doctor.stdout.split(separator: "\n").map(String.init)
+            #expect(report.contains { $0.hasPrefix("warn  get_booking_info: refused (48002)") && $0.contains("可调用接口的应用")
+                && $0.contains("--allow-booked-delete") }, "\(doctor)")
+            #expect(report.contains { $0.hasPrefix("ok    list: answers") }, "\(doctor)")
         }
     }
 
