@@ -119,6 +119,9 @@ public struct BookingCheck: Sendable, Hashable, Codable {
         }
     }
 
+    /// How many booked rooms a refusal names; the plan's delete lines name every one.
+    static let namedInRefusal = 10
+
     /// Why apply refuses `plan` without `--allow-booked-delete`; `nil` when no delete is booked.
     public func refusal(for plan: Plan) -> String? {
         let deletes = plan.changes.filter { $0.action == .delete }.compactMap(\.meetingroomID)
@@ -130,7 +133,8 @@ public struct BookingCheck: Sendable, Hashable, Codable {
         let booked = bookedDeletes(in: plan)
         guard !booked.isEmpty else { return nil }
         return "the plan deletes \(booked.count) booked room(s), which would cancel \(cancelledCount) booking(s): "
-            + booked.joined(separator: "; ")
+            + booked.prefix(Self.namedInRefusal).joined(separator: "; ")
+            + (booked.count > Self.namedInRefusal ? "; and \(booked.count - Self.namedInRefusal) more (see the plan)" : "")
             + ". Deleting a room cancels its bookings; tell the bookers, then pass --allow-booked-delete if this is intended"
     }
 
