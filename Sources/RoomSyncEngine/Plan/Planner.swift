@@ -25,6 +25,7 @@ public enum Planner {
         var unchanged = 0
         var protectUpdates: [String: Bool] = [:]
         var ignoreChangesUpdates: [String: [ManagedField]] = [:]
+        var recordUpdates: [String: MeetingRoom] = [:]
         // Unmanaged rooms that a key adopts or imports in this plan; each can be taken once.
         var claimed = Set(imports.values.map(\.meetingroomID))
 
@@ -91,6 +92,7 @@ public enum Planner {
                 if outcome.managed { managedKeys += 1 }
                 if outcome.protectChanged { protectUpdates[room.pointee.key] = room.pointee.protect }
                 if let ignored = outcome.ignoreChangesChanged { ignoreChangesUpdates[room.pointee.key] = ignored }
+                if let record = outcome.recordUpdate { recordUpdates[room.pointee.key] = record }
                 switch outcome.result {
                 case .change(let change): changes.append(change)
                 case .unchanged: unchanged += 1
@@ -144,6 +146,7 @@ public enum Planner {
         }
 
         try checkMassDelete(changes: changes, managed: state.rooms.count, live: index.rooms.count, options: options)
+        try checkMassReadd(changes: changes, state: state, options: options)
         // Moves keep the manifests' order (a chain applies step by step); the rest go by key within their phase.
         let order = Dictionary(changes.enumerated().filter { $0.element.action == .move }.map { ($0.element.key, $0.offset) }) { a, _ in a }
         changes.sort { a, b in
@@ -153,7 +156,7 @@ public enum Planner {
         }
         return Plan(
             changes: changes, warnings: warnings, unchanged: unchanged, protectUpdates: protectUpdates,
-            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys)
+            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys, recordUpdates: recordUpdates)
     }
 
     /// Whether each room's key sorts after the one before: so no key is there twice.
@@ -182,6 +185,9 @@ public enum Planner {
         var contradictsBuilding = false
         var protectChanged = false
         var ignoreChangesChanged: [ManagedField]?
+        /// The live room already is what the manifest asks, but the last-applied record says otherwise: the record
+        /// to keep instead (SPEC 4).
+        var recordUpdate: MeetingRoom?
     }
 
     /// One room's import, or its change against the live room its state entry manages. `live` is `index.rooms`,
@@ -213,6 +219,7 @@ public enum Planner {
             let target = RoomTarget(room.pointee)
             let found = RoomDiff.changes(
                 from: target, to: current.pointee, appliedRange: entry.appliedRange, isNewBuilding: isNewBuilding)
+            if found.isEmpty { outcome.recordUpdate = laggingRecord(entry, live: current.pointee, ignoring: ignored) }
             outcome.result = found.isEmpty
                 ? .unchanged
                 : .change(PlannedChange(
@@ -221,6 +228,22 @@ public enum Planner {
                     protect: room.pointee.protect, ignoreChanges: ignored))
         }
         return outcome
+    }
+
+    /// When an edit reached WeCom but its state write was lost (a kill, the database gone), the live room already
+    /// is what the manifest asks while the record still holds what it replaced: drift would report it for ever.
+    /// The record the state should keep then, as an edit would have left it; `nil` when drift sees nothing.
+    static func laggingRecord(_ entry: ManagedRoom, live: MeetingRoom, ignoring ignored: [ManagedField]) -> MeetingRoom? {
+        let applied = entry.applied
+        // Most records match field for field; only the others pay for drift's comparison.
+        if applied.name == live.name, applied.capacity == live.capacity, applied.city == live.city,
+            applied.building == live.building, applied.floor == live.floor,
+            (applied.equipment ?? []) == (live.equipment ?? []), live.range == nil || applied.range == live.range
+        {
+            return nil
+        }
+        guard !DriftDetector.differences(applied: applied, live: live, ignoring: ignored).isEmpty else { return nil }
+        return appliedRecord(afterEditing: live, with: nil, previous: applied)
     }
 
     /// SPEC 2 `moved`: in order, each entry whose `from` is in the state (and `to` is not) renames the key in
@@ -271,18 +294,36 @@ public enum Planner {
         return rooms
     }
 
-    /// SPEC 4: the share of what could be deleted, the larger of the managed and the live rooms. Counting only
-    /// managed rooms let a lost state with `--prune` delete every live room unguarded.
+    /// SPEC 4: the share of what could be deleted. Without `--prune` only managed rooms can be: counting the live
+    /// rooms too let unmanaged rooms, which nothing deletes, dilute the share (9 of 10 managed rooms went unguarded
+    /// in a corp of 40). With it, the larger of the managed and the live rooms: counting only managed rooms let a
+    /// lost state with `--prune` delete every live room unguarded.
     static func checkMassDelete(changes: [PlannedChange], managed: Int, live: Int, options: PlanOptions) throws {
-        let deletes = changes.lazy.filter { $0.action == .delete }.count
-        let deletable = max(managed, live)
-        guard !options.allowMassDelete, deletable >= PlanOptions.massDeleteMinimumManaged,
-            Double(deletes) > PlanOptions.massDeleteFraction * Double(deletable)
-        else { return }
-        let what = managed >= live ? "managed" : "live"
-        throw EngineError(
-            "the plan deletes \(deletes) of \(deletable) \(what) rooms (more than \(Int(PlanOptions.massDeleteFraction * 100))%); "
-                + "check the manifests, then pass --allow-mass-delete if this is intended")
+        guard !options.allowMassDelete else { return }
+        let deletes = changes.filter { $0.action == .delete }
+        let deletable = options.prune ? max(managed, live) : managed
+        guard exceedsMassShare(deletes.count, of: deletable) else { return }
+        let what = options.prune && live > managed ? "live" : "managed"
+        let rooms = deletes.map { MassChangeRefusal.Room(key: $0.key, meetingroomID: $0.meetingroomID ?? 0, name: $0.seen?.name ?? "") }
+        throw EngineError(refusing: MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what))
+    }
+
+    /// SPEC 4: rooms re-added because they vanished from `list`, as a share of the managed rooms. A list that
+    /// suddenly misses many rooms (an app whose visibility changed, a partial answer) is more likely wrong than the
+    /// rooms gone, and re-adding them would make duplicates.
+    static func checkMassReadd(changes: [PlannedChange], state: RoomSyncState, options: PlanOptions) throws {
+        guard !options.allowMassReadd else { return }
+        let readds = changes.compactMap { change -> MassChangeRefusal.Room? in
+            guard change.action == .add, let vanished = state.rooms[change.key] else { return nil }
+            return MassChangeRefusal.Room(key: change.key, meetingroomID: vanished.meetingroomID, name: vanished.applied.name)
+        }
+        guard exceedsMassShare(readds.count, of: state.rooms.count) else { return }
+        throw EngineError(refusing: MassChangeRefusal(kind: .readd, rooms: readds, base: state.rooms.count, counted: "managed"))
+    }
+
+    /// More than `massDeleteFraction` of `base`, when `base` is at least `massDeleteMinimumManaged`.
+    static func exceedsMassShare(_ count: Int, of base: Int) -> Bool {
+        base >= PlanOptions.massDeleteMinimumManaged && Double(count) > PlanOptions.massDeleteFraction * Double(base)
     }
 
     /// Adoption identity: same name and, when the manifest manages it, same location.

@@ -52,6 +52,12 @@ public enum PlanRenderer {
         "'\(key)' will be forgotten: its room no longer exists and no manifest declares it"
     }
 
+    /// A room already as the manifest asks whose record lags: apply calls nothing, and `No changes.` stays true of
+    /// WeCom, but the state is written, and the plan says so.
+    static func recordNote(_ key: String) -> String {
+        "'\(key)' already matches the manifest live; apply records it in the state (no API call; an earlier apply's state write was lost)"
+    }
+
     public static func summaryLine(_ plan: Plan) -> String {
         guard plan.hasChanges else { return "No changes." }
         var line = "Plan: \(plan.count(.add)) to add, \(plan.count(.change)) to change, \(plan.count(.delete)) to delete, \(plan.count(.adopt)) to adopt"
@@ -97,10 +103,15 @@ public enum PlanRenderer {
         for key in plan.forgottenKeys {
             out += "note: " + forgottenNote(key) + "\n"
         }
+        for key in plan.recordUpdates.keys.sorted() {
+            out += "note: " + recordNote(key) + "\n"
+        }
         for warning in plan.warnings {
             out += palette.yellow("warning: ") + warning + "\n"
         }
-        if !plan.changes.isEmpty || !plan.warnings.isEmpty || !plan.forgottenKeys.isEmpty { out += "\n" }
+        if !plan.changes.isEmpty || !plan.warnings.isEmpty || !plan.forgottenKeys.isEmpty || !plan.recordUpdates.isEmpty {
+            out += "\n"
+        }
         out += palette.bold(summaryLine(plan)) + "\n"
         return out
     }
@@ -231,5 +242,55 @@ extension PlanRenderer {
         case .move: "moved"
         case .import: "imported"
         }
+    }
+}
+
+extension PlanRenderer {
+    /// A plan the mass-delete or mass re-add guard refused, in `format`, for the place the plan would have gone:
+    /// the rooms it would have deleted or re-added, so that a pull-request comment made from it shows them. The
+    /// error's one line goes to stderr as any other.
+    public static func render(_ refusal: MassChangeRefusal, format: OutputFormat) -> String {
+        switch format {
+        case .text: refusedText(refusal)
+        case .json: refusedJSON(refusal)
+        case .markdown: MarkdownReport.refusal(refusal)
+        }
+    }
+
+    static func refusedHeadline(_ refusal: MassChangeRefusal) -> String {
+        switch refusal.kind {
+        case .delete: "Refused: the plan would delete these \(refusal.rooms.count) rooms"
+        case .readd: "Refused: the plan would re-add these \(refusal.rooms.count) rooms, which vanished from list"
+        }
+    }
+
+    static func refusedText(_ refusal: MassChangeRefusal) -> String {
+        let symbol = refusal.kind == .delete ? "-" : "+"
+        var out = refusedHeadline(refusal) + ":\n"
+        for room in refusal.rooms {
+            out += "  \(symbol) \(room.key) (meetingroom_id \(room.meetingroomID)) \(FieldValue.string(room.name))\n"
+        }
+        return out
+    }
+
+    struct JSONRefusal: Encodable {
+        struct Refused: Encodable {
+            var action: String
+            var count: Int
+            var of: Int
+            var counted: String
+            var rooms: [MassChangeRefusal.Room]
+        }
+        var format_version = 1
+        var error: String
+        var refused: Refused
+    }
+
+    static func refusedJSON(_ refusal: MassChangeRefusal) -> String {
+        encodeJSON(JSONRefusal(
+            error: refusal.message,
+            refused: .init(
+                action: refusal.kind.rawValue, count: refusal.rooms.count, of: refusal.base, counted: refusal.counted,
+                rooms: refusal.rooms)))
     }
 }
