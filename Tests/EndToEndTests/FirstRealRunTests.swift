@@ -301,6 +301,12 @@ import Testing
             let bad = try await RoomSyncBinary.run(["sandbox", "serve", "--trusted-ips", "10.0.0.0/40"], in: directory)
             #expect(bad.status != 0)
             #expect(bad.stderr.contains("'10.0.0.0/40' is not an address or CIDR block"), "\(bad)")
+            // The booking API's names are known to --forbidden-apis (issue 26); a name it does not know lists them.
+            let unknown = try await RoomSyncBinary.run(
+                ["sandbox", "serve", "--forbidden-apis", "get_booking_info,book,cancel_book,bookings"], in: directory)
+            #expect(unknown.status != 0)
+            #expect(unknown.stderr.contains(
+                "--forbidden-apis: unknown API 'bookings' (add, list, edit, del, get_booking_info, book, cancel_book)"), "\(unknown)")
         }
     }
 }
