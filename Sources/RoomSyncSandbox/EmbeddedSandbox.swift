@@ -3,7 +3,7 @@ import RoomSyncCore
 
 /// The sandbox in process: the same `SandboxStore` the server uses, called directly, with no HTTP and no token.
 /// What `--sandbox` and commands without credentials talk to.
-public final class EmbeddedSandbox: MeetingRoomAPI {
+public final class EmbeddedSandbox: MeetingRoomAPI, MeetingRoomBookingAPI {
     /// The store, for tests that edit rooms out of band or read the call counters.
     public let store: SandboxStore
     private let showRange: Bool
@@ -31,6 +31,22 @@ public final class EmbeddedSandbox: MeetingRoomAPI {
 
     public func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws {
         try await call("del") { try await $0.delete(request) }
+    }
+
+    public func bookingInfo(_ request: BookingInfoRequest) async throws -> [RoomBookings] {
+        try await call("get_booking_info") { try await $0.bookingInfo(request) }
+    }
+
+    public func bookMeetingRoom(_ request: BookMeetingRoomRequest) async throws -> BookMeetingRoomResult {
+        try await call("book") { try await $0.book(request) }
+    }
+
+    public func cancelBooking(_ request: CancelBookingRequest) async throws {
+        try await call("cancel_book") { try await $0.cancelBooking(request) }
+    }
+
+    public func booking(_ request: BookingByIDRequest) async throws -> Booking {
+        try await call("bookinfo/get") { try await $0.booking(request) }
     }
 
     /// Counts the call and turns the store's WeCom-style errors into the `MeetingRoomAPIError` every

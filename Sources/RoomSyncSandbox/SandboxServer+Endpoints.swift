@@ -129,10 +129,42 @@ extension SandboxServer {
         case "edit":
             try await store.edit(try Self.decode(EditMeetingRoomRequest.self, body))
             return Self.json(["errcode": 0, "errmsg": "ok"])
+        case "get_booking_info":
+            let rooms = try await store.bookingInfo(try Self.decode(BookingInfoRequest.self, body, emptyIsObject: true))
+            let list: [[String: any Sendable]] = rooms.map { room in
+                ["meetingroom_id": room.meetingroomID, "schedule": room.schedule.map(Self.bookingObject)]
+            }
+            return Self.json(["errcode": 0, "errmsg": "ok", "booking_list": list])
+        case "book":
+            let booked = try await store.book(try Self.decode(BookMeetingRoomRequest.self, body))
+            // Both names of the id: `meeting_id` is what WeCom's first documents (and older SDKs) read.
+            return Self.json([
+                "errcode": 0, "errmsg": "ok", "booking_id": booked.bookingID, "meeting_id": booked.bookingID,
+                "schedule_id": booked.scheduleID ?? "",
+            ])
+        case "cancel_book":
+            try await store.cancelBooking(try Self.decode(CancelBookingRequest.self, body))
+            return Self.json(["errcode": 0, "errmsg": "ok"])
+        case "bookinfo/get":
+            let request = try Self.decode(BookingByIDRequest.self, body)
+            let booking = try await store.booking(request)
+            return Self.json([
+                "errcode": 0, "errmsg": "ok", "meetingroom_id": request.meetingroomID,
+                "schedule": Self.bookingObject(booking),
+            ])
         default:
             try await store.delete(try Self.decode(DeleteMeetingRoomRequest.self, body))
             return Self.json(["errcode": 0, "errmsg": "ok"])
         }
+    }
+
+    /// A booking as WeCom lists it, its id under both names it has had.
+    static func bookingObject(_ booking: Booking) -> [String: any Sendable] {
+        [
+            "booking_id": booking.bookingID, "meeting_id": booking.bookingID, "schedule_id": booking.scheduleID ?? "",
+            "start_time": booking.startTime, "end_time": booking.endTime, "booker": booking.booker,
+            "status": booking.status,
+        ]
     }
 
     struct DroppedResponse: Error {}

@@ -4,7 +4,8 @@ import Logging
 import NIOCore
 import RoomSyncCore
 
-/// The sandbox served over HTTP with Hummingbird: WeCom's `gettoken` and `oa/meetingroom/{add,list,edit,del}`,
+/// The sandbox served over HTTP with Hummingbird: WeCom's `gettoken`, `oa/meetingroom/{add,list,edit,del}` and the
+/// booking API (`get_booking_info`, `book`, `cancel_book`, `bookinfo/get`, SPEC section 10),
 /// answered from a `SandboxStore`, with optional latency, faults, dropped responses, rate limits (one or two windows),
 /// trusted IPs (60020), forbidden APIs (48002) and a cap on calls in flight (45033) (SPEC section 6). Error answers
 /// are worded as WeCom words them: `TEXT, hint: [HINT], from ip: ADDR, more info at …?e=ERRCODE`.
@@ -43,7 +44,7 @@ public struct SandboxServer: Sendable {
         /// The addresses meeting-room calls are accepted from (WeCom's 企业可信IP); empty accepts any. Calls from
         /// elsewhere answer 60020 naming the caller's address.
         public var trustedIPs: [CIDR]
-        /// Meeting-room APIs (`add`, `list`, `edit`, `del`) the app may not call: they answer 48002, as WeCom does
+        /// Meeting-room APIs (`add`, `list`, `edit`, `del`, `get_booking_info`, `book`, `cancel_book`) the app may not call: they answer 48002, as WeCom does
         /// for an app not added under 会议室 → 可调用接口的应用.
         public var forbiddenAPIs: Set<String>
         /// Meeting-room calls in flight at once beyond this answer 45033; `nil` is unbounded.
@@ -119,7 +120,10 @@ public struct SandboxServer: Sendable {
     }
 
     /// The meeting-room APIs `--forbidden-apis` may name.
-    public static let meetingRoomAPIs: [String] = ["add", "list", "edit", "del"]
+    public static let meetingRoomAPIs: [String] = ["add", "list", "edit", "del", "get_booking_info", "book", "cancel_book"]
+
+    /// Every meeting-room path served under `/cgi-bin/oa/meetingroom/`: the room API and the booking API.
+    static let servedAPIs: [String] = ["add", "list", "edit", "del", "get_booking_info", "book", "cancel_book", "bookinfo/get"]
 
     public let options: Options
     /// The store behind the server, for tests that edit rooms out of band or read counters.
@@ -155,7 +159,7 @@ public struct SandboxServer: Sendable {
         let server = self
         router.get("/cgi-bin/gettoken") { request, context in try await server.getToken(request, context) }
         router.post("/cgi-bin/gettoken") { request, context in try await server.getToken(request, context) }
-        for api in ["add", "list", "edit", "del"] {
+        for api in Self.servedAPIs {
             router.post("/cgi-bin/oa/meetingroom/\(api)") { request, context in
                 try await server.meetingRoom(api, request, context)
             }

@@ -45,11 +45,15 @@ public actor SandboxStore {
         var nextID: Int
         var rooms: [StoredRoom]
         var buildings: [Building]
+        /// Absent in files written before the booking API (and while there are none), so those read as before.
+        var bookings: [StoredBooking]?
+        var nextBookingID: Int?
 
         enum CodingKeys: String, CodingKey {
             case version
             case nextID = "next_id"
-            case rooms, buildings
+            case rooms, buildings, bookings
+            case nextBookingID = "next_booking_id"
         }
     }
 
@@ -76,7 +80,10 @@ public actor SandboxStore {
     public static let maxRangeEntries = 1000
 
     private let dataFile: String?
-    private var rooms: [Int: StoredRoom] = [:]
+    var rooms: [Int: StoredRoom] = [:]
+    /// Every booking ever made, cancelled ones included (status 1), by booking id.
+    var bookings: [String: StoredBooking] = [:]
+    var nextBookingID = 1
     private var buildings: [Building] = []
     private var nextID = 1
     private var tokens: [String: Date] = [:]
@@ -110,6 +117,8 @@ public actor SandboxStore {
         buildings = snapshot.buildings
         // Never hand out an id that a stored room already has, even if the file was edited by hand.
         nextID = max(snapshot.nextID, (rooms.keys.max() ?? 0) + 1)
+        for booking in snapshot.bookings ?? [] { bookings[booking.id] = booking }
+        nextBookingID = max(snapshot.nextBookingID ?? 1, (bookings.values.map(\.number).max() ?? 0) + 1)
     }
 
     // MARK: Counters
@@ -243,7 +252,13 @@ public actor SandboxStore {
         guard rooms[request.meetingroomID] != nil else {
             throw SandboxError.invalid("meetingroom_id", "no meeting room \(request.meetingroomID)")
         }
-        try committing { rooms[request.meetingroomID] = nil }
+        try committing {
+            rooms[request.meetingroomID] = nil
+            // As WeCom: the room's bookings go with it, kept as cancelled.
+            for (id, booking) in bookings where booking.meetingroomID == request.meetingroomID && booking.holdsTheRoom {
+                bookings[id]?.status = BookingStatus.cancelled
+            }
+        }
     }
 
     /// Sets a room's `need_approval`, as the admin console does: the API never changes it (add and edit leave it
@@ -259,12 +274,7 @@ public actor SandboxStore {
     /// The rooms matching the filters, by id. `range` is included only when `showRange` is true, as WeCom returns
     /// it only to its meeting-room system app.
     public func list(_ request: ListMeetingRoomsRequest, showRange: Bool) throws -> [MeetingRoom] {
-        if request.building != nil, request.city == nil {
-            throw SandboxError.invalid("building", "filtering by building needs city")
-        }
-        if request.floor != nil, request.building == nil {
-            throw SandboxError.invalid("floor", "filtering by floor needs building")
-        }
+        try Self.validateLocationFilter(city: request.city, building: request.building, floor: request.floor)
         let wanted = Set(try Self.validateEquipment(request.equipment ?? []))
         // Filter before sorting, and look buildings up in a dictionary: a filtered list of a big store sorts only
         // what it returns, and every room needs its building's coordinates.
@@ -313,6 +323,16 @@ public actor SandboxStore {
         if capacity < 1 { throw SandboxError.invalid("capacity", "must be at least 1") }
     }
 
+    /// The hierarchical location filters of `list` and `get_booking_info`: building needs city, floor needs building.
+    static func validateLocationFilter(city: String?, building: String?, floor: String?) throws {
+        if building != nil, city == nil {
+            throw SandboxError.invalid("building", "filtering by building needs city")
+        }
+        if floor != nil, building == nil {
+            throw SandboxError.invalid("floor", "filtering by floor needs building")
+        }
+    }
+
     static func location(city: String?, building: String?, floor: String?) throws -> RoomLocation? {
         switch (city, building, floor) {
         case (nil, nil, nil):
@@ -344,13 +364,13 @@ public actor SandboxStore {
 
     /// Applies `change` and saves it; if saving fails, the change is undone, so a call answered with an error
     /// never took effect (a client may safely send it again).
-    private func committing<T>(_ change: () -> T) throws -> T {
-        let saved = (rooms, buildings, nextID)
+    func committing<T>(_ change: () -> T) throws -> T {
+        let saved = (rooms, buildings, nextID, bookings, nextBookingID)
         let result = change()
         do {
             try persist()
         } catch {
-            (rooms, buildings, nextID) = saved
+            (rooms, buildings, nextID, bookings, nextBookingID) = saved
             throw error
         }
         return result
@@ -361,7 +381,9 @@ public actor SandboxStore {
     private func persist() throws {
         guard let dataFile else { return }
         let snapshot = Snapshot(
-            version: 1, nextID: nextID, rooms: rooms.values.sorted { $0.id < $1.id }, buildings: buildings
+            version: 1, nextID: nextID, rooms: rooms.values.sorted { $0.id < $1.id }, buildings: buildings,
+            bookings: bookings.isEmpty ? nil : bookings.values.sorted { $0.number < $1.number },
+            nextBookingID: bookings.isEmpty ? nil : nextBookingID
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -20,7 +20,7 @@ import RoomSyncCore
 ///
 /// The corp secret and access tokens never appear in errors, events or logs; URLs are logged with
 /// `access_token=REDACTED`. Call `shutdown()` when done.
-public final class WeComClient: MeetingRoomAPI {
+public final class WeComClient: MeetingRoomAPI, MeetingRoomBookingAPI {
     /// Where to connect and how patiently.
     public struct Configuration: Sendable {
         /// Base URL, without a trailing path.
@@ -270,6 +270,31 @@ public final class WeComClient: MeetingRoomAPI {
 
     public func deleteMeetingRoom(_ request: DeleteMeetingRoomRequest) async throws {
         _ = try await call("oa/meetingroom/del", body: request, resendable: true)
+    }
+
+    public func bookingInfo(_ request: BookingInfoRequest) async throws -> [RoomBookings] {
+        let operation = "oa/meetingroom/get_booking_info"
+        let data = try await call(operation, body: request, resendable: true)
+        struct Answer: Decodable { var booking_list: [RoomBookings]? }
+        return try decode(Answer.self, data, operation: operation).booking_list ?? []
+    }
+
+    /// Not resent once it may have reached WeCom, as `add`: a second `book` could make a second booking.
+    public func bookMeetingRoom(_ request: BookMeetingRoomRequest) async throws -> BookMeetingRoomResult {
+        let operation = "oa/meetingroom/book"
+        let data = try await call(operation, body: request, resendable: false)
+        return try decode(BookMeetingRoomResult.self, data, operation: operation)
+    }
+
+    public func cancelBooking(_ request: CancelBookingRequest) async throws {
+        _ = try await call("oa/meetingroom/cancel_book", body: request, resendable: true)
+    }
+
+    public func booking(_ request: BookingByIDRequest) async throws -> Booking {
+        let operation = "oa/meetingroom/bookinfo/get"
+        let data = try await call(operation, body: request, resendable: true)
+        struct Answer: Decodable { var schedule: Booking }
+        return try decode(Answer.self, data, operation: operation).schedule
     }
 
     public func callsInFlightLimit() async -> Int? {

@@ -25,6 +25,7 @@ extension RoomSyncCommand {
 
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var bookings: BookingOptions
 
         @Option(name: .customLong("plan"), help: "Apply this saved plan exactly, if it is not stale and the state allows each operation.")
         var planFile: String?
@@ -105,10 +106,24 @@ extension RoomSyncCommand {
                     }
                     let snapshot = planned.snapshot
                     for note in snapshot.notes { Console.err("note: \(note)") }
-                    let plan = try planFile.map {
+                    var plan = try planFile.map {
                         try SavedPlan.applicable($0, target: stateTarget, live: snapshot.live, state: snapshot.state)
                     } ?? planned.plan
+                    // Deleting a room cancels its bookings: checked again now, before anything is changed.
+                    let bookingsSeen = plan.bookings
+                    plan = await bookings.checked(plan, api: api, horizonDays: planFile == nil ? nil : bookingsSeen?.horizonDays)
                     Console.out(PlanRenderer.render(plan, format: .text, palette: palette))
+                    if let planFile, let bookingsSeen, let now = plan.bookings {
+                        let since = now.bookedSince(bookingsSeen, in: plan)
+                        if !since.isEmpty {
+                            throw EngineError(
+                                "the plan \(planFile) is stale: " + since.joined(separator: "; ")
+                                    + ". Run `roomsync plan --out \(planFile)` again.")
+                        }
+                    }
+                    if !bookings.allowBookedDelete, let refusal = plan.bookings?.refusal(for: plan) {
+                        throw EngineError(refusal + "; nothing was changed")
+                    }
                     let recorder = StateRecorder(state: snapshot.state, store: store, writer: .current(command: "apply"))
                     // Journaled adds settled by listing, and a new state's target, are stored before anything else.
                     if snapshot.needsSaving {

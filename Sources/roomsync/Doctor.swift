@@ -122,6 +122,7 @@ extension RoomSyncCommand {
                 report.ok("meeting-room API: this app may call it (no 48002)")
                 report.ok("trusted IP: WeCom accepts calls from this address (no 60020)")
                 report.ok("list: answers, \(rooms.count) live room(s)")
+                await checkBookings(client, &report)
             } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.untrustedIP {
                 report.warn("meeting-room API permission (48002): not checked, WeCom refused the address first")
                 report.fail("trusted IP: \(error.message)")
@@ -132,6 +133,23 @@ extension RoomSyncCommand {
                 report.fail("list: refused (48002); fix the permission above")
             } catch {
                 report.fail("list: \(Self.message(error))")
+            }
+        }
+
+        /// `get_booking_info`, which plan reads before deleting rooms (SPEC section 10). Only a warning when refused:
+        /// roomsync still works, but every delete then counts as booked.
+        private func checkBookings(_ client: WeComClient, _ report: inout DoctorReport) async {
+            do {
+                let rooms = try await client.bookingInfo(BookingInfoRequest())
+                let count = rooms.reduce(0) { $0 + $1.schedule.filter(\.holdsTheRoom).count }
+                report.ok("get_booking_info: this app may read bookings (\(count) booking(s) for the rest of today)")
+            } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.apiForbidden {
+                report.warn(
+                    "get_booking_info: refused (48002), so plan cannot see what a delete would cancel and apply refuses "
+                        + "every delete unless --allow-booked-delete; in the WeCom admin console add this app under "
+                        + "会议室 → 可调用接口的应用 with the booking API (应用管理 → 会议室 → API)")
+            } catch {
+                report.warn("get_booking_info: \(Self.message(error)); plan cannot see what a delete would cancel")
             }
         }
 

@@ -23,6 +23,7 @@ extension RoomSyncCommand {
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var bookings: BookingOptions
 
         @Option(help: "Save the plan to this file for `apply --plan` (never a manifest it read, nor the state).")
         var out: String?
@@ -52,23 +53,27 @@ extension RoomSyncCommand {
                                     desired: { try await manifests.result() }, store: store, api: api,
                                     target: stateTarget, options: options)
                                 for note in planned.snapshot.notes { Console.err("note: \(note)") }
+                                var plan = await bookings.checked(planned.plan, api: api)
+                                if !bookings.allowBookedDelete, let refusal = plan.bookings?.refusal(for: plan) {
+                                    plan.warnings.append(refusal)
+                                }
                                 if let out {
                                     try refuseWritingOver(
                                         out, command: "plan", saving: "plan", manifests: try await manifests.result().files,
                                         state: stateOptions)
-                                    let saved = SavedPlan(target: stateTarget, plan: planned.plan, state: planned.snapshot.state, paths: paths)
+                                    let saved = SavedPlan(target: stateTarget, plan: plan, state: planned.snapshot.state, paths: paths)
                                     try saved.write(to: out)
                                 }
-                                return planned
+                                return plan
                             }
                         }
                     }
                 }
-                Console.out(PlanRenderer.render(planned.plan, format: output.format, palette: Console.palette(noColor: output.noColor)))
+                Console.out(PlanRenderer.render(planned, format: output.format, palette: Console.palette(noColor: output.noColor)))
                 if let out, output.format == .text {
                     Console.err("Saved the plan to \(out); apply it exactly with `roomsync apply --plan \(out)`.")
                 }
-                if detailedExitcode, planned.plan.hasChanges { throw ExitCode(2) }
+                if detailedExitcode, planned.hasChanges { throw ExitCode(2) }
             }
         }
     }

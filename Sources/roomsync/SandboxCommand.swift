@@ -72,7 +72,7 @@ extension RoomSyncCommand.Sandbox {
         @Option(name: .customLong("trusted-ips"), help: "Comma-separated addresses or CIDR blocks meeting-room calls are accepted from; others get 60020.")
         var trustedIPs: String?
 
-        @Option(name: .customLong("forbidden-apis"), help: "Comma-separated meeting-room APIs (add, list, edit, del) the app may not call; they get 48002.")
+        @Option(name: .customLong("forbidden-apis"), help: "Comma-separated meeting-room APIs (add, list, edit, del, get_booking_info, book, cancel_book) the app may not call; they get 48002.")
         var forbiddenAPIs: String?
 
         @Option(help: "Meeting-room calls in flight at once beyond this get 45033.")
@@ -116,7 +116,8 @@ extension RoomSyncCommand.Sandbox {
             guard let forbiddenAPIs else { return [] }
             let names = forbiddenAPIs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             for name in names where !SandboxServer.meetingRoomAPIs.contains(name) {
-                throw ValidationError("--forbidden-apis: unknown API '\(name)' (add, list, edit or del)")
+                throw ValidationError(
+                    "--forbidden-apis: unknown API '\(name)' (\(SandboxServer.meetingRoomAPIs.joined(separator: ", ")))")
             }
             return Set(names)
         }

@@ -71,12 +71,28 @@ import Testing
             #expect(doctor.status == 0, "\(doctor)")
             #expect(doctor.stdout.contains("ok    list: answers, 0 live room(s)"))
             #expect(!doctor.stdout.contains("FAIL"))
+            #expect(doctor.stdout.contains("ok    get_booking_info: this app may read bookings"), "\(doctor)")
 
             let wrong = try await ws.run(["doctor"], environment: ["WECOM_CORP_SECRET": "not-the-secret"])
             #expect(wrong.status == 1)
             #expect(wrong.stdout.contains("FAIL  gettoken: WeCom error 40001"), "\(wrong)")
             #expect(wrong.stdout.contains("WECOM_CORP_SECRET"))
             #expect(!wrong.stdout.contains("not-the-secret") && !wrong.stderr.contains("not-the-secret"))
+        }
+    }
+
+    /// Issue 26: an app that may manage rooms but not read bookings is warned, with the fix; doctor still passes.
+    @Test func doctorWarnsWhenBookingsCannotBeRead() async throws {
+        var options = SandboxServer.Options()
+        options.forbiddenAPIs = ["get_booking_info"]
+        try await withWorkspace(options) { ws in
+            try ws.write(Self.twoRooms)
+            let doctor = try await ws.roomsync("doctor")
+            #expect(doctor.status == 0, "\(doctor)")
+            let report = doctor.stdout.split(separator: "\n").map(String.init)
+            #expect(report.contains { $0.hasPrefix("warn  get_booking_info: refused (48002)") && $0.contains("可调用接口的应用")
+                && $0.contains("--allow-booked-delete") }, "\(doctor)")
+            #expect(report.contains { $0.hasPrefix("ok    list: answers") }, "\(doctor)")
         }
     }
 
@@ -285,6 +301,12 @@ import Testing
             let bad = try await RoomSyncBinary.run(["sandbox", "serve", "--trusted-ips", "10.0.0.0/40"], in: directory)
             #expect(bad.status != 0)
             #expect(bad.stderr.contains("'10.0.0.0/40' is not an address or CIDR block"), "\(bad)")
+            // The booking API's names are known to --forbidden-apis (issue 26); a name it does not know lists them.
+            let unknown = try await RoomSyncBinary.run(
+                ["sandbox", "serve", "--forbidden-apis", "get_booking_info,book,cancel_book,bookings"], in: directory)
+            #expect(unknown.status != 0)
+            #expect(unknown.stderr.contains(
+                "--forbidden-apis: unknown API 'bookings' (add, list, edit, del, get_booking_info, book, cancel_book)"), "\(unknown)")
         }
     }
 }

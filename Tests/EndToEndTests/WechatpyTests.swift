@@ -37,6 +37,32 @@ import Testing
             #expect(try await sandbox.store.list(.init(), showRange: false).count == 2)
         }
     }
+
+    /// Issue 26: wechatpy's booking calls against the served sandbox (examples/wechatpy/bookings.py), its cancel
+    /// sending WeCom's first name of the booking id (`meeting_id`).
+    @Test func wechatpyBooksAndCancelsAgainstTheServedSandbox() async throws {
+        let venv = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: WechatpyVenv()) }
+        }
+        defer { venv.remove() }
+        guard let python = venv.python else {
+            let reason = venv.reason ?? "wechatpy is not available"
+            if Self.required { Issue.record("ROOMSYNC_REQUIRE_PYTHON_TOOLS=1 but \(reason)") }
+            FileHandle.standardError.write(Data("WechatpyTests: \(reason)\n".utf8))
+            try Test.cancel(Comment(rawValue: reason))
+        }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("examples/wechatpy/bookings.py")
+        try await withServedSandbox { sandbox in
+            let run = try await WechatpyVenv.run(python, [script.path, sandbox.endpoint])
+            #expect(run.status == 0, "\(run.output)")
+            for step in ["ok book", "ok get_booking_info", "ok clash refused", "ok a query across days refused",
+                         "ok cancel_book (meeting_id)"] {
+                #expect(run.output.contains(step), "\(run.output)")
+            }
+            #expect(await sandbox.store.callCount("cancel_book") == 1)
+        }
+    }
 }
 
 /// A venv under a temporary directory with wechatpy 2.0.0a26. Blocks while pip runs: make it off the test pool.

@@ -32,3 +32,20 @@ public protocol MeetingRoomAPI: Sendable {
 extension MeetingRoomAPI {
     public func callsInFlightLimit() async -> Int? { nil }
 }
+
+/// WeCom's booking API, beside the room API and under the same permission (SPEC section 10). A sibling of
+/// `MeetingRoomAPI` so that a fake of the room calls need not fake bookings; the WeCom client and both sandboxes
+/// implement it, with the same retries, limits and errors as the room calls.
+public protocol MeetingRoomBookingAPI: Sendable {
+    /// `oa/meetingroom/get_booking_info`: the bookings of the rooms asked for (all when no id) in one day at most.
+    func bookingInfo(_ request: BookingInfoRequest) async throws -> [RoomBookings]
+
+    /// `oa/meetingroom/book`. A lost answer is `isOutcomeUnknown`: the booking may exist.
+    func bookMeetingRoom(_ request: BookMeetingRoomRequest) async throws -> BookMeetingRoomResult
+
+    /// `oa/meetingroom/cancel_book`.
+    func cancelBooking(_ request: CancelBookingRequest) async throws
+
+    /// `oa/meetingroom/bookinfo/get`: one booking of one room.
+    func booking(_ request: BookingByIDRequest) async throws -> Booking
+}

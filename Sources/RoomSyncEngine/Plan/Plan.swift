@@ -16,6 +16,9 @@ public struct Plan: Sendable, Hashable, Codable {
     /// whose state write was lost): the record apply keeps instead, with no API call, so drift does not report
     /// them (SPEC 4).
     public var recordUpdates: [String: MeetingRoom]
+    /// The bookings of the rooms it deletes, when they were checked (`BookingCheck.run`); `nil` when the plan
+    /// deletes nothing or the check was skipped.
+    public var bookings: BookingCheck?
 
     public init(
         changes: [PlannedChange], warnings: [String], unchanged: Int, protectUpdates: [String: Bool] = [:],
@@ -37,6 +40,7 @@ public struct Plan: Sendable, Hashable, Codable {
         case ignoreChangesUpdates = "ignore_changes_updates"
         case forgottenKeys = "forgotten_keys"
         case recordUpdates = "record_updates"
+        case bookings
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -49,10 +53,12 @@ public struct Plan: Sendable, Hashable, Codable {
         try container.encode(forgottenKeys, forKey: .forgottenKeys)
         // Only when there are some, so saved plans without any read as they always did.
         if !recordUpdates.isEmpty { try container.encode(recordUpdates, forKey: .recordUpdates) }
+        try container.encodeIfPresent(bookings, forKey: .bookings)
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        bookings = try container.decodeIfPresent(BookingCheck.self, forKey: .bookings)
         changes = try container.decode([PlannedChange].self, forKey: .changes)
         warnings = try container.decode([String].self, forKey: .warnings)
         unchanged = try container.decode(Int.self, forKey: .unchanged)

@@ -1,3 +1,5 @@
+import RoomSyncCore
+
 /// Markdown for pull-request comments and issues. GitHub refuses comments over 65,536 characters, so the report
 /// stays under `limit`: the summary always fits; details and warnings are cut with a note of how many were left out.
 public enum MarkdownReport {
@@ -29,6 +31,20 @@ public enum MarkdownReport {
             section += " — \(change.action.rawValue)"
             if let from = change.from { section += " from **\(escape(from))**" }
             section += "\n"
+            if change.action == .delete, let id = change.meetingroomID, let bookings = plan.bookings,
+               let note = bookings.note(for: id)
+            {
+                // Id, times and booker only: a booking's subject and attendees are private.
+                section += "\n⚠️ \(escape(note))\n"
+                let list = bookings.bookings(of: id)
+                if !list.isEmpty {
+                    section += "\n| booking | start | end | booker |\n| --- | --- | --- | --- |\n"
+                    for booking in list {
+                        section += "| \(escape(booking.bookingID)) | \(ChinaStandardTime.format(booking.startTime)) +08:00 | "
+                            + "\(ChinaStandardTime.format(booking.endTime)) +08:00 | \(escape(booking.booker)) |\n"
+                    }
+                }
+            }
             if !change.fields.isEmpty {
                 section += "\n| field | before | after |\n| --- | --- | --- |\n"
                 for field in change.fields {

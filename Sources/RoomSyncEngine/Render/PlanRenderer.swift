@@ -1,4 +1,5 @@
 import Foundation
+import RoomSyncCore
 
 /// Renders a plan as text (Terraform-like), JSON (SPEC section 5) or Markdown (for pull-request comments).
 public enum PlanRenderer {
@@ -64,7 +65,20 @@ public enum PlanRenderer {
         for action in [PlannedChange.Action.move, .import] where plan.count(action) > 0 {
             line += ", \(plan.count(action)) to \(action.rawValue)"
         }
-        return line + "."
+        line += "."
+        if let cancelled = plan.bookings?.cancelledCount, cancelled > 0 {
+            line += " \(cancelled) \(cancelled == 1 ? "booking" : "bookings") would be cancelled."
+        }
+        return line
+    }
+
+    /// A change's headline, with what a delete would cancel.
+    static func headline(_ change: PlannedChange, in plan: Plan) -> String {
+        let line = headline(change)
+        guard change.action == .delete, let id = change.meetingroomID, let note = plan.bookings?.note(for: id) else {
+            return line
+        }
+        return line + ": " + note
     }
 
     static func text(_ plan: Plan, palette: Palette) -> String {
@@ -77,7 +91,7 @@ public enum PlanRenderer {
                 case .delete: palette.red
                 case .adopt, .import, .move: palette.cyan
                 }
-            out += color(headline(change)) + "\n"
+            out += color(headline(change, in: plan)) + "\n"
             for field in change.fields {
                 switch change.action {
                 case .add: out += "    \(field.field): \(field.after)\n"
@@ -114,6 +128,8 @@ public enum PlanRenderer {
             var reason: String?
             /// A move's key before.
             var from: String?
+            /// A delete's bookings in the horizon (never their subject or attendees, which are private).
+            var bookings: [JSONBooking]?
 
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
@@ -124,9 +140,34 @@ public enum PlanRenderer {
                 try container.encode(fields, forKey: .fields)
                 try container.encodeIfPresent(reason, forKey: .reason)
                 try container.encodeIfPresent(from, forKey: .from)
+                try container.encodeIfPresent(bookings, forKey: .bookings)
             }
 
-            enum CodingKeys: String, CodingKey { case key, action, meetingroom_id, fields, reason, from }
+            enum CodingKeys: String, CodingKey { case key, action, meetingroom_id, fields, reason, from, bookings }
+        }
+        struct JSONBooking: Encodable {
+            var id: String
+            var start: String
+            var end: String
+            var booker: String
+
+            init(_ booking: Booking) {
+                id = booking.bookingID
+                start = JSONBooking.time(booking.startTime)
+                end = JSONBooking.time(booking.endTime)
+                booker = booking.booker
+            }
+
+            /// `2026-12-08T10:00:00+08:00`: WeCom's zone, with the offset.
+            static func time(_ unix: Int) -> String {
+                ChinaStandardTime.format(unix).replacingOccurrences(of: " ", with: "T") + ":00+08:00"
+            }
+        }
+        /// The booking check of the plan's deletes.
+        struct BookingSummary: Encodable {
+            var horizon_days: Int
+            var cancelled: Int
+            var failure: String?
         }
         struct FieldDelta: Encodable {
             var before: FieldValue
@@ -143,6 +184,8 @@ public enum PlanRenderer {
         var warnings: [String]
         /// Keys dropped from the state with no API call (their room is gone, no manifest declares them).
         var forgotten: [String]?
+        /// Present only when the plan deletes rooms and their bookings were checked.
+        var bookings: BookingSummary?
     }
 
     static func json(_ plan: Plan) -> String {
@@ -155,9 +198,15 @@ public enum PlanRenderer {
                     key: change.key, action: change.action.rawValue, meetingroom_id: change.meetingroomID,
                     fields: JSONPlan.FieldDelta.object(change.fields),
                     // The JSON contract has always said a pruned room's delete this way.
-                    reason: change.isUnmanagedRoom ? "unmanaged" : change.reason, from: change.from)
+                    reason: change.isUnmanagedRoom ? "unmanaged" : change.reason, from: change.from,
+                    bookings: change.action == .delete
+                        ? change.meetingroomID.flatMap { id in plan.bookings.map { $0.bookings(of: id).map(JSONPlan.JSONBooking.init) } }
+                        : nil)
             },
-            warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys)
+            warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys,
+            bookings: plan.bookings.map {
+                JSONPlan.BookingSummary(horizon_days: $0.horizonDays, cancelled: $0.cancelledCount, failure: $0.failure)
+            })
         return encodeJSON(document)
     }
 

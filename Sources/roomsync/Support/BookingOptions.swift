@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+
+/// `--booking-horizon` and `--allow-booked-delete` (SPEC section 10): deleting a WeCom room cancels its bookings,
+/// so plan says what a delete would cancel and apply refuses it unless told otherwise.
+struct BookingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Days of bookings to check before deleting rooms (0 skips the check).",
+        discussion: "One get_booking_info call per day for the whole corp, only when the plan deletes rooms."))
+    var bookingHorizon: Int = BookingCheck.defaultHorizonDays
+
+    @Flag(help: "Allow a plan that deletes rooms with bookings (or whose bookings could not be checked).")
+    var allowBookedDelete = false
+
+    func validate() throws {
+        if bookingHorizon < 0 || bookingHorizon > 365 {
+            throw ValidationError("--booking-horizon must be between 0 and 365 days")
+        }
+    }
+
+    /// `plan` with the bookings of the rooms it deletes, read over `horizonDays` (the flag's unless given). Says
+    /// on stderr when the check is skipped although the plan deletes rooms.
+    func checked(_ plan: Plan, api: any MeetingRoomAPI, horizonDays: Int? = nil) async -> Plan {
+        var plan = plan
+        let horizon = horizonDays ?? bookingHorizon
+        let deletes = plan.count(.delete)
+        if horizon == 0, deletes > 0 {
+            Console.err("note: --booking-horizon 0: the bookings of the \(deletes) room(s) to delete were not checked; deleting a room cancels its bookings")
+        }
+        plan.bookings = await BookingCheck.run(for: plan, api: api, horizonDays: horizon)
+        return plan
+    }
+}
