@@ -25,6 +25,7 @@ extension RoomSyncCommand {
 
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var subsetOptions: SubsetOptions
 
         @Option(name: .customLong("plan"), help: "Apply this saved plan exactly, if it is not stale.")
         var planFile: String?
@@ -61,6 +62,9 @@ extension RoomSyncCommand {
             if planFile != nil, prune || allowMassDelete {
                 throw ValidationError("--prune and --allow-mass-delete belong to the plan command when applying a saved plan")
             }
+            if planFile != nil, !subsetOptions.subset.isEverything {
+                throw ValidationError("a saved plan records its subset: pass --target, --exclude, --city and --building to `roomsync plan`")
+            }
         }
 
         func run() async throws {
@@ -96,7 +100,7 @@ extension RoomSyncCommand {
                     outcome.target = stateTarget.description
                     let planned = try await SyncPipeline.plan(
                         desired: { desired }, store: store, api: api, target: stateTarget,
-                        options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete))
+                        options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete, subset: subsetOptions.subset))
                     let snapshot = planned.snapshot
                     for note in snapshot.notes { Console.err("note: \(note)") }
                     let plan = try planFile.map {

@@ -29,6 +29,7 @@ extension RoomSyncCommand {
 
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var subsetOptions: SubsetOptions
 
         @Option(help: "Output format: text, json, markdown or prometheus.")
         var format: DriftFormat = .text
@@ -56,11 +57,11 @@ extension RoomSyncCommand {
                 let (report, targetName) = try await withState { store in
                     try await target.withAPI(verbose: verbose) { api, stateTarget in
                         let (snapshot, found) = try await SyncPipeline.drift(
-                            declared: declared, store: store, api: api, target: stateTarget)
+                            declared: declared, subset: subsetOptions.subset, store: store, api: api, target: stateTarget)
                         for note in snapshot.notes { Console.err("note: \(note)") }
                         guard accept else { return (found, stateTarget.description) }
                         let marked = try await SyncPipeline.acceptDrift(
-                            found, declared: declared, snapshot: snapshot, store: store, by: .current(command: "drift"))
+                            found, declared: declared, subset: subsetOptions.subset, snapshot: snapshot, store: store, by: .current(command: "drift"))
                         Console.err("note: accepted \(found.items.count) drift item(s) in \(store.displayName); drift now reports only what is new or changed")
                         return (marked, stateTarget.description)
                     }

@@ -23,6 +23,7 @@ extension RoomSyncCommand {
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var output: OutputOptions
+        @OptionGroup var subsetOptions: SubsetOptions
 
         @Option(help: "Save the plan to this file for `apply --plan` (never a manifest it read, nor the state).")
         var out: String?
@@ -39,7 +40,7 @@ extension RoomSyncCommand {
         func run() async throws {
             try await reportingErrors {
                 let manifests = BackgroundManifests(paths: paths)
-                let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete)
+                let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete, subset: subsetOptions.subset)
                 let planned = try await manifests.precedingErrors {
                     try await stateOptions.withStore { store in
                         try await target.withAPI(verbose: output.verbose) { api, stateTarget in

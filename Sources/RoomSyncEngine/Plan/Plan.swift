@@ -12,10 +12,12 @@ public struct Plan: Sendable, Hashable, Codable {
     /// The `ignore_changes` of rooms already in state, where the manifest changed it.
     public var ignoreChangesUpdates: [String: [ManagedField]]
     public var forgottenKeys: [String]
+    /// When the plan was limited to a subset (SPEC 11): which, and how many managed rooms it covered.
+    public var subset: SubsetCoverage?
 
     public init(
         changes: [PlannedChange], warnings: [String], unchanged: Int, protectUpdates: [String: Bool] = [:],
-        ignoreChangesUpdates: [String: [ManagedField]] = [:], forgottenKeys: [String] = []
+        ignoreChangesUpdates: [String: [ManagedField]] = [:], forgottenKeys: [String] = [], subset: SubsetCoverage? = nil
     ) {
         self.changes = changes
         self.warnings = warnings
@@ -23,6 +25,7 @@ public struct Plan: Sendable, Hashable, Codable {
         self.protectUpdates = protectUpdates
         self.ignoreChangesUpdates = ignoreChangesUpdates
         self.forgottenKeys = forgottenKeys
+        self.subset = subset
     }
 
     enum CodingKeys: String, CodingKey {
@@ -30,6 +33,7 @@ public struct Plan: Sendable, Hashable, Codable {
         case protectUpdates = "protect_updates"
         case ignoreChangesUpdates = "ignore_changes_updates"
         case forgottenKeys = "forgotten_keys"
+        case subset
     }
 
     public init(from decoder: any Decoder) throws {
@@ -40,6 +44,7 @@ public struct Plan: Sendable, Hashable, Codable {
         protectUpdates = try container.decode([String: Bool].self, forKey: .protectUpdates)
         ignoreChangesUpdates = try container.decodeIfPresent([String: [ManagedField]].self, forKey: .ignoreChangesUpdates) ?? [:]
         forgottenKeys = try container.decode([String].self, forKey: .forgottenKeys)
+        subset = try container.decodeIfPresent(SubsetCoverage.self, forKey: .subset)
     }
 
     public func count(_ action: PlannedChange.Action) -> Int {

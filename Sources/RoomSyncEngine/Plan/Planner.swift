@@ -13,14 +13,22 @@ public enum Planner {
 
     /// `plan` over live rooms already indexed, `roomsPerSlice` rooms settled per task.
     static func plan(
-        desired: [DesiredRoom], index: LiveIndex, state stored: RoomSyncState, options: PlanOptions = PlanOptions(),
+        desired declared: [DesiredRoom], index: LiveIndex, state stored: RoomSyncState, options: PlanOptions = PlanOptions(),
         operations: ManifestOperations = ManifestOperations(), roomsPerSlice: Int = Self.roomsPerSlice
     ) throws -> Plan {
         var changes: [PlannedChange] = []
         var state = stored
         changes += try planMoves(operations.moves, state: &state)
+        // Every id the state manages, in the subset or not: a room another key manages is never adopted or pruned.
         let managedIDs = state.managedIDs
-        let imports = try importedRooms(operations.imports, state: state, index: index)
+        let scope = SubsetScope(options.subset, declared: declared, state: state, index: index)
+        let desired = scope.map { scope in declared.filter { scope.covers($0) } } ?? declared
+        if let scope {
+            // A move follows its key: its entry now sits under the new key, which the subset covers or not.
+            changes.removeAll { $0.action == .move && !scope.coversManaged($0.key) }
+        }
+        let imports = try importedRooms(
+            scope.map { scope in operations.imports.filter { scope.coversImport($0) } } ?? operations.imports, state: state, index: index)
         var warnings: [String] = []
         var unchanged = 0
         var protectUpdates: [String: Bool] = [:]
@@ -105,7 +113,14 @@ public enum Planner {
         // When the keys are unique and as many rooms found their state entry as the state has, none is
         // undeclared: the usual plan skips a set of every key. Unique is checked, not assumed (`plan` is public;
         // the manifest reader gives keys sorted and once each, which one pass of comparisons confirms).
-        if managedKeys < state.rooms.count || !Self.keysIncrease(desired) {
+        if let scope {
+            // Only keys the subset covers may be deleted or forgotten; a key no manifest declares any more but
+            // outside the subset is simply not planned. Declared keys are every manifest's, not the subset's.
+            let desiredKeys = Set(declared.map(\.key))
+            for (key, entry) in state.rooms where !desiredKeys.contains(key) && scope.coversManaged(key) {
+                undeclared.append((key, entry))
+            }
+        } else if managedKeys < state.rooms.count || !Self.keysIncrease(desired) {
             let desiredKeys = Set(desired.map(\.key))
             for (key, entry) in state.rooms where !desiredKeys.contains(key) { undeclared.append((key, entry)) }
         }
@@ -127,6 +142,8 @@ public enum Planner {
         }
 
         var unmanaged = index.rooms.filter { !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) }
+        // Unmanaged rooms have no key: only a location filter reaches them (`Subset.containsUnmanaged`).
+        if let scope { unmanaged.removeAll { !scope.subset.containsUnmanaged($0) } }
         if options.prune {
             // prune.exclude keeps rooms another team runs: reported, never deleted.
             unmanaged.removeAll { room in
@@ -143,7 +160,10 @@ public enum Planner {
             warnings.append("\(unmanaged.count) live room(s) are not managed by roomsync and were left alone (--prune deletes them)")
         }
 
-        try checkMassDelete(changes: changes, managed: state.rooms.count, live: index.rooms.count, options: options)
+        // Within a subset the guard counts what the subset could delete, so a subset is no way round it.
+        try checkMassDelete(
+            changes: changes, managed: scope?.managedRooms ?? state.rooms.count,
+            live: scope?.liveRooms(managedIDs: managedIDs) ?? index.rooms.count, options: options)
         // Moves keep the manifests' order (a chain applies step by step); the rest go by key within their phase.
         let order = Dictionary(changes.enumerated().filter { $0.element.action == .move }.map { ($0.element.key, $0.offset) }) { a, _ in a }
         changes.sort { a, b in
@@ -153,7 +173,8 @@ public enum Planner {
         }
         return Plan(
             changes: changes, warnings: warnings, unchanged: unchanged, protectUpdates: protectUpdates,
-            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys)
+            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys,
+            subset: scope.map { SubsetCoverage(subset: $0.subset, rooms: $0.managedRooms, managedRooms: state.rooms.count) })
     }
 
     /// Whether each room's key sorts after the one before: so no key is there twice.

@@ -52,6 +52,12 @@ public enum PlanRenderer {
     }
 
     public static func summaryLine(_ plan: Plan) -> String {
+        // A plan limited to a subset says so in every format (text and markdown through this line).
+        guard let coverage = plan.subset else { return fullSummaryLine(plan) }
+        return fullSummaryLine(plan) + " " + coverage.note
+    }
+
+    static func fullSummaryLine(_ plan: Plan) -> String {
         guard plan.hasChanges else { return "No changes." }
         var line = "Plan: \(plan.count(.add)) to add, \(plan.count(.change)) to change, \(plan.count(.delete)) to delete, \(plan.count(.adopt)) to adopt"
         // Moves and imports are named only when the plan has some, so plans without them read as they always did.
@@ -132,6 +138,28 @@ public enum PlanRenderer {
         var warnings: [String]
         /// Keys dropped from the state with no API call (their room is gone, no manifest declares them).
         var forgotten: [String]?
+        /// Present only for a plan limited to a subset (SPEC 11).
+        var subset: JSONSubset?
+    }
+
+    struct JSONSubset: Encodable {
+        var note: String
+        var rooms: Int
+        var managed_rooms: Int
+        var target: [String]
+        var exclude: [String]
+        var city: String?
+        var building: String?
+
+        init(_ coverage: SubsetCoverage) {
+            note = coverage.note
+            rooms = coverage.rooms
+            managed_rooms = coverage.managedRooms
+            target = coverage.subset.targets
+            exclude = coverage.subset.excludes
+            city = coverage.subset.city
+            building = coverage.subset.building
+        }
     }
 
     static func json(_ plan: Plan) -> String {
@@ -146,7 +174,8 @@ public enum PlanRenderer {
                     // The JSON contract has always said a pruned room's delete this way.
                     reason: change.isUnmanagedRoom ? "unmanaged" : change.reason, from: change.from)
             },
-            warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys)
+            warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys,
+            subset: plan.subset.map(JSONSubset.init))
         return encodeJSON(document)
     }
 
