@@ -27,7 +27,7 @@ extension RoomSyncCommand {
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var subsetOptions: SubsetOptions
 
-        @Option(name: .customLong("plan"), help: "Apply this saved plan exactly, if it is not stale.")
+        @Option(name: .customLong("plan"), help: "Apply this saved plan exactly, if it is not stale and the state allows each operation.")
         var planFile: String?
 
         @Option(help: ArgumentHelp("The most operations in flight at once (1-64).", discussion: "Without it the number adapts, up to 64."))
@@ -43,8 +43,11 @@ extension RoomSyncCommand {
         @Flag(help: "Also delete live rooms that no manifest or state knows.")
         var prune = false
 
-        @Flag(help: "Allow a plan that deletes more than 30% of the managed rooms.")
+        @Flag(help: "Allow a plan that deletes more than 30% of the rooms it could delete.")
         var allowMassDelete = false
+
+        @Flag(help: "Allow a plan that re-adds more than 30% of the managed rooms because they vanished from list.")
+        var allowMassReadd = false
 
         @Flag(help: "Never colour the output (also NO_COLOR).")
         var noColor = false
@@ -59,8 +62,9 @@ extension RoomSyncCommand {
             if let parallelism, !(1...Self.maxParallelism).contains(parallelism) {
                 throw ValidationError("--parallelism must be between 1 and \(Self.maxParallelism)")
             }
-            if planFile != nil, prune || allowMassDelete {
-                throw ValidationError("--prune and --allow-mass-delete belong to the plan command when applying a saved plan")
+            if planFile != nil, prune || allowMassDelete || allowMassReadd {
+                throw ValidationError(
+                    "--prune, --allow-mass-delete and --allow-mass-readd belong to the plan command when applying a saved plan")
             }
             if planFile != nil, !subsetOptions.subset.isEverything {
                 throw ValidationError("a saved plan records its subset: pass --target, --exclude, --city and --building to `roomsync plan`")
@@ -98,9 +102,11 @@ extension RoomSyncCommand {
                 try await stateOptions.withLockedStore(command: "apply") { store in
                   try await target.withAPI(verbose: verbose, maxCallsInFlight: cap) { api, stateTarget in
                     outcome.target = stateTarget.description
-                    let planned = try await SyncPipeline.plan(
-                        desired: { desired }, store: store, api: api, target: stateTarget,
-                        options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete, subset: subsetOptions.subset))
+                    let planned = try await listingRefusedRooms(format: .text) {
+                        try await SyncPipeline.plan(
+                            desired: { desired }, store: store, api: api, target: stateTarget,
+                            options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete, allowMassReadd: allowMassReadd, subset: subsetOptions.subset))
+                    }
                     let snapshot = planned.snapshot
                     for note in snapshot.notes { Console.err("note: \(note)") }
                     let plan = try planFile.map {

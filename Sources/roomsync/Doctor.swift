@@ -174,7 +174,11 @@ extension RoomSyncCommand {
                 look = try await Self.within(.milliseconds(Int64(seconds * 1000))) {
                     try await options.withStore(lookingOnly: true) { store in
                         StateLook(
-                            name: store.displayName, state: await Self.result { try await store.load() },
+                            name: store.displayName, state: await Self.result {
+                                let state = try await store.load()
+                                try state.checkOneKeyPerRoom(in: store.displayName)
+                                return state
+                            },
                             holder: await Self.result { try await store.lockHolder() })
                     }
                 }

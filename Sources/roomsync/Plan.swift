@@ -34,26 +34,33 @@ extension RoomSyncCommand {
         @Flag(help: "Also delete live rooms that no manifest or state knows.")
         var prune = false
 
-        @Flag(help: "Allow a plan that deletes more than 30% of the managed rooms.")
+        @Flag(help: "Allow a plan that deletes more than 30% of the rooms it could delete.")
         var allowMassDelete = false
+
+        @Flag(help: "Allow a plan that re-adds more than 30% of the managed rooms because they vanished from list.")
+        var allowMassReadd = false
 
         func run() async throws {
             try await reportingErrors {
                 let manifests = BackgroundManifests(paths: paths)
-                let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete, subset: subsetOptions.subset)
-                let planned = try await manifests.precedingErrors {
-                    try await stateOptions.withStore { store in
-                        try await target.withAPI(verbose: output.verbose) { api, stateTarget in
-                            let planned = try await SyncPipeline.plan(
-                                desired: { try await manifests.result() }, store: store, api: api,
-                                target: stateTarget, options: options)
-                            for note in planned.snapshot.notes { Console.err("note: \(note)") }
-                            if let out {
-                                try refuseWritingOver(
-                                    out, command: "plan", saving: "plan", manifests: try await manifests.result().files, state: stateOptions)
-                                try SavedPlan(target: stateTarget, plan: planned.plan, state: planned.snapshot.state).write(to: out)
+                let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete, allowMassReadd: allowMassReadd, subset: subsetOptions.subset)
+                let planned = try await listingRefusedRooms(format: output.format) {
+                    try await manifests.precedingErrors {
+                        try await stateOptions.withStore { store in
+                            try await target.withAPI(verbose: output.verbose) { api, stateTarget in
+                                let planned = try await SyncPipeline.plan(
+                                    desired: { try await manifests.result() }, store: store, api: api,
+                                    target: stateTarget, options: options)
+                                for note in planned.snapshot.notes { Console.err("note: \(note)") }
+                                if let out {
+                                    try refuseWritingOver(
+                                        out, command: "plan", saving: "plan", manifests: try await manifests.result().files,
+                                        state: stateOptions)
+                                    let saved = SavedPlan(target: stateTarget, plan: planned.plan, state: planned.snapshot.state, paths: paths)
+                                    try saved.write(to: out)
+                                }
+                                return planned
                             }
-                            return planned
                         }
                     }
                 }

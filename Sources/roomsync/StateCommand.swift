@@ -76,7 +76,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    try await stateOptions.withLockedState(command: "rm") { try StateEdits.remove(key, from: &$1) }
+                    try await stateOptions.withLockedState(command: "rm", repairing: true) { try StateEdits.remove(key, from: &$1) }
                     Console.out("Removed '\(key)' from the state; the live room is untouched.\n")
                 }
             }

@@ -162,6 +162,28 @@ import Testing
         }
     }
 
+    /// The re-add guard counts within the subset too: 10 vanished of 40 managed is 25%, of the subset's 10 all.
+    @Test func theMassReaddGuardCountsWithinTheSubset() throws {
+        let sz = (0..<10).map { Fixture.live($0 + 1, name: "sz-\($0)-room") }
+        let bj = (0..<30).map { Fixture.live($0 + 100, name: "bj-\($0)-room", location: Self.beijing) }
+        let state = Fixture.state(sz.enumerated().map { ("sz-\($0.offset)", $0.element) } + bj.enumerated().map { ("bj-\($0.offset)", $0.element) })
+        let desired = (0..<10).map { Fixture.desired("sz-\($0)") } + (0..<30).map { Fixture.desired("bj-\($0)", location: Self.beijing) }
+        #expect(try Planner.plan(desired: desired, live: bj, state: state).count(.add) == 10)
+        #expect(throws: EngineError.self) {
+            try Planner.plan(desired: desired, live: bj, state: state, options: Self.options(Subset(targets: ["sz-*"])))
+        }
+    }
+
+    @Test func aStalePlansHintMakesItAgainWithItsSubset() throws {
+        let sz = Fixture.live(1, name: "sz-a-room")
+        let state = Fixture.state([("sz-a", sz)])
+        let plan = try Planner.plan(
+            desired: [Fixture.desired("sz-a", capacity: 12)], live: [sz], state: state,
+            options: Self.options(Subset(targets: ["sz-*"], excludes: ["sz-lab"], city: "深圳", building: "腾讯 大厦")))
+        let saved = SavedPlan(target: state.target!, plan: plan, state: state, paths: ["rooms/"])
+        #expect(saved.planCommand("plan.json") == "roomsync plan rooms/ --target 'sz-*' --exclude sz-lab --city 深圳 --building '腾讯 大厦' --out plan.json")
+    }
+
     @Test func aPlanWithoutASubsetSaysNothingOfOne() throws {
         let plan = try RenderTests.samplePlan()
         #expect(plan.subset == nil)

@@ -112,6 +112,7 @@ public enum SyncPipeline {
         async let loaded = store.load()
         try await during()
         let stored = try await loaded
+        try stored.checkOneKeyPerRoom(in: store.displayName)
         var state = stored
         try StateFile.bind(&state, to: target, path: store.displayName)
         let (live, liveIndex) = try await listed

@@ -19,10 +19,11 @@ public enum FieldValue: Sendable, Hashable, Codable, CustomStringConvertible {
             self = .string(string)
         } else if let list = try? container.decode([String].self) {
             self = .list(list)
-        } else if let range = try? container.decode(RoomRange.self) {
-            self = .range(range)
+        } else if let coordinate = try? container.decode(Coordinate.self) {
+            // Before the range: a range's lists may be left out, so any object (a coordinate too) reads as one.
+            self = .coordinate(coordinate)
         } else {
-            self = .coordinate(try container.decode(Coordinate.self))
+            self = .range(try container.decode(RoomRange.self))
         }
     }
 

@@ -160,10 +160,12 @@ public enum Planner {
             warnings.append("\(unmanaged.count) live room(s) are not managed by roomsync and were left alone (--prune deletes them)")
         }
 
-        // Within a subset the guard counts what the subset could delete, so a subset is no way round it.
+        // Within a subset the guards count what the subset could delete or re-add, so a subset is no way round them.
+        let managedInScope = scope?.managedRooms ?? state.rooms.count
         try checkMassDelete(
-            changes: changes, managed: scope?.managedRooms ?? state.rooms.count,
-            live: scope?.liveRooms(managedIDs: managedIDs) ?? index.rooms.count, options: options)
+            changes: changes, managed: managedInScope, live: scope?.liveRooms(managedIDs: managedIDs) ?? index.rooms.count,
+            options: options)
+        try checkMassReadd(changes: changes, state: state, managed: managedInScope, options: options)
         // Moves keep the manifests' order (a chain applies step by step); the rest go by key within their phase.
         let order = Dictionary(changes.enumerated().filter { $0.element.action == .move }.map { ($0.element.key, $0.offset) }) { a, _ in a }
         changes.sort { a, b in
@@ -292,18 +294,37 @@ public enum Planner {
         return rooms
     }
 
-    /// SPEC 4: the share of what could be deleted, the larger of the managed and the live rooms. Counting only
-    /// managed rooms let a lost state with `--prune` delete every live room unguarded.
+    /// SPEC 4: the share of what could be deleted. Without `--prune` only managed rooms can be: counting the live
+    /// rooms too let unmanaged rooms, which nothing deletes, dilute the share (9 of 10 managed rooms went unguarded
+    /// in a corp of 40). With it, the larger of the managed and the live rooms: counting only managed rooms let a
+    /// lost state with `--prune` delete every live room unguarded.
     static func checkMassDelete(changes: [PlannedChange], managed: Int, live: Int, options: PlanOptions) throws {
-        let deletes = changes.lazy.filter { $0.action == .delete }.count
-        let deletable = max(managed, live)
-        guard !options.allowMassDelete, deletable >= PlanOptions.massDeleteMinimumManaged,
-            Double(deletes) > PlanOptions.massDeleteFraction * Double(deletable)
-        else { return }
-        let what = managed >= live ? "managed" : "live"
-        throw EngineError(
-            "the plan deletes \(deletes) of \(deletable) \(what) rooms (more than \(Int(PlanOptions.massDeleteFraction * 100))%); "
-                + "check the manifests, then pass --allow-mass-delete if this is intended")
+        guard !options.allowMassDelete else { return }
+        let deletes = changes.filter { $0.action == .delete }
+        let deletable = options.prune ? max(managed, live) : managed
+        guard exceedsMassShare(deletes.count, of: deletable) else { return }
+        let what = options.prune && live > managed ? "live" : "managed"
+        let rooms = deletes.map { MassChangeRefusal.Room(key: $0.key, meetingroomID: $0.meetingroomID ?? 0, name: $0.seen?.name ?? "") }
+        throw EngineError(refusing: MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what))
+    }
+
+    /// SPEC 4: rooms re-added because they vanished from `list`, as a share of the managed rooms. A list that
+    /// suddenly misses many rooms (an app whose visibility changed, a partial answer) is more likely wrong than the
+    /// rooms gone, and re-adding them would make duplicates.
+    /// `managed` is the managed rooms the plan covers (a subset's, or all).
+    static func checkMassReadd(changes: [PlannedChange], state: RoomSyncState, managed: Int, options: PlanOptions) throws {
+        guard !options.allowMassReadd else { return }
+        let readds = changes.compactMap { change -> MassChangeRefusal.Room? in
+            guard change.action == .add, let vanished = state.rooms[change.key] else { return nil }
+            return MassChangeRefusal.Room(key: change.key, meetingroomID: vanished.meetingroomID, name: vanished.applied.name)
+        }
+        guard exceedsMassShare(readds.count, of: managed) else { return }
+        throw EngineError(refusing: MassChangeRefusal(kind: .readd, rooms: readds, base: managed, counted: "managed"))
+    }
+
+    /// More than `massDeleteFraction` of `base`, when `base` is at least `massDeleteMinimumManaged`.
+    static func exceedsMassShare(_ count: Int, of base: Int) -> Bool {
+        base >= PlanOptions.massDeleteMinimumManaged && Double(count) > PlanOptions.massDeleteFraction * Double(base)
     }
 
     /// Adoption identity: same name and, when the manifest manages it, same location.

@@ -1,3 +1,4 @@
+import Foundation
 import RoomSyncCore
 
 /// `--target`, `--exclude`, `--city`, `--building` (SPEC 11): the part of the rooms a plan, apply or drift covers.
@@ -82,14 +83,24 @@ public struct Subset: Sendable, Hashable, Codable {
         return p == pattern.count
     }
 
-    /// `--target sz-* --exclude sz-lab --city 深圳`: how the subset was asked for, for output.
-    public var description: String {
+    /// `--target 'sz-*' --exclude sz-lab --city 深圳`: the flags that ask for this subset, quoted for a shell.
+    public var arguments: [String] {
         var parts: [String] = []
-        parts += targets.map { "--target \($0)" }
-        parts += excludes.map { "--exclude \($0)" }
-        if let city { parts.append("--city \(city)") }
-        if let building { parts.append("--building \(building)") }
-        return parts.joined(separator: " ")
+        parts += targets.map { "--target \(Self.shellQuoted($0))" }
+        parts += excludes.map { "--exclude \(Self.shellQuoted($0))" }
+        if let city { parts.append("--city \(Self.shellQuoted(city))") }
+        if let building { parts.append("--building \(Self.shellQuoted(building))") }
+        return parts
+    }
+
+    /// How the subset was asked for, for output and for the command that makes a plan again.
+    public var description: String { arguments.joined(separator: " ") }
+
+    static func shellQuoted(_ word: String) -> String {
+        let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { scalar in
+            scalar.properties.isAlphabetic || scalar.properties.numericType != nil || "-_./:@".unicodeScalars.contains(scalar)
+        }
+        return plain ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

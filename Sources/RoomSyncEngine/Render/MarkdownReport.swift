@@ -67,6 +67,17 @@ public enum MarkdownReport {
         return assemble(head: head, parts: [Part(title: "\n#### Details\n", sections: sections, noun: "items")])
     }
 
+    /// A plan a guard refused: the error, then the rooms it would have deleted or re-added, a row each.
+    static func refusal(_ refusal: MassChangeRefusal) -> String {
+        let head = "### roomsync plan refused\n\n**error: \(escape(refusal.message))**\n"
+        let rows = refusal.rooms.map { "| \(escape($0.key)) | \($0.meetingroomID) | \(escape($0.name)) |\n" }
+        return assemble(head: head, parts: [
+            Part(
+                title: "\n\(PlanRenderer.refusedHeadline(refusal)):\n\n| key | meetingroom_id | name |\n| --- | ---: | --- |\n",
+                sections: rows, noun: "rooms")
+        ])
+    }
+
     /// One titled run of detail sections (the changes, the warnings) and what to call them in the cut note.
     struct Part {
         var title: String

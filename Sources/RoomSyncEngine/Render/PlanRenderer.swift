@@ -213,3 +213,53 @@ extension PlanRenderer {
         }
     }
 }
+
+extension PlanRenderer {
+    /// A plan the mass-delete or mass re-add guard refused, in `format`, for the place the plan would have gone:
+    /// the rooms it would have deleted or re-added, so that a pull-request comment made from it shows them. The
+    /// error's one line goes to stderr as any other.
+    public static func render(_ refusal: MassChangeRefusal, format: OutputFormat) -> String {
+        switch format {
+        case .text: refusedText(refusal)
+        case .json: refusedJSON(refusal)
+        case .markdown: MarkdownReport.refusal(refusal)
+        }
+    }
+
+    static func refusedHeadline(_ refusal: MassChangeRefusal) -> String {
+        switch refusal.kind {
+        case .delete: "Refused: the plan would delete these \(refusal.rooms.count) rooms"
+        case .readd: "Refused: the plan would re-add these \(refusal.rooms.count) rooms, which vanished from list"
+        }
+    }
+
+    static func refusedText(_ refusal: MassChangeRefusal) -> String {
+        let symbol = refusal.kind == .delete ? "-" : "+"
+        var out = refusedHeadline(refusal) + ":\n"
+        for room in refusal.rooms {
+            out += "  \(symbol) \(room.key) (meetingroom_id \(room.meetingroomID)) \(FieldValue.string(room.name))\n"
+        }
+        return out
+    }
+
+    struct JSONRefusal: Encodable {
+        struct Refused: Encodable {
+            var action: String
+            var count: Int
+            var of: Int
+            var counted: String
+            var rooms: [MassChangeRefusal.Room]
+        }
+        var format_version = 1
+        var error: String
+        var refused: Refused
+    }
+
+    static func refusedJSON(_ refusal: MassChangeRefusal) -> String {
+        encodeJSON(JSONRefusal(
+            error: refusal.message,
+            refused: .init(
+                action: refusal.kind.rawValue, count: refusal.rooms.count, of: refusal.base, counted: refusal.counted,
+                rooms: refusal.rooms)))
+    }
+}

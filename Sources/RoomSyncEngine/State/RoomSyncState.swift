@@ -70,6 +70,23 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
 
     public var managedIDs: Set<Int> { Set(rooms.values.map(\.meetingroomID)) }
 
+    /// SPEC 4: one live room is never mapped to two keys. A state that does (a bad merge of state.json, a hand
+    /// edit) is refused when it is read, naming the keys: each key would edit the room its own way on every apply,
+    /// and a key no manifest declares any more would delete the room the other one manages. `name` is the state's
+    /// (`StateStore.displayName`).
+    public func checkOneKeyPerRoom(in name: String) throws {
+        var ids = Set<Int>(minimumCapacity: rooms.count)
+        var shared: Set<Int> = []
+        for room in rooms.values where !ids.insert(room.meetingroomID).inserted { shared.insert(room.meetingroomID) }
+        guard let first = shared.min() else { return }
+        let keys = rooms.filter { $0.value.meetingroomID == first }.map(\.key).sorted()
+        let named = keys.dropLast().map { "'\($0)'" }.joined(separator: ", ") + " and '\(keys.last!)'"
+        let more = shared.count > 1 ? " (and \(shared.count - 1) more meetingroom_id(s) mapped to several keys)" : ""
+        throw EngineError(
+            "state \(name) maps meetingroom_id \(first) to \(keys.count) keys, \(named)\(more); one live room has one key: "
+                + "remove the wrong one with `roomsync state rm KEY`")
+    }
+
     /// The keys managing each of `ids` (one pass over the rooms, however many ids).
     public func managersByID(_ ids: [Int]) -> [Int: String] {
         guard !ids.isEmpty else { return [:] }

@@ -207,11 +207,17 @@ extension StateStore {
     }
 
     /// Loads the state, runs `body` on it and stores what `body` leaves as one step named `action`. Edits of the
-    /// state outside apply (import, state mv|rm) go through here; the caller holds the lock.
-    public func edit<T>(action: String, by writer: StateWriter, _ body: (inout RoomSyncState) async throws -> T) async throws -> T {
+    /// state outside apply (import, state mv|rm) go through here; the caller holds the lock. A state that maps one
+    /// room to two keys is refused before `body` runs, unless `repairing` (`state rm`, the fix the refusal names),
+    /// and is never stored.
+    public func edit<T>(
+        action: String, by writer: StateWriter, repairing: Bool = false, _ body: (inout RoomSyncState) async throws -> T
+    ) async throws -> T {
         let stored = try await load()
+        if !repairing { try stored.checkOneKeyPerRoom(in: displayName) }
         var state = stored
         let result = try await body(&state)
+        try state.checkOneKeyPerRoom(in: displayName)
         try await commit(state, over: stored, action: action, by: writer)
         return result
     }

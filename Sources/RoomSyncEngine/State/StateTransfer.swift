@@ -33,6 +33,7 @@ public enum StateTransfer {
             throw EngineError("state file \(path) does not exist")
         }
         let pushed = try StateFile.load(path)
+        try pushed.checkOneKeyPerRoom(in: "file \(path)")
         return try await store.withLock(writer, wait: wait, onWait: onWait) {
             let current = try await store.load()
             let isEmpty = current.serial == 0 && current.rooms.isEmpty && current.pendingAdds.isEmpty

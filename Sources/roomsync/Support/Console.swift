@@ -61,3 +61,14 @@ func reportingErrors(onError: (String) -> Void, _ body: () async throws -> Void)
         throw ExitCode(1)
     }
 }
+
+/// Runs `body`; a plan the mass-delete or mass re-add guard refused has its rooms printed in `format` on stdout,
+/// where the plan would have gone (a pull-request comment made from it lists them), before the error's line.
+func listingRefusedRooms<T>(format: OutputFormat, _ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as EngineError {
+        if let refusal = error.refusal { Console.out(PlanRenderer.render(refusal, format: format)) }
+        throw error
+    }
+}

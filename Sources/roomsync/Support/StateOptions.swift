@@ -66,11 +66,12 @@ struct StateOptions: ParsableArguments {
 
     /// Runs `body` on the state under its lock and stores what `body` leaves as one step. Commands that edit the
     /// state outside apply (import, export, state mv|rm) all go through here.
+    /// `repairing`: the command may fix a state that maps one room to two keys (`StateStore.edit`).
     func withLockedState<T: Sendable>(
-        command: String, _ body: (any StateStore, inout RoomSyncState) async throws -> T
+        command: String, repairing: Bool = false, _ body: (any StateStore, inout RoomSyncState) async throws -> T
     ) async throws -> T {
         try await withLockedStore(command: command) { store in
-            try await store.edit(action: command, by: .current(command: command)) { try await body(store, &$0) }
+            try await store.edit(action: command, by: .current(command: command), repairing: repairing) { try await body(store, &$0) }
         }
     }
 }
