@@ -30,6 +30,7 @@ extension RoomSyncCommand {
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var subsetOptions: SubsetOptions
+        @OptionGroup var projectOptions: ProjectOptions
 
         @Option(help: "Output format: text, json, markdown or prometheus.")
         var format: DriftFormat = .text
@@ -52,6 +53,17 @@ extension RoomSyncCommand {
         }
 
         func run() async throws {
+            if projectOptions.isActive {
+                try projectOptions.refuseConflicts(pathsGiven: !paths.isEmpty)
+                let format: ProjectRunner.ReportFormat
+                switch self.format {
+                case .text: format = .text
+                case .json: format = .json
+                case .markdown: format = .markdown
+                case .prometheus: throw ValidationError("--format prometheus is one corp's metrics; run drift per target for it")
+                }
+                return try await ProjectRunner.run(command: "drift", options: projectOptions, format: format)
+            }
             try await reportingErrors {
                 let declared = paths.isEmpty ? nil : Set(try readManifests(paths).rooms.map(\.key))
                 let (report, targetName) = try await withState { store in

@@ -27,18 +27,33 @@ extension RoomSyncCommand {
         @Option(help: "Output format: text, json, github or sarif.")
         var format: ValidationFormat = .text
 
+        @Option(help: "Check this project file (roomsync.yaml, SPEC 11) instead of manifests.")
+        var project: String?
+
         func run() async throws {
-            let result = ManifestReader.read(paths: paths)
+            let result = project.map(Self.readProject) ?? ManifestReader.read(paths: paths)
             switch format {
             case .text:
                 Console.printDiagnostics(result.diagnostics)
-                if !result.hasErrors { print(ValidationRenderer.validLine(result)) }
+                if !result.hasErrors {
+                    print(project.map { "Valid: the project file \($0)." } ?? ValidationRenderer.validLine(result))
+                }
             case .json, .github, .sarif:
                 Console.out(ValidationRenderer.render(
                     result, format: format, toolVersion: RoomSyncCommand.configuration.version,
                     relativeTo: FileManager.default.currentDirectoryPath))
             }
             if result.hasErrors { throw ExitCode(1) }
+        }
+
+        /// A project file's problems, located and rendered in every format as a manifest's are.
+        static func readProject(_ path: String) -> ManifestReadResult {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                return ManifestReadResult(
+                    rooms: [], files: [path], diagnostics: [.error(at: SourceLocation(file: path, line: 1, column: 1), "cannot read the project file \(path)")])
+            }
+            let (_, diagnostics) = ProjectFile.decode(Array(data), file: path)
+            return ManifestReadResult(rooms: [], files: [path], diagnostics: diagnostics)
         }
     }
 }

@@ -302,10 +302,11 @@ public enum Planner {
         guard !options.allowMassDelete else { return }
         let deletes = changes.filter { $0.action == .delete }
         let deletable = options.prune ? max(managed, live) : managed
-        guard exceedsMassShare(deletes.count, of: deletable) else { return }
+        guard exceedsMassShare(deletes.count, of: deletable, percent: options.massDeletePercent) else { return }
         let what = options.prune && live > managed ? "live" : "managed"
         let rooms = deletes.map { MassChangeRefusal.Room(key: $0.key, meetingroomID: $0.meetingroomID ?? 0, name: $0.seen?.name ?? "") }
-        throw EngineError(refusing: MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what))
+        throw EngineError(
+            refusing: MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what, percent: options.massDeletePercent))
     }
 
     /// SPEC 4: rooms re-added because they vanished from `list`, as a share of the managed rooms. A list that
@@ -323,8 +324,8 @@ public enum Planner {
     }
 
     /// More than `massDeleteFraction` of `base`, when `base` is at least `massDeleteMinimumManaged`.
-    static func exceedsMassShare(_ count: Int, of base: Int) -> Bool {
-        base >= PlanOptions.massDeleteMinimumManaged && Double(count) > PlanOptions.massDeleteFraction * Double(base)
+    static func exceedsMassShare(_ count: Int, of base: Int, percent: Int = Int(PlanOptions.massDeleteFraction * 100)) -> Bool {
+        base >= PlanOptions.massDeleteMinimumManaged && count * 100 > percent * base
     }
 
     /// Adoption identity: same name and, when the manifest manages it, same location.
