@@ -27,6 +27,9 @@ public struct PostgresStateLocation: Sendable, Hashable {
     /// A validated SQL identifier: the one name roomsync writes into its SQL rather than binding.
     public var schema: String
     public var workspace: String
+    /// The CA certificates (PEM) that sign the server's certificate, for `verify-full`: `sslrootcert=PATH`, or
+    /// `SSL_CERT_FILE`; without either, the system's trusted roots.
+    public var sslRootCert: String?
 
     /// Whether `--state` names a database rather than a file.
     public static func isPostgresURL(_ state: String) -> Bool {
@@ -49,23 +52,26 @@ public struct PostgresStateLocation: Sendable, Hashable {
         } else {
             throw invalid("expected postgres://USER@HOST:PORT/DB")
         }
-        let main: Substring
+        guard let at = Self.userInfoEnd(rest) else {
+            throw invalid(rest.contains("@") ? "missing /DB after the host" : "missing USER@ before the host")
+        }
+        let userInfo = rest[..<at]
+        let afterAt = rest[rest.index(after: at)...]
+        let hostAndPath: Substring
         let query: Substring?
-        if let mark = rest.firstIndex(of: "?") {
-            main = rest[..<mark]
-            query = rest[rest.index(after: mark)...]
+        if let mark = afterAt.firstIndex(of: "?") {
+            hostAndPath = afterAt[..<mark]
+            query = afterAt[afterAt.index(after: mark)...]
         } else {
-            main = rest
+            hostAndPath = afterAt
             query = nil
         }
-        guard let at = main.lastIndex(of: "@") else { throw invalid("missing USER@ before the host") }
-        let userInfo = main[..<at]
-        let hostAndPath = main[main.index(after: at)...]
         let rawUser: Substring
         var password: String?
         if let colon = userInfo.firstIndex(of: ":") {
             rawUser = userInfo[..<colon]
-            password = String(userInfo[userInfo.index(after: colon)...]).removingPercentEncoding
+            let text = String(userInfo[userInfo.index(after: colon)...])
+            password = text.removingPercentEncoding ?? text
         } else {
             rawUser = userInfo
         }
@@ -102,6 +108,7 @@ public struct PostgresStateLocation: Sendable, Hashable {
 
         var sslMode = SSLMode.prefer
         var schema = Self.defaultSchema
+        var sslRootCert: String?
         for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
@@ -118,20 +125,25 @@ public struct PostgresStateLocation: Sendable, Hashable {
                     throw invalid("schema \(value) is not a plain SQL name (letters, digits, _; at most 63)")
                 }
                 schema = value
+            case "sslrootcert":
+                guard !value.isEmpty else { throw invalid("sslrootcert needs a PATH") }
+                sslRootCert = value
             default:
-                throw invalid("unknown parameter \(name) (known: sslmode, schema)")
+                throw invalid("unknown parameter \(name) (known: sslmode, sslrootcert, schema)")
             }
         }
         guard !workspace.isEmpty else { throw EngineError("--workspace must not be empty") }
 
         self.user = user
-        self.password = password ?? environment["PGPASSWORD"]
+        // An empty PGPASSWORD (an unset CI secret) is no password, which the server's refusal then says.
+        self.password = password ?? environment["PGPASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
         self.host = String(host)
         self.port = port
         self.database = database
         self.sslMode = sslMode
         self.schema = schema
         self.workspace = workspace
+        self.sslRootCert = sslRootCert ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// `HOST:PORT`, for errors about the server.
@@ -157,15 +169,36 @@ public struct PostgresStateLocation: Sendable, Hashable {
         }
     }
 
-    /// `url` with any password replaced by `***`, for messages that have to show what the user typed.
+    /// Where the user info of `rest` (the URL after `://`) ends: the first '@' after which the text before any
+    /// '?' has a '/' and no other '@'. So a password with '@', '/', '?' or '#' that was not percent-encoded still
+    /// reads, and is never printed, while an '@' in the query (a certificate's path) is not taken for it.
+    static func userInfoEnd(_ rest: Substring) -> Substring.Index? {
+        rest.indices.first { index in
+            guard rest[index] == "@" else { return false }
+            let after = rest[rest.index(after: index)...]
+            let beforeQuery = after[..<(after.firstIndex(of: "?") ?? after.endIndex)]
+            return beforeQuery.contains("/") && !beforeQuery.contains("@")
+        }
+    }
+
+    /// What stands for a password in anything roomsync prints.
+    public static let redactionMarker = "REDACTED"
+
+    /// `url` with any password replaced by `REDACTED`, for messages that have to show what the user typed: from
+    /// the first ':' after the user to where the user info ends (`userInfoEnd`), or in a URL that does not parse,
+    /// to the last '@', erring on the side of hiding.
     public static func redacted(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return url }
         let afterScheme = url[scheme.upperBound...]
-        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
-        let authority = afterScheme[..<authorityEnd]
-        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else {
-            return url
+        if let at = userInfoEnd(afterScheme) ?? afterScheme.lastIndex(of: "@") {
+            guard let colon = afterScheme[..<at].firstIndex(of: ":") else { return url }
+            return String(url[..<colon]) + ":" + redactionMarker + String(url[at...])
         }
-        return String(url[..<colon]) + ":***" + String(url[at...])
+        // No '@': a ':' before the path is a port, unless what follows is not a number.
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
+        guard let colon = afterScheme[..<authorityEnd].firstIndex(of: ":") else { return url }
+        let port = afterScheme[afterScheme.index(after: colon)..<authorityEnd]
+        if !port.isEmpty, port.allSatisfy(\.isASCII), Int(port) != nil { return url }
+        return String(url[..<colon]) + ":" + redactionMarker
     }
 }

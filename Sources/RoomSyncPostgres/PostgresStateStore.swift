@@ -55,6 +55,9 @@ public final class PostgresStateStore: StateStore, Sendable {
     let gate = AsyncGate()
     /// Whether the tables were created when the store was opened; otherwise they may not exist.
     let tablesCreated: Bool
+    /// The server pid of the session holding this workspace's lock for this command, while `withLock` runs: every
+    /// commit checks, in its own transaction, that this session still holds it (SPEC 7).
+    private let lockSession = NIOLockedValueBox<Int?>(nil)
 
     init(connector: PostgresConnector, tablesCreated: Bool = true) {
         self.connector = connector
@@ -91,10 +94,35 @@ public final class PostgresStateStore: StateStore, Sendable {
         if let connection = try? await opening.value { try? await connection.close() }
     }
 
+    /// The error that ended the connection, once it has: every later use fails with it, so operations in flight
+    /// when the database went away report one cause in one line, not each its own way of noticing.
+    private let lost = NIOLockedValueBox<(any Error)?>(nil)
+
     /// Runs `body` on the connection, one transaction at a time, with the driver's errors made one clear line.
     private func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        if let lost = lost.withLockedValue({ $0 }) { throw lost }
         let connection = try await connection()
-        return try await gate.run { try await connector.run { try await body(connection) } }
+        do {
+            return try await gate.run { try await connector.run { try await body(connection) } }
+        } catch {
+            guard connection.isClosed || connector.isUnreachable(error) else { throw error }
+            throw lost.withLockedValue { first in
+                if first == nil { first = error }
+                return first!
+            }
+        }
+    }
+
+    /// Whether this workspace's lock is held by the session `pid`: a bigint advisory key is kept in `pg_locks` as
+    /// its high and low 32 bits (`objsubid` 1).
+    private func lockHeld(by pid: Int) -> PostgresQuery {
+        """
+        SELECT EXISTS (
+            SELECT 1 FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND objsubid = 1 AND pid = \(pid)
+              AND classid::bigint = (hashtextextended(\(location.lockName), 0) >> 32) & 4294967295
+              AND objid::bigint = hashtextextended(\(location.lockName), 0) & 4294967295)
+        """
     }
 
     // MARK: Tables
@@ -209,6 +237,63 @@ public final class PostgresStateStore: StateStore, Sendable {
             exists = value
         }
         return exists
+    }
+
+    /// For doctor, which creates nothing: whether roomsync's tables exist and this user may write them, or may
+    /// create them. `ok` false names what is missing and the grant that gives it.
+    public func checkTables() async throws -> (ok: Bool, message: String) {
+        let name = location.schema
+        let user = location.user
+        let database = location.database
+        return try await withConnection { db in
+            var found = 0
+            for try await (count,) in try await db.send(
+                """
+                SELECT count(*)::bigint FROM pg_catalog.pg_tables
+                WHERE schemaname = \(name) AND tablename = ANY(\(Self.tables))
+                """, logger: logger
+            ).decode((Int,).self) {
+                found = count
+            }
+            if found == Self.tables.count {
+                var unwritable: [String] = []
+                for table in Self.tables {
+                    for try await (may,) in try await db.send(
+                        "SELECT has_table_privilege(\("\"" + name + "\"." + table), 'SELECT,INSERT,UPDATE,DELETE')", logger: logger
+                    ).decode((Bool,).self) where !may {
+                        unwritable.append(table)
+                    }
+                }
+                guard unwritable.isEmpty else {
+                    return (false, "user \(user) may not write \(unwritable.map { name + "." + $0 }.joined(separator: ", ")); "
+                        + "as their owner run `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(name) TO \(user)` "
+                        + "and `GRANT USAGE ON ALL SEQUENCES IN SCHEMA \(name) TO \(user)`")
+                }
+                return (true, "roomsync's tables are in schema \(name), and user \(user) may write them")
+            }
+            var schemaCreate: Bool?
+            for try await (may,) in try await db.send(
+                "SELECT has_schema_privilege(oid, 'CREATE') FROM pg_catalog.pg_namespace WHERE nspname = \(name)", logger: logger
+            ).decode((Bool,).self) {
+                schemaCreate = may
+            }
+            if let schemaCreate {
+                return schemaCreate
+                    ? (true, "none yet; user \(user) may create them in schema \(name) (the first apply does)")
+                    : (false, "user \(user) may not create roomsync's tables in schema \(name); "
+                        + "run `GRANT CREATE ON SCHEMA \(name) TO \(user)` as its owner, or create them as a user who may")
+            }
+            var databaseCreate = false
+            for try await (may,) in try await db.send(
+                "SELECT has_database_privilege(current_database(), 'CREATE')", logger: logger
+            ).decode((Bool,).self) {
+                databaseCreate = may
+            }
+            return databaseCreate
+                ? (true, "none yet; user \(user) may create schema \(name) and its tables (the first apply does)")
+                : (false, "user \(user) may not create schema \(name) in database \(database); run "
+                    + "`CREATE SCHEMA \(name) AUTHORIZATION \(user)` or `GRANT CREATE ON DATABASE \(database) TO \(user)` as its owner")
+        }
     }
 
     // MARK: Load
@@ -431,6 +516,16 @@ public final class PostgresStateStore: StateStore, Sendable {
                         documentBefore = text
                     }
                 }
+                // Under the lock, the step lands only while the lock's session still holds it: one that was
+                // lost (its connection dropped, the session ended) may already be another run's.
+                let lockPid = lockSession.withLockedValue { $0 }
+                if let lockPid {
+                    var held = false
+                    for try await (value,) in try await connection.send(lockHeld(by: lockPid), logger: logger).decode((Bool,).self) {
+                        held = value
+                    }
+                    guard held else { throw lostLock() }
+                }
                 var moved = false
                 if isFirst {
                     for try await _ in try await connection.send(
@@ -595,44 +690,80 @@ public final class PostgresStateStore: StateStore, Sendable {
         _ body: () async throws -> T
     ) async throws -> T {
         // Its own connection: a session lock belongs to the session that took it, which then lives exactly as long
-        // as this command; if roomsync dies, the server ends the session and frees the lock. The holder's table
-        // must exist first.
+        // as this command; if roomsync dies, the server ends the session and frees the lock. The tables are
+        // checked (or created) first.
         _ = try await connection()
         let lockConnection = try await connector.connect()
+        let taken: (pid: Int, recorded: Bool)
         do {
-            try await connector.run {
+            taken = try await connector.run {
                 try await acquire(on: lockConnection, holder: holder, wait: wait, onWait: onWait)
             }
         } catch {
             try? await lockConnection.close()
             throw error
         }
+        lockSession.withLockedValue { $0 = taken.pid }
         let result: Result<T, any Error>
         do {
             result = .success(try await body())
         } catch {
             result = .failure(error)
         }
-        // The holder row goes first, while the lock is still ours, so it never removes the next holder's row.
-        // If the server is gone, so is the session, and with it the lock.
-        _ = try? await lockConnection.send(
-            """
-            DELETE FROM \(unescaped: schema).lock_holders
-            WHERE workspace = \(workspace) AND host = \(holder.host) AND pid = \(holder.pid)
-            """, logger: logger)
-        _ = try? await lockConnection.send("SELECT pg_advisory_unlock(hashtextextended(\(location.lockName), 0))", logger: logger)
+        lockSession.withLockedValue { $0 = nil }
+        // The holder row goes with the lock, under the record lock, so the next one never reads a lock held with
+        // no holder recorded, nor removes the next holder's row. If the server is gone, so is the session, and
+        // with it the lock.
+        _ = try? await inRecordLock(lockConnection) {
+            if taken.recorded {
+                try await lockConnection.send(
+                    """
+                    DELETE FROM \(unescaped: schema).lock_holders
+                    WHERE workspace = \(workspace) AND host = \(holder.host) AND pid = \(holder.pid)
+                    """, logger: logger)
+            }
+            try await lockConnection.send("SELECT pg_advisory_unlock(hashtextextended(\(location.lockName), 0))", logger: logger)
+        }
         try? await lockConnection.close()
         return try result.get()
     }
 
+    /// The error of a commit whose lock was lost.
+    private func lostLock() -> EngineError {
+        EngineError(
+            "lost the lock on state \(displayName): its database session ended, so another run may hold it now; "
+                + "nothing more was written, run the command again")
+    }
+
+    /// Runs `body` in a transaction holding this workspace's record lock, a transaction-scoped advisory lock
+    /// (key seed 1) released at its commit. Taking the lock with its holder row, reading who holds it, and
+    /// releasing it all happen under it, so a run that finds the lock taken always finds its holder recorded:
+    /// the row is committed before the record lock is free.
+    private func inRecordLock<T>(_ db: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+        try await db.send("BEGIN", logger: logger)
+        do {
+            try await db.send("SELECT pg_advisory_xact_lock(hashtextextended(\(location.lockName), 1))", logger: logger)
+            let value = try await body()
+            try await db.send("COMMIT", logger: logger)
+            return value
+        } catch {
+            _ = try? await db.send("ROLLBACK", logger: logger)
+            throw error
+        }
+    }
+
+    /// Takes the lock and records its holder (when the tables exist: a store opened only to look creates none),
+    /// or waits for it; returns the lock session's server pid and whether a holder row was written.
     private func acquire(
         on db: PostgresConnection, holder: StateWriter, wait: Duration, onWait: @Sendable (String) -> Void
-    ) async throws {
+    ) async throws -> (pid: Int, recorded: Bool) {
         let clock = ContinuousClock()
         let deadline = clock.now + wait
         var told = false
         while true {
-            if try await tryLock(db) {
+            let attempt: Result<(pid: Int, recorded: Bool), HeldBy> = try await inRecordLock(db) {
+                guard let pid = try await tryLock(db) else { return .failure(HeldBy(who: try await holderDescription(db))) }
+                guard try await tablesExist(db) else { return .success((pid, false)) }
                 try await db.send(
                     """
                     INSERT INTO \(unescaped: schema).lock_holders (workspace, host, pid, os_user, command, since)
@@ -640,9 +771,13 @@ public final class PostgresStateStore: StateStore, Sendable {
                     ON CONFLICT (workspace) DO UPDATE SET host = EXCLUDED.host, pid = EXCLUDED.pid,
                         os_user = EXCLUDED.os_user, command = EXCLUDED.command, since = EXCLUDED.since
                     """, logger: logger)
-                return
+                return .success((pid, true))
             }
-            let who = try await holderDescription(db)
+            let who: String
+            switch attempt {
+            case .success(let taken): return taken
+            case .failure(let held): who = held.who
+            }
             if wait <= .zero {
                 throw EngineError(
                     "state \(displayName) is locked by \(who); wait for it to finish, or pass --lock-timeout SECONDS to wait")
@@ -658,6 +793,11 @@ public final class PostgresStateStore: StateStore, Sendable {
             }
             try await Task.sleep(for: min(left, .milliseconds(100)))
         }
+    }
+
+    /// Who holds the lock, when an attempt found it taken.
+    private struct HeldBy: Error {
+        var who: String
     }
 
     /// Reads `pg_locks`, which takes nothing: the lock is held when a session was granted this workspace's key (a
@@ -682,18 +822,20 @@ public final class PostgresStateStore: StateStore, Sendable {
         }
     }
 
-    private func tryLock(_ db: PostgresConnection) async throws -> Bool {
-        var taken = false
-        for try await (value,) in try await db.send(
-            "SELECT pg_try_advisory_lock(hashtextextended(\(location.lockName), 0))", logger: logger
-        ).decode((Bool,).self) {
-            taken = value
+    /// Takes the workspace's lock if it is free; the session's server pid when it was taken.
+    private func tryLock(_ db: PostgresConnection) async throws -> Int? {
+        var taken: Int?
+        for try await (value, pid) in try await db.send(
+            "SELECT pg_try_advisory_lock(hashtextextended(\(location.lockName), 0)), pg_backend_pid()", logger: logger
+        ).decode((Bool, Int).self) {
+            taken = value ? pid : nil
         }
         return taken
     }
 
-    /// The recorded holder. A holder writes its row right after taking the lock; one seen in between is named by
-    /// what the server knows of the session instead.
+    /// The recorded holder. A holder writes its row with the lock, under the record lock; a lock taken by
+    /// something else (a run before the tables existed, another tool) is named by what the server knows of the
+    /// session instead.
     private func holderDescription(_ db: PostgresConnection) async throws -> String {
         if try await tablesExist(db) {
             for try await row in try await db.send(
@@ -749,7 +891,24 @@ struct PostgresConnector: Sendable {
                 let context = try NIOSSLContext(configuration: configuration)
                 tls = location.sslMode == .prefer ? .prefer(context) : .require(context)
             case .verifyFull:
-                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                // The chain against the CA given (or the system's roots), and the certificate against the host name.
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .fullVerification
+                if let path = location.sslRootCert {
+                    guard FileManager.default.isReadableFile(atPath: path) else {
+                        throw EngineError(
+                            "state database \(location.server): the CA file \(path) (sslrootcert or SSL_CERT_FILE) cannot be read")
+                    }
+                    configuration.trustRoots = .file(path)
+                }
+                let context: NIOSSLContext
+                do {
+                    context = try NIOSSLContext(configuration: configuration)
+                } catch {
+                    throw EngineError(
+                        "state database \(location.server): the CA file \(location.sslRootCert ?? "") holds no PEM certificate roomsync can use (\(error))")
+                }
+                tls = .require(context)
             }
             var configuration = PostgresConnection.Configuration(
                 host: location.host, port: location.port, username: location.user, password: location.password,
@@ -770,7 +929,18 @@ struct PostgresConnector: Sendable {
         }
     }
 
+    /// Whether `error` (as `explain` made it) says the server cannot be reached.
+    func isUnreachable(_ error: any Error) -> Bool {
+        (error as? EngineError)?.message.hasPrefix("state database \(location.server) is unreachable") ?? false
+    }
+
     func explain(_ error: any Error) -> any Error {
+        if !(error is EngineError), Self.isTLSFailure(error) {
+            return EngineError(
+                "state database \(location.server): its TLS certificate was not accepted (sslmode=\(location.sslMode.rawValue)): "
+                    + "it is not signed by a CA roomsync trusts, or not issued for \(location.host); give the CA with "
+                    + "sslrootcert=PATH in --state (or SSL_CERT_FILE), and connect by the host name on the certificate")
+        }
         switch error {
         case is EngineError, is CancellationError:
             return error
@@ -787,7 +957,17 @@ struct PostgresConnector: Sendable {
                 if state.hasPrefix("28") || state == "3D000" {
                     return EngineError("state database \(location.server) refused the connection: \(message)")
                 }
+                if state == "42501" {
+                    return EngineError(
+                        "state database \(location.server) refused user \(location.user): \(message); grant what roomsync "
+                            + "needs (`roomsync doctor` names it)")
+                }
                 return EngineError("state database \(location.server) failed: \(message) (SQLSTATE \(state))")
+            }
+            if error.code == .authMechanismRequiresPassword {
+                return EngineError(
+                    "state database \(location.server) asks a password of user \(location.user) and none was given: "
+                        + "set PGPASSWORD, or put it in the --state URL (postgres://\(location.user):PASSWORD@…)")
             }
             return EngineError("state database \(location.server) is unreachable: \(reason(error))")
         default:
@@ -817,6 +997,17 @@ struct PostgresConnector: Sendable {
             return "the server closed the connection"
         default:
             return "\(error)"
+        }
+    }
+
+    /// Whether the connection failed in the TLS handshake (the certificate's chain or host name), wherever the
+    /// driver wrapped it.
+    static func isTLSFailure(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PSQLError: error.underlying.map(isTLSFailure) ?? false
+        case let error as NIOConnectionError: error.connectionErrors.contains { isTLSFailure($0.error) }
+        case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError: true
+        default: false
         }
     }
 

@@ -148,6 +148,13 @@ public final class PostgresCluster: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The child must not inherit the test process's descriptors: with hundreds open (sockets of the tests
+        // running beside it), a PostgreSQL server counts too few left for itself and refuses to start
+        // ("insufficient file descriptors available"). Swift cannot see glibc's addclosefrom_np, so each one open
+        // now is closed in the child (the few another thread opens meanwhile still leak through).
+        for descriptor in inheritedDescriptors() {
+            posix_spawn_file_actions_addclose(&actions, descriptor)
+        }
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
         var pid: pid_t = 0
@@ -156,6 +163,12 @@ public final class PostgresCluster: @unchecked Sendable {
             throw PostgresClusterError("cannot start \(argv[0]): \(String(cString: strerror(result)))")
         }
         return pid
+    }
+
+    /// The descriptors above stderr that this process has open, from `/proc/self/fd`.
+    static func inheritedDescriptors() -> [Int32] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return names.compactMap { Int32($0) }.filter { $0 > 2 }
     }
 
     /// A loopback port nothing listens on right now.

@@ -54,9 +54,9 @@ public struct ProxySettings: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// `http://HOST:PORT`, with `***@` standing for credentials.
+    /// `http://HOST:PORT`, with `REDACTED@` standing for credentials: the one marker of every secret roomsync prints.
     public var description: String {
-        let credentials = (username != nil || password != nil) ? "***@" : ""
+        let credentials = (username != nil || password != nil) ? "REDACTED@" : ""
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host
         return "\(kind.rawValue)://\(credentials)\(host):\(port)"
     }

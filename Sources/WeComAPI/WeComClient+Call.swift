@@ -525,7 +525,7 @@ extension WeComClient {
         }
         // user:password@ in any URL that reached the text.
         if text.contains("://") {
-            text = text.replacing(/:\/\/[^\/\s@]+@/, with: "://***@")
+            text = text.replacing(/:\/\/[^\/\s@]+@/, with: "://REDACTED@")
         }
         return text
     }

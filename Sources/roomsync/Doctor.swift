@@ -155,6 +155,8 @@ extension RoomSyncCommand {
             var name: String
             var state: Result<RoomSyncState, any Error>
             var holder: Result<String?, any Error>
+            /// A database's tables: there and writable, or creatable by this user.
+            var tables: Result<(ok: Bool, message: String), any Error>?
         }
 
         /// The state through the `StateStore` seam, whichever backend keeps it: readable, bound to this target, and
@@ -167,7 +169,7 @@ extension RoomSyncCommand {
                 + "port, database and user in --state (or ROOMSYNC_STATE) and its password (PGPASSWORD or the URL)"
             if options.isPostgres {
                 do {
-                    _ = try PostgresStateLocation(url: options.state, workspace: options.workspace)
+                    _ = try PostgresStateLocation(url: options.state, workspace: options.workspaceName)
                 } catch {
                     report.fail("state: \(Self.message(error))")
                     report.warn("state target and lock: not checked without the state")
@@ -184,7 +186,10 @@ extension RoomSyncCommand {
                                 try state.checkOneKeyPerRoom(in: store.displayName)
                                 return state
                             },
-                            holder: await Self.result { try await store.lockHolder() })
+                            holder: await Self.result { try await store.lockHolder() },
+                            tables: await (store as? PostgresStateStore).asyncMap { database in
+                                await Self.result { try await database.checkTables() }
+                            })
                     }
                 }
             } catch {
@@ -216,6 +221,14 @@ extension RoomSyncCommand {
                 }
             case .failure(let error):
                 report.fail("state: \(Self.message(error))" + (options.isPostgres ? "; \(fix)" : ""))
+            }
+            switch look.tables {
+            case .success(let check)?:
+                if check.ok { report.ok("state tables: \(check.message)") } else { report.fail("state tables: \(check.message)") }
+            case .failure(let error)?:
+                report.fail("state tables: cannot tell whether user may create or write them: \(Self.message(error))")
+            case nil:
+                break
             }
             switch look.holder {
             case .success(let holder?):
@@ -327,5 +340,13 @@ final class Race<T: Sendable>: Sendable {
             return slot
         }
         first?.resume(with: result)
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<U>(_ transform: (Wrapped) async throws -> U) async rethrows -> U? {
+        guard let value = self else { return nil }
+        return try await transform(value)
     }
 }

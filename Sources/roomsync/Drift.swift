@@ -47,9 +47,10 @@ extension RoomSyncCommand {
         @Flag(help: "Post new drift to the WeCom group robot in ROOMSYNC_WEBHOOK_URL.")
         var notify = false
 
-        /// Accepting writes the state, so it takes the state's lock like every other writer; reporting only reads.
+        /// Under the state's lock: an apply in progress is never reported as drift. Accepting writes the state;
+        /// reporting only reads, and creates nothing.
         private func withState<T: Sendable>(_ body: (any StateStore) async throws -> T) async throws -> T {
-            accept ? try await stateOptions.withLockedStore(command: "drift", body) : try await stateOptions.withStore(body)
+            try await stateOptions.withLockedStore(command: "drift", lookingOnly: !accept, body)
         }
 
         func run() async throws {

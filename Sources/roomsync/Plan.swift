@@ -55,7 +55,8 @@ extension RoomSyncCommand {
                 if let massDeletePercent { options.massDeletePercent = massDeletePercent }
                 let planned = try await listingRefusedRooms(format: output.format) {
                     try await manifests.precedingErrors {
-                        try await stateOptions.withStore { store in
+                        // Under the state's lock, so an apply in progress is never shown as pending changes.
+                        try await stateOptions.withLockedStore(command: "plan", lookingOnly: true) { store in
                             try await target.withAPI(verbose: output.verbose) { api, stateTarget in
                                 let planned = try await SyncPipeline.plan(
                                     desired: { try await manifests.result() }, store: store, api: api,

@@ -27,7 +27,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let state = try await stateOptions.withStore { try await $0.load() }
+                    let state = try await stateOptions.withStore(lookingOnly: true) { try await $0.load() }
                     var out = ""
                     for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) {
                         out += "\(key)\t\(entry.meetingroomID)\t\(entry.applied.name)\(entry.protect ? "\tprotected" : "")\n"
@@ -45,7 +45,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let state = try await stateOptions.withStore { try await $0.load() }
+                    let state = try await stateOptions.withStore(lookingOnly: true) { try await $0.load() }
                     guard let entry = state.rooms[key] else { throw StateEdits.noSuchKey(key) }
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -113,7 +113,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let data = try await stateOptions.withStore { store in
+                    let data = try await stateOptions.withStore(lookingOnly: true) { store in
                         if let serial { try await StateTransfer.pull(from: store, serial: serial) } else {
                             try await StateTransfer.pull(from: store)
                         }

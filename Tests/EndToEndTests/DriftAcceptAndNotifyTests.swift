@@ -63,17 +63,21 @@ extension Integrations {
                 #expect(try await ws.roomsync("drift", "--accept").status == 0)
                 #expect(Set(try ws.state().acceptedDrift?.compactMap(\.key) ?? []) == ["r1", "r3"])
 
-                // The manifest now says r3 has 7 seats, as the console does, and r1 still 10: apply edits r1 only.
+                // The manifest now says r3 has 7 seats, as the console does, and r1 still 10: apply edits r1 only,
+                // and brings r3's record up to what the manifest and WeCom agree on (SPEC 4), with no call: r3's
+                // accepted drift goes with the record it was about, and drift has nothing to report.
                 var rooms = numberedRooms(3)
                 rooms["r3"] = room("R-3", capacity: 7, floor: "4F")
                 try ws.write(manifest(rooms: rooms))
                 let apply = try await ws.roomsync("apply", "--auto-approve")
                 #expect(apply.status == 0, "\(apply)")
                 #expect(apply.stdout.contains("changed r1"), "\(apply)")
-                #expect(try ws.state().acceptedDrift?.compactMap(\.key) == ["r3"])
+                #expect(apply.stdout.contains("note: 'r3' already matches the manifest live"), "\(apply)")
+                #expect(try ws.state().acceptedDrift ?? [] == [])
+                #expect(try ws.state().rooms["r3"]?.applied.capacity == 7)
                 let drift = try await ws.roomsync("drift", "--format", "json")
                 #expect(drift.status == 0, "\(drift)")
-                #expect(try drift.json()["summary"] as? [String: Int] == ["changed": 0, "deleted": 0, "unmanaged": 0, "accepted": 1])
+                #expect(try drift.json()["summary"] as? [String: Int] == ["changed": 0, "deleted": 0, "unmanaged": 0, "accepted": 0])
             }
         }
 

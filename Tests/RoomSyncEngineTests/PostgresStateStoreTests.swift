@@ -7,7 +7,7 @@ import Foundation
 import RoomSyncCore
 import RoomSyncEngine
 import RoomSyncPostgres
-import RoomSyncTestSupport
+@testable import RoomSyncTestSupport
 import Testing
 
 extension StateStoreFixture {
@@ -152,6 +152,75 @@ struct PostgresStateStoreTests {
                 #expect(ran)
                 #expect(waits.all.count <= 1)
                 #expect(try await cluster.psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted") == "0")
+            }
+        }
+    }
+
+    /// Issue 24 item 7: two runs racing for the lock, again and again: the one that loses names the winner (pid,
+    /// host, command), never only its database session, however the two interleave.
+    @Test func theLoserOfARaceForTheLockAlwaysNamesTheHolder() async throws {
+        try await withPostgresCluster { cluster in
+            let fixture = StateStoreFixture.postgres(cluster)
+            try await fixture.open { first in
+                _ = try await first.load()
+                try await fixture.open { second in
+                    _ = try await second.load()
+                    @Sendable func attempt(_ store: any StateStore, _ writer: StateWriter) async -> String? {
+                        do {
+                            try await store.withLock(writer, wait: .zero, onWait: { _ in }) {
+                                try await Task.sleep(for: .milliseconds(30))
+                            }
+                            return nil
+                        } catch {
+                            return "\(error)"
+                        }
+                    }
+                    var refusals = 0
+                    for round in 0..<40 {
+                        let a = StateWriter(host: "machine-a", pid: 1_000 + round, user: "alice", command: "apply")
+                        let b = StateWriter(host: "machine-b", pid: 2_000 + round, user: "bob", command: "apply")
+                        async let one = attempt(first, a)
+                        async let two = attempt(second, b)
+                        for message in [await one, await two].compactMap({ $0 }) {
+                            refusals += 1
+                            #expect(message.contains("is locked by roomsync apply (pid "), "round \(round): \(message)")
+                        }
+                    }
+                    #expect(refusals > 0, "the runs never overlapped")
+                }
+            }
+        }
+    }
+
+    /// Issue 23 item 10 (SPEC 7): the lock's session is checked before every state write. Once it is gone (its
+    /// connection dropped, the server ended it), the next step is refused, writing nothing, with one clear line.
+    @Test func aStepAfterTheLockWasLostIsRefusedAndWritesNothing() async throws {
+        try await withPostgresCluster { cluster in
+            let location = try PostgresStateLocation(url: cluster.url(), workspace: "contract", environment: [:])
+            try await StateStoreFixture.postgres(cluster).open { store in
+                let written = try await StateStoreContract.step(store, RoomSyncState(), action: "add") {
+                    $0.rooms["a"] = StateStoreContract.room(1, "A")
+                }
+                await #expect {
+                    try await store.withLock(StateStoreContract.machineA, wait: .zero, onWait: { _ in }) {
+                        let kept = try await StateStoreContract.step(store, written, action: "add") {
+                            $0.rooms["b"] = StateStoreContract.room(2, "B")
+                        }
+                        // The server ends the lock's session, as a dropped connection or a failover would.
+                        try await cluster.psql(
+                            """
+                            SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted
+                              AND objid::bigint = hashtextextended('\(location.lockName)', 0) & 4294967295
+                            """)
+                        try await StateStoreContract.step(store, kept, action: "add") {
+                            $0.rooms["c"] = StateStoreContract.room(3, "C")
+                        }
+                    }
+                } throws: { error in
+                    "\(error)".hasPrefix("lost the lock on state postgres://") && !"\(error)".contains("\n")
+                }
+                let state = try await store.load()
+                #expect(Set(state.rooms.keys) == ["a", "b"])
             }
         }
     }
@@ -311,10 +380,38 @@ struct PostgresStateStoreTests {
     }
 
     @Test func redactsOnlyThePassword() {
-        #expect(PostgresStateLocation.redacted("postgres://u:p@ss@h:1/d?x=@") == "postgres://u:***@h:1/d?x=@")
+        // One marker, the one every other secret in output gets (SPEC 7).
+        #expect(PostgresStateLocation.redacted("postgres://u:p@ss@h:1/d?x=@") == "postgres://u:REDACTED@h:1/d?x=@")
         #expect(PostgresStateLocation.redacted("postgres://u@h/d") == "postgres://u@h/d")
         #expect(PostgresStateLocation.isPostgresURL("PostgreSQL://u@h/d"))
         #expect(!PostgresStateLocation.isPostgresURL(".roomsync/state.json"))
+    }
+
+    /// Issue 24 item 6: a password with `?`, `@`, `#` or `/` left as it is in the URL is read as the password and
+    /// printed nowhere, whether the URL parses or not.
+    @Test(arguments: ["s3cr?t99", "pa55@w0rd/k3y", "h4sh#s4lt?pe9per@z8z/w6w"])
+    func aPasswordWithURLCharactersIsReadAndNeverPrinted(password: String) throws {
+        let location = try PostgresStateLocation(
+            url: "postgres://app:\(password)@db.internal:5433/rooms?sslmode=require", workspace: "w", environment: [:])
+        #expect(location.user == "app" && location.password == password)
+        #expect(location.host == "db.internal" && location.port == 5433 && location.database == "rooms")
+        for url in [
+            "postgres://app:\(password)@db.internal:5433/rooms?sslmode=require",
+            "postgres://app:\(password)@db.internal:99999/rooms",
+            "postgres://app:\(password)@db.internal/rooms?sslmode=sometimes",
+            "postgres://app:\(password)@db.internal",
+        ] {
+            let shown = PostgresStateLocation.redacted(url)
+            #expect(shown.hasPrefix("postgres://app:REDACTED"), "\(shown)")
+            for piece in password.split(whereSeparator: { "?@#/".contains($0) }) { #expect(!shown.contains(piece), "\(shown)") }
+            do {
+                _ = try PostgresStateLocation(url: url, workspace: "w", environment: [:])
+            } catch {
+                for piece in password.split(whereSeparator: { "?@#/".contains($0) }) {
+                    #expect(!"\(error)".contains(piece), "\(error)")
+                }
+            }
+        }
     }
 
     @Test func aServerThatIsNotThereIsOneClearLine() async throws {
@@ -326,5 +423,24 @@ struct PostgresStateStoreTests {
             let message = "\(error)"
             return message == "state database 127.0.0.1:\(port) is unreachable: Connection refused"
         }
+    }
+}
+
+/// The throwaway servers' start under a busy test process: a server that inherited the hundreds of sockets the
+/// tests beside it hold counted too few descriptors left and refused to start (seen in loaded runs).
+@Suite struct ThrowawayServerSpawnTests {
+    @Test func aSpawnedChildInheritsNoDescriptorOfTheTestProcess() async throws {
+        // One descriptor surely open, without close-on-exec, as many of a busy test process's are.
+        let held = open("/dev/null", O_RDONLY)
+        #expect(held > 2)
+        defer { close(held) }
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fds-\(UUID().uuidString)").path
+        defer { unlink(output) }
+        let pid = try PostgresCluster.spawn(["/bin/ls", "/proc/self/fd"], output: output)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let listed = Set(try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) })
+        // 0-2 are its own; ls reads the folder through one more, the lowest free: 3.
+        #expect(listed.isSubset(of: [0, 1, 2, 3]), "the child inherited \(listed.subtracting([0, 1, 2, 3]).sorted())")
     }
 }

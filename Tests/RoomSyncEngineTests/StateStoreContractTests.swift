@@ -344,7 +344,9 @@ extension StateStoreContract {
         var pulls: [Int: String] = [:]
         try await fixture.open { store in
             func pulled() async throws -> String { String(decoding: try await StateTransfer.pull(from: store), as: UTF8.self) }
-            pulls[0] = try await pulled()
+            // A state never written is no state to back up (SPEC 8); as serial 0 it is the empty document.
+            await #expect(throws: EngineError.self) { try await pulled() }
+            pulls[0] = String(decoding: try await StateTransfer.pull(from: store, serial: 0), as: UTF8.self)
             var state = try await step(store, RoomSyncState(), action: "add") { state in
                 state.target = target
                 state.rooms["a"] = room(1, "Alpha")

@@ -14,7 +14,7 @@ import WeComAPI
             environment: ["HTTPS_PROXY": "http://other:1"]))
         #expect(proxy.host == "proxy.corp" && proxy.port == 3128)
         #expect(proxy.username == "alice" && proxy.password == "s3cret")
-        #expect(proxy.description == "http://***@proxy.corp:3128")
+        #expect(proxy.description == "http://REDACTED@proxy.corp:3128")
         #expect(proxy.source == "--proxy")
     }
 

@@ -17,7 +17,9 @@ enum RawHTTP {
     }
 
     private static func send(_ request: HTTPClientRequest) async throws -> [String: Any] {
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        // A bound for a hung sandbox, not a measure of speed: a loaded run (a second build beside the suite) took
+        // over 10 s for one answer.
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         // WeCom answers errors with HTTP 200 too, so anything else is a sandbox bug.
         guard response.status == .ok else { throw RawHTTPError(status: response.status.code) }
         let body = try await response.body.collect(upTo: 1 << 20)

@@ -196,12 +196,22 @@ public actor StateRecorder {
     public func applyStateUpdates(of plan: Plan) async throws {
         guard plan.hasStateUpdates else { return }
         var steps: [StateChange] = []
-        for key in Set(plan.protectUpdates.keys).union(plan.ignoreChangesUpdates.keys).sorted() {
+        for key in Set(plan.protectUpdates.keys).union(plan.ignoreChangesUpdates.keys).union(plan.recordUpdates.keys).sorted() {
             guard var room = state.rooms[key] else { continue }
+            var action = "settings"
             if let protect = plan.protectUpdates[key] { room.protect = protect }
             if let ignored = plan.ignoreChangesUpdates[key] { room.ignoreChanges = ignored }
+            // The live room already was what the manifest asks: only the record catches up, and the history says
+            // so. Drift accepted about the room was about the record that is gone.
+            if let record = plan.recordUpdates[key], record.meetingroomID == room.meetingroomID {
+                room.applied = record
+                action = "refresh"
+                if clearAcceptedDrift(key: key, meetingroomID: room.meetingroomID) {
+                    steps.append(StateChange(key: "", kind: .document, action: action))
+                }
+            }
             state.rooms[key] = room
-            steps.append(StateChange(key: key, kind: .room(room), action: "settings", meetingroomIDBefore: room.meetingroomID))
+            steps.append(StateChange(key: key, kind: .room(room), action: action, meetingroomIDBefore: room.meetingroomID))
         }
         for key in plan.forgottenKeys {
             guard let removed = state.rooms.removeValue(forKey: key) else { continue }

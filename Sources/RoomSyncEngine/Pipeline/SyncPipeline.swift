@@ -114,8 +114,10 @@ public enum SyncPipeline {
         let stored = try await loaded
         try stored.checkOneKeyPerRoom(in: store.displayName)
         var state = stored
-        try StateFile.bind(&state, to: target, path: store.displayName)
+        // The list answers first: a wrong corp id or secret (40013, 40001) is named as such, not taken for a
+        // state of another target.
         let (live, liveIndex) = try await listed
+        try StateFile.bind(&state, to: target, path: store.displayName)
         let notes = PendingAddResolver.resolve(&state, live: live)
         return Snapshot(stored: stored, state: state, live: live, notes: notes, liveIndex: liveIndex)
     }

@@ -12,12 +12,17 @@ public struct Plan: Sendable, Hashable, Codable {
     /// The `ignore_changes` of rooms already in state, where the manifest changed it.
     public var ignoreChangesUpdates: [String: [ManagedField]]
     public var forgottenKeys: [String]
+    /// Rooms whose live fields already are what the manifest asks while their last-applied record lags (an edit
+    /// whose state write was lost): the record apply keeps instead, with no API call, so drift does not report
+    /// them (SPEC 4).
+    public var recordUpdates: [String: MeetingRoom]
     /// When the plan was limited to a subset (SPEC 11): which, and how many managed rooms it covered.
     public var subset: SubsetCoverage?
 
     public init(
         changes: [PlannedChange], warnings: [String], unchanged: Int, protectUpdates: [String: Bool] = [:],
-        ignoreChangesUpdates: [String: [ManagedField]] = [:], forgottenKeys: [String] = [], subset: SubsetCoverage? = nil
+        ignoreChangesUpdates: [String: [ManagedField]] = [:], forgottenKeys: [String] = [],
+        recordUpdates: [String: MeetingRoom] = [:], subset: SubsetCoverage? = nil
     ) {
         self.changes = changes
         self.warnings = warnings
@@ -25,6 +30,7 @@ public struct Plan: Sendable, Hashable, Codable {
         self.protectUpdates = protectUpdates
         self.ignoreChangesUpdates = ignoreChangesUpdates
         self.forgottenKeys = forgottenKeys
+        self.recordUpdates = recordUpdates
         self.subset = subset
     }
 
@@ -33,7 +39,21 @@ public struct Plan: Sendable, Hashable, Codable {
         case protectUpdates = "protect_updates"
         case ignoreChangesUpdates = "ignore_changes_updates"
         case forgottenKeys = "forgotten_keys"
+        case recordUpdates = "record_updates"
         case subset
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(changes, forKey: .changes)
+        try container.encode(warnings, forKey: .warnings)
+        try container.encode(unchanged, forKey: .unchanged)
+        try container.encode(protectUpdates, forKey: .protectUpdates)
+        try container.encode(ignoreChangesUpdates, forKey: .ignoreChangesUpdates)
+        try container.encode(forgottenKeys, forKey: .forgottenKeys)
+        // Only when there are some, so saved plans without any read as they always did.
+        if !recordUpdates.isEmpty { try container.encode(recordUpdates, forKey: .recordUpdates) }
+        try container.encodeIfPresent(subset, forKey: .subset)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -44,6 +64,7 @@ public struct Plan: Sendable, Hashable, Codable {
         protectUpdates = try container.decode([String: Bool].self, forKey: .protectUpdates)
         ignoreChangesUpdates = try container.decodeIfPresent([String: [ManagedField]].self, forKey: .ignoreChangesUpdates) ?? [:]
         forgottenKeys = try container.decode([String].self, forKey: .forgottenKeys)
+        recordUpdates = try container.decodeIfPresent([String: MeetingRoom].self, forKey: .recordUpdates) ?? [:]
         subset = try container.decodeIfPresent(SubsetCoverage.self, forKey: .subset)
     }
 
@@ -54,7 +75,9 @@ public struct Plan: Sendable, Hashable, Codable {
     public var hasChanges: Bool { !changes.isEmpty }
 
     /// Whether applying would change the state file even if no API call is needed.
-    public var hasStateUpdates: Bool { !protectUpdates.isEmpty || !ignoreChangesUpdates.isEmpty || !forgottenKeys.isEmpty }
+    public var hasStateUpdates: Bool {
+        !protectUpdates.isEmpty || !ignoreChangesUpdates.isEmpty || !forgottenKeys.isEmpty || !recordUpdates.isEmpty
+    }
 }
 
 /// One operation of a plan.

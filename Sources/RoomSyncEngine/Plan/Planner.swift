@@ -33,6 +33,7 @@ public enum Planner {
         var unchanged = 0
         var protectUpdates: [String: Bool] = [:]
         var ignoreChangesUpdates: [String: [ManagedField]] = [:]
+        var recordUpdates: [String: MeetingRoom] = [:]
         // Unmanaged rooms that a key adopts or imports in this plan; each can be taken once.
         var claimed = Set(imports.values.map(\.meetingroomID))
 
@@ -99,6 +100,7 @@ public enum Planner {
                 if outcome.managed { managedKeys += 1 }
                 if outcome.protectChanged { protectUpdates[room.pointee.key] = room.pointee.protect }
                 if let ignored = outcome.ignoreChangesChanged { ignoreChangesUpdates[room.pointee.key] = ignored }
+                if let record = outcome.recordUpdate { recordUpdates[room.pointee.key] = record }
                 switch outcome.result {
                 case .change(let change): changes.append(change)
                 case .unchanged: unchanged += 1
@@ -175,7 +177,7 @@ public enum Planner {
         }
         return Plan(
             changes: changes, warnings: warnings, unchanged: unchanged, protectUpdates: protectUpdates,
-            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys,
+            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys, recordUpdates: recordUpdates,
             subset: scope.map { SubsetCoverage(subset: $0.subset, rooms: $0.managedRooms, managedRooms: state.rooms.count) })
     }
 
@@ -205,6 +207,9 @@ public enum Planner {
         var contradictsBuilding = false
         var protectChanged = false
         var ignoreChangesChanged: [ManagedField]?
+        /// The live room already is what the manifest asks, but the last-applied record says otherwise: the record
+        /// to keep instead (SPEC 4).
+        var recordUpdate: MeetingRoom?
     }
 
     /// One room's import, or its change against the live room its state entry manages. `live` is `index.rooms`,
@@ -236,6 +241,7 @@ public enum Planner {
             let target = RoomTarget(room.pointee)
             let found = RoomDiff.changes(
                 from: target, to: current.pointee, appliedRange: entry.appliedRange, isNewBuilding: isNewBuilding)
+            if found.isEmpty { outcome.recordUpdate = laggingRecord(entry, live: current.pointee, ignoring: ignored) }
             outcome.result = found.isEmpty
                 ? .unchanged
                 : .change(PlannedChange(
@@ -244,6 +250,22 @@ public enum Planner {
                     protect: room.pointee.protect, ignoreChanges: ignored))
         }
         return outcome
+    }
+
+    /// When an edit reached WeCom but its state write was lost (a kill, the database gone), the live room already
+    /// is what the manifest asks while the record still holds what it replaced: drift would report it for ever.
+    /// The record the state should keep then, as an edit would have left it; `nil` when drift sees nothing.
+    static func laggingRecord(_ entry: ManagedRoom, live: MeetingRoom, ignoring ignored: [ManagedField]) -> MeetingRoom? {
+        let applied = entry.applied
+        // Most records match field for field; only the others pay for drift's comparison.
+        if applied.name == live.name, applied.capacity == live.capacity, applied.city == live.city,
+            applied.building == live.building, applied.floor == live.floor,
+            (applied.equipment ?? []) == (live.equipment ?? []), live.range == nil || applied.range == live.range
+        {
+            return nil
+        }
+        guard !DriftDetector.differences(applied: applied, live: live, ignoring: ignored).isEmpty else { return nil }
+        return appliedRecord(afterEditing: live, with: nil, previous: applied)
     }
 
     /// SPEC 2 `moved`: in order, each entry whose `from` is in the state (and `to` is not) renames the key in

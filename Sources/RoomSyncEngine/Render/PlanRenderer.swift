@@ -51,6 +51,12 @@ public enum PlanRenderer {
         "'\(key)' will be forgotten: its room no longer exists and no manifest declares it"
     }
 
+    /// A room already as the manifest asks whose record lags: apply calls nothing, and `No changes.` stays true of
+    /// WeCom, but the state is written, and the plan says so.
+    static func recordNote(_ key: String) -> String {
+        "'\(key)' already matches the manifest live; apply records it in the state (no API call; an earlier apply's state write was lost)"
+    }
+
     public static func summaryLine(_ plan: Plan) -> String {
         // A plan limited to a subset says so in every format (text and markdown through this line).
         guard let coverage = plan.subset else { return fullSummaryLine(plan) }
@@ -89,10 +95,15 @@ public enum PlanRenderer {
         for key in plan.forgottenKeys {
             out += "note: " + forgottenNote(key) + "\n"
         }
+        for key in plan.recordUpdates.keys.sorted() {
+            out += "note: " + recordNote(key) + "\n"
+        }
         for warning in plan.warnings {
             out += palette.yellow("warning: ") + warning + "\n"
         }
-        if !plan.changes.isEmpty || !plan.warnings.isEmpty || !plan.forgottenKeys.isEmpty { out += "\n" }
+        if !plan.changes.isEmpty || !plan.warnings.isEmpty || !plan.forgottenKeys.isEmpty || !plan.recordUpdates.isEmpty {
+            out += "\n"
+        }
         out += palette.bold(summaryLine(plan)) + "\n"
         return out
     }

@@ -68,6 +68,12 @@ public enum StateFile {
     public static func bind(_ state: inout RoomSyncState, to target: StateTarget, path: String) throws {
         if let bound = state.target {
             guard bound == target else {
+                // A database keeps a state per workspace: the fix is usually another --workspace, not another file.
+                if path.hasPrefix("postgres://") {
+                    throw EngineError(
+                        "state \(path) belongs to \(bound), not \(target); use --workspace to pick this target's "
+                            + "workspace (or --state for another database)")
+                }
                 throw EngineError(
                     "state file \(path) belongs to \(bound), not \(target); use --state to pick the state of this target")
             }

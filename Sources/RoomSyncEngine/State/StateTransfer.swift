@@ -5,8 +5,15 @@ import RoomSyncCore
 /// the file to a database, backs it up, and asks who changed a room.
 public enum StateTransfer {
     /// The state as a state file: the bytes `StateFile.save` would write, whatever keeps it.
+    /// A state that was never written (a file or workspace that does not exist: a typo in `--state` or
+    /// `--workspace`) is an error, not an empty backup.
     public static func pull(from store: any StateStore) async throws -> Data {
-        try StateFile.encode(try await store.load())
+        let state = try await store.load()
+        guard state != RoomSyncState() else {
+            throw EngineError(
+                "state \(store.displayName) does not exist (nothing was ever written to it); check --state and --workspace")
+        }
+        return try StateFile.encode(state)
     }
 
     /// The state as it was at `serial`, as a state file: the bytes `pull` printed then.

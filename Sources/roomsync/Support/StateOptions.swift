@@ -10,8 +10,9 @@ struct StateOptions: ParsableArguments {
     @Option(help: "The state: a file, or postgres://USER@HOST:PORT/DB (also ROOMSYNC_STATE).")
     var state: String = ProcessInfo.processInfo.environment["ROOMSYNC_STATE"] ?? ".roomsync/state.json"
 
-    @Option(help: "The state's workspace in a postgres database (also ROOMSYNC_WORKSPACE).")
-    var workspace: String = ProcessInfo.processInfo.environment["ROOMSYNC_WORKSPACE"] ?? "default"
+    /// Optional so that naming a workspace for a file state is an error rather than silently ignored.
+    @Option(help: "The state's workspace in a postgres database (also ROOMSYNC_WORKSPACE; default: default).")
+    var workspace: String? = ProcessInfo.processInfo.environment["ROOMSYNC_WORKSPACE"]
 
     @Option(help: "Seconds to wait for the state's lock; 0 fails at once naming the holder.")
     var lockTimeout: Double = 0
@@ -20,22 +21,40 @@ struct StateOptions: ParsableArguments {
         guard lockTimeout >= 0, lockTimeout.isFinite else { throw ValidationError("--lock-timeout must be 0 or more seconds") }
     }
 
-    var isPostgres: Bool { state.hasPrefix("postgres://") || state.hasPrefix("postgresql://") }
-
-    /// `--state` as it may be printed: a database URL's password is never shown.
-    var displayName: String {
-        guard isPostgres, let at = state.firstIndex(of: "@"),
-            let schemeEnd = state.range(of: "://")?.upperBound,
-            let colon = state[schemeEnd..<at].firstIndex(of: ":")
-        else { return state }
-        return String(state[..<colon]) + ":REDACTED" + String(state[at...])
+    /// What parsing cannot see: an empty state and a workspace for a file are errors, one line each, when the
+    /// store is opened.
+    func checkNaming() throws {
+        // An empty ROOMSYNC_STATE is a CI secret that is missing: planning on an empty state would show every
+        // room as new, and the pull request's comment would be wrong.
+        guard !state.isEmpty else {
+            if ProcessInfo.processInfo.environment["ROOMSYNC_STATE"] == "" {
+                throw EngineError(
+                    "ROOMSYNC_STATE is set but empty (a missing secret?); set it to the state, or unset it to use .roomsync/state.json")
+            }
+            throw EngineError("--state must not be empty")
+        }
+        if !isPostgres, let workspace {
+            let named = ProcessInfo.processInfo.environment["ROOMSYNC_WORKSPACE"] == workspace ? "ROOMSYNC_WORKSPACE" : "--workspace"
+            throw EngineError(
+                "\(named) \(workspace) names a workspace of a postgres state, but the state is the file \(state); "
+                    + "pass --state postgres://… or drop \(named)")
+        }
     }
 
-    /// Opens the store for the length of `body`. `lookingOnly` (doctor) opens it without creating anything: a
-    /// database roomsync never used stays as it is and reads as an empty state.
+    var isPostgres: Bool { PostgresStateLocation.isPostgresURL(state) }
+
+    /// The workspace of a postgres state.
+    var workspaceName: String { workspace ?? "default" }
+
+    /// `--state` as it may be printed: a database URL's password is never shown.
+    var displayName: String { isPostgres ? PostgresStateLocation.redacted(state) : state }
+
+    /// Opens the store for the length of `body`. `lookingOnly` (doctor, state pull, plan, drift) opens it without
+    /// creating anything: a database roomsync never used stays as it is and reads as an empty state.
     func withStore<T>(lookingOnly: Bool = false, _ body: (any StateStore) async throws -> T) async throws -> T {
+        try checkNaming()
         if isPostgres {
-            return try await withPostgresStateStore(url: state, workspace: workspace, creatingTables: !lookingOnly) {
+            return try await withPostgresStateStore(url: state, workspace: workspaceName, creatingTables: !lookingOnly) {
                 try await body($0)
             }
         }
@@ -46,16 +65,26 @@ struct StateOptions: ParsableArguments {
     /// which opening the store reports).
     var databaseServer: String? {
         guard isPostgres else { return nil }
-        return (try? PostgresStateLocation(url: state, workspace: workspace))?.server
+        return (try? PostgresStateLocation(url: state, workspace: workspaceName))?.server
     }
 
     /// How long to wait for the lock.
     var lockWait: Duration { .milliseconds(Int64(lockTimeout * 1000)) }
 
-    /// Opens the store and holds its lock for the length of `body`: one writer at a time per state.
-    func withLockedStore<T: Sendable>(command: String, _ body: (any StateStore) async throws -> T) async throws -> T {
-        try await withStore { store in
-            try await store.withLock(
+    /// Opens the store and holds its lock for the length of `body`: one writer at a time per state. Readers
+    /// (plan, drift) take it too, `lookingOnly`, so an apply in progress is never read half done.
+    func withLockedStore<T: Sendable>(
+        command: String, lookingOnly: Bool = false, _ body: (any StateStore) async throws -> T
+    ) async throws -> T {
+        try await withStore(lookingOnly: lookingOnly) { store in
+            // A reader of a state file whose folder does not exist (nothing was ever applied) or cannot be written
+            // (a read-only checkout) reads without the lock rather than create the folder or fail.
+            if lookingOnly, !isPostgres, !FileManager.default.fileExists(atPath: state + ".lock"),
+                !FileManager.default.isWritableFile(atPath: URL(fileURLWithPath: state).deletingLastPathComponent().path)
+            {
+                return try await body(store)
+            }
+            return try await store.withLock(
                 .current(command: command), wait: lockWait,
                 onWait: { [displayName, lockTimeout] holder in
                     Console.err("note: state \(displayName) is locked by \(holder); waiting up to \(Int(lockTimeout.rounded(.up))) s for it")
