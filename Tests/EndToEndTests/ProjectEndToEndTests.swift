@@ -32,11 +32,11 @@ import Testing
 
     /// Two corps' manifests and a project file naming them, in a scratch folder.
     static func withTwoCorps(
-        sz szOptions: SandboxServer.Options = .init(),
+        hq hqOptions: SandboxServer.Options = .init(), sz szOptions: SandboxServer.Options = .init(),
         _ body: (URL, ServedSandbox, ServedSandbox, [String: String]) async throws -> Void
     ) async throws {
         try await withTemporaryDirectory { directory in
-            try await withServedSandbox { hq in
+            try await withServedSandbox(hqOptions) { hq in
                 try await withServedSandbox(szOptions) { sz in
                     let files = FileManager.default
                     for name in ["hq", "sz"] {
@@ -153,6 +153,27 @@ import Testing
             #expect(plan.status == 1, "\(plan)")
             #expect(plan.stderr.contains("the plan deletes 2 of 10 managed rooms (more than 10%)"), "\(plan)")
             _ = hq
+        }
+    }
+
+    /// Issue 28 item 3: --notify sends one message per target, each naming its corp's result.
+    @Test func notifySendsOneMessagePerTarget() async throws {
+        try await withTemporaryDirectory { logs in
+            let log = logs.appendingPathComponent("webhook.jsonl")
+            var options = SandboxServer.Options()
+            options.webhookLog = log.path
+            try await Self.withTwoCorps(hq: options) { directory, hq, _, environment in
+                var environment = environment
+                environment["ROOMSYNC_WEBHOOK_URL"] = hq.endpoint + "/cgi-bin/webhook/send?key=project-robot-key-0123"
+                let apply = try await RoomSyncBinary.run(["apply", "--all-targets", "--auto-approve", "--notify"], in: directory, environment: environment)
+                #expect(apply.status == 0, "\(apply)")
+                let messages = try String(contentsOf: log, encoding: .utf8).split(separator: "\n").map {
+                    try JSONDecoder().decode(SandboxServer.WebhookMessage.self, from: Data($0.utf8)).content
+                }
+                #expect(messages.count == 2, "\(messages)")
+                #expect(messages.filter { $0.contains("2 added") }.count == 1, "\(messages)")
+                #expect(messages.filter { $0.contains("1 added") }.count == 1, "\(messages)")
+            }
         }
     }
 
