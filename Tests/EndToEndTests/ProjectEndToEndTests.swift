@@ -156,6 +156,33 @@ import Testing
         }
     }
 
+    @Test func aTargetWhoseLockIsHeldFailsAloneNamingTheHolder() async throws {
+        try await Self.withTwoCorps { directory, hq, sz, environment in
+            let folder = directory.appendingPathComponent(".roomsync/hq")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let store = FileStateStore(path: folder.appendingPathComponent("state.json").path)
+            let holding = AsyncStream<Void>.makeStream()
+            let release = AsyncStream<Void>.makeStream()
+            let writer = StateWriter(host: "other-host", pid: 4242, user: "tester", command: "apply")
+            let holder = Task {
+                try await store.withLock(writer, wait: .zero, onWait: { _ in }) {
+                    holding.continuation.yield()
+                    for await _ in release.stream { break }
+                }
+            }
+            var held = holding.stream.makeAsyncIterator()
+            await held.next()
+            let apply = try await RoomSyncBinary.run(["apply", "--all-targets", "--auto-approve"], in: directory, environment: environment)
+            release.continuation.yield()
+            try await holder.value
+            #expect(apply.status == 1, "\(apply)")
+            #expect(apply.stderr.contains("[hq] error:"), "\(apply)")
+            #expect(apply.stderr.contains("pid 4242 on other-host"), "\(apply)")
+            #expect(await hq.store.callCount("add") == 0)
+            #expect(await sz.store.callCount("add") == 1)
+        }
+    }
+
     /// Issue 28 item 3: --notify sends one message per target, each naming its corp's result.
     @Test func notifySendsOneMessagePerTarget() async throws {
         try await withTemporaryDirectory { logs in
