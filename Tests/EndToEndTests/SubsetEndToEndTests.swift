@@ -115,6 +115,32 @@ import Testing
         }
     }
 
+    /// `drift --accept` in a subset accepts only its rooms' drift and keeps what was accepted about the others.
+    @Test func acceptingDriftInASubsetKeepsWhatWasAcceptedOutsideIt() async throws {
+        try await withWorkspace { ws in
+            try ws.write(Self.rooms())
+            #expect(try await ws.roomsync("apply", "--auto-approve").status == 0)
+            let state = try ws.state()
+            for key in ["sz-a", "bj-a"] {
+                let id = try #require(state.rooms[key]?.meetingroomID)
+                try await ws.withClient { client in
+                    var edit = EditMeetingRoomRequest(meetingroomID: id)
+                    edit.capacity = 30
+                    try await client.editMeetingRoom(edit)
+                }
+            }
+            #expect(try await ws.roomsync("drift", "--accept", "--city", "北京").status == 0)
+            let all = try await ws.roomsync("drift")
+            #expect(all.status == 2, "\(all)")
+            #expect(all.stdout.contains("Drift: 1 changed, 0 deleted, 0 unmanaged (1 accepted earlier, not counted)."), "\(all)")
+            #expect(try await ws.roomsync("drift", "--accept", "--city", "深圳").status == 0)
+            // Beijing's acceptance outlived Shenzhen's accept: nothing is new.
+            let after = try await ws.roomsync("drift")
+            #expect(after.status == 0, "\(after)")
+            #expect(after.stdout.contains("No new drift (2 accepted earlier, not counted)."), "\(after)")
+        }
+    }
+
     @Test func buildingNeedsCity() async throws {
         try await withWorkspace { ws in
             try ws.write(Self.rooms())
