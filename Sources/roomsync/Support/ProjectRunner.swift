@@ -150,7 +150,11 @@ enum ProjectRunner {
         }
         arguments += target.manifests
         var childEnvironment = environment
-        for name in ["WECOM_CORP_ID", "WECOM_CORP_SECRET", "ROOMSYNC_STATE", "ROOMSYNC_WORKSPACE"] { childEnvironment[name] = nil }
+        // What the project sets per target never leaks in from the environment: a target without `endpoint` is
+        // WeCom's, not whatever WECOM_ENDPOINT a shell happened to hold.
+        for name in ["WECOM_CORP_ID", "WECOM_CORP_SECRET", "WECOM_ENDPOINT", "ROOMSYNC_STATE", "ROOMSYNC_WORKSPACE"] {
+            childEnvironment[name] = nil
+        }
         childEnvironment["WECOM_CORP_SECRET"] = secret
         do {
             let (arguments, childEnvironment) = (arguments, childEnvironment)
