@@ -89,6 +89,13 @@ import Testing
                 #expect(state.rooms.keys.allSatisfy { $0.hasPrefix(name + "-") }, "\(name): \(state.rooms.keys.sorted())")
             }
             #expect(try await run("plan", "--all-targets", "--detailed-exitcode").status == 0)
+            let doctor = try await run("doctor", "--all-targets")
+            #expect(doctor.stdout.contains("=== target hq ===\n"), "\(doctor)")
+            #expect(doctor.stdout.contains("=== target sz ===\n"), "\(doctor)")
+            #expect(doctor.stdout.contains(hq.endpoint) && doctor.stdout.contains(sz.endpoint), "\(doctor)")
+            let drift = try await run("drift", "--all-targets", "--format", "json")
+            #expect(drift.status == 0, "\(drift)")
+            #expect(Set((try drift.json()["targets"] as? [String: Any])?.keys ?? [:].keys) == ["hq", "sz"])
 
             // One target by name; an unknown one is named.
             let one = try await run("plan", "--project-target", "sz")
