@@ -27,16 +27,26 @@ extension RoomSyncCommand {
         @Option(help: "Output format: text, json, github or sarif.")
         var format: ValidationFormat = .text
 
-        @Option(help: "Check this project file (roomsync.yaml, SPEC 11) instead of manifests.")
-        var project: String?
+        @Flag(help: "Check the project file (PATH, default roomsync.yaml; SPEC 11) instead of manifests.")
+        var project = false
+
+        /// The project file `--project` checks: the one PATH given, else roomsync.yaml beside the manifests.
+        private var projectPath: String? {
+            guard project else { return nil }
+            return paths == ["rooms.yaml"] ? ProjectFile.defaultPath : paths[0]
+        }
+
+        func validate() throws {
+            if project, paths.count > 1 { throw ValidationError("--project checks one project file; name at most one PATH") }
+        }
 
         func run() async throws {
-            let result = project.map(Self.readProject) ?? ManifestReader.read(paths: paths)
+            let result = projectPath.map(Self.readProject) ?? ManifestReader.read(paths: paths)
             switch format {
             case .text:
                 Console.printDiagnostics(result.diagnostics)
                 if !result.hasErrors {
-                    print(project.map { "Valid: the project file \($0)." } ?? ValidationRenderer.validLine(result))
+                    print(projectPath.map { "Valid: the project file \($0)." } ?? ValidationRenderer.validLine(result))
                 }
             case .json, .github, .sarif:
                 Console.out(ValidationRenderer.render(

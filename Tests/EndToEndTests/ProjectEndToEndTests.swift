@@ -235,7 +235,8 @@ import Testing
             #expect(validate.stderr.contains("roomsync.yaml:8:5: error: unknown field 'colour' in target 'hq'"), "\(validate)")
             #expect(validate.stderr.contains("roomsync.yaml:9:3: error: target 'sz' is missing 'corp_id'"), "\(validate)")
             #expect(validate.stderr.contains("roomsync.yaml:11:16: error: 'manifests' of target 'sz' must be a list"), "\(validate)")
-            let github = try await RoomSyncBinary.run(["validate", "--project", "roomsync.yaml", "--format", "github"], in: directory)
+            // Without a PATH, --project checks roomsync.yaml.
+            let github = try await RoomSyncBinary.run(["validate", "--project", "--format", "github"], in: directory)
             #expect(github.stdout.contains("::error file=roomsync.yaml,line=8,col=5::"), "\(github)")
             // plan --all-targets refuses the same file with the same lines, before any corp is called.
             let plan = try await RoomSyncBinary.run(["plan", "--all-targets"], in: directory)
