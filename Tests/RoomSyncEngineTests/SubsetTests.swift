@@ -145,6 +145,26 @@ import Testing
         #expect(sz.forgottenKeys.isEmpty)
     }
 
+    /// A live room that an `import:` entry outside the subset names is that key's, not an unmanaged room to prune
+    /// or for a subset key to adopt.
+    @Test func aRoomAnImportOutsideTheSubsetNamesIsNeverPrunedOrAdopted() throws {
+        let console = Fixture.live(2, name: "console-room")
+        var operations = ManifestOperations()
+        operations.imports = [ManifestOperations.Import(key: "bj-imported", meetingroomID: 2, origin: Fixture.origin)]
+        let desired = [
+            Fixture.desired("bj-imported", name: "console-room", location: Self.beijing),
+            Fixture.desired("sz-twin", name: "console-room"),
+        ]
+        let plan = try Planner.plan(
+            desired: desired, live: [console], state: Fixture.state([]), options: Self.options(Subset(city: "深圳"), prune: true),
+            operations: operations)
+        #expect(plan.changes.map { "\($0.action) \($0.key)" } == ["add sz-twin"])
+        let pruned = try Planner.plan(
+            desired: [desired[0]], live: [console], state: Fixture.state([]), options: Self.options(Subset(city: "深圳"), prune: true),
+            operations: operations)
+        #expect(pruned.changes.isEmpty, "\(pruned.changes.map(\.key))")
+    }
+
     /// The guard counts within the subset: 4 deletes of 10 covered rooms is a mass delete even among 40 managed.
     @Test func theMassDeleteGuardCountsWithinTheSubset() throws {
         let sz = (0..<10).map { Fixture.live($0 + 1, name: "sz-\($0)-room") }

@@ -36,6 +36,8 @@ public enum Planner {
         var recordUpdates: [String: MeetingRoom] = [:]
         // Unmanaged rooms that a key adopts or imports in this plan; each can be taken once.
         var claimed = Set(imports.values.map(\.meetingroomID))
+        // A room an `import:` entry outside the subset names belongs to that key: never pruned or adopted here.
+        if scope != nil { claimed.formUnion(operations.imports.map(\.meetingroomID)) }
 
         // What each room needs that depends on no other room (its import, or the diff of the room its state entry
         // manages) is worked out on every core; adoption, where rooms compete for unmanaged twins, and everything
