@@ -26,6 +26,11 @@ extension RoomSyncCommand {
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var bookings: BookingOptions
+        @OptionGroup var subsetOptions: SubsetOptions
+        @OptionGroup var projectOptions: ProjectOptions
+
+        @Option(help: .hidden)
+        var massDeletePercent: Int?
 
         @Option(name: .customLong("plan"), help: "Apply this saved plan exactly, if it is not stale and the state allows each operation.")
         var planFile: String?
@@ -66,9 +71,23 @@ extension RoomSyncCommand {
                 throw ValidationError(
                     "--prune, --allow-mass-delete and --allow-mass-readd belong to the plan command when applying a saved plan")
             }
+            if projectOptions.isActive, planFile != nil {
+                throw ValidationError("--plan applies one target's saved plan; run it without --all-targets or --project-target")
+            }
+            if projectOptions.isActive, !autoApprove {
+                throw ValidationError("several targets cannot share one confirmation: review their plans, then pass --auto-approve")
+            }
+            if planFile != nil, !subsetOptions.subset.isEverything {
+                throw ValidationError("a saved plan records its subset: pass --target, --exclude, --city and --building to `roomsync plan`")
+            }
         }
 
         func run() async throws {
+            if projectOptions.isActive {
+                // Each target's run posts its own --notify message.
+                try projectOptions.refuseConflicts(pathsGiven: paths != ["rooms.yaml"])
+                return try await ProjectRunner.run(command: "apply", options: projectOptions, format: .text)
+            }
             let outcome = Outcome()
             do {
                 try await run(outcome)
@@ -92,6 +111,12 @@ extension RoomSyncCommand {
 
         private var cap: Int { parallelism ?? Self.maxParallelism }
 
+        private var planOptions: PlanOptions {
+            var options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete, allowMassReadd: allowMassReadd, subset: subsetOptions.subset)
+            if let massDeletePercent { options.massDeletePercent = massDeletePercent }
+            return options
+        }
+
         private func run(_ outcome: Outcome) async throws {
             try await reportingErrors(onError: { outcome.error = $0 }) {
                 let desired = planFile == nil ? try readManifests(paths) : nil
@@ -102,7 +127,7 @@ extension RoomSyncCommand {
                     let planned = try await listingRefusedRooms(format: .text) {
                         try await SyncPipeline.plan(
                             desired: { desired }, store: store, api: api, target: stateTarget,
-                            options: PlanOptions(prune: prune, allowMassDelete: allowMassDelete, allowMassReadd: allowMassReadd))
+                            options: planOptions)
                     }
                     let snapshot = planned.snapshot
                     for note in snapshot.notes { Console.err("note: \(note)") }

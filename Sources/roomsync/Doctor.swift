@@ -36,11 +36,16 @@ extension RoomSyncCommand {
 
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var projectOptions: ProjectOptions
 
         @Flag(help: "Say more about what happens.")
         var verbose = false
 
         func run() async throws {
+            if projectOptions.isActive {
+                try projectOptions.refuseConflicts(pathsGiven: paths != ["rooms.yaml"])
+                return try await ProjectRunner.run(command: "doctor", options: projectOptions, format: .text)
+            }
             var report = DoctorReport()
             checkManifests(&report)
             let stateTarget = await checkTarget(&report)

@@ -29,6 +29,8 @@ extension RoomSyncCommand {
 
         @OptionGroup var target: TargetOptions
         @OptionGroup var stateOptions: StateOptions
+        @OptionGroup var subsetOptions: SubsetOptions
+        @OptionGroup var projectOptions: ProjectOptions
 
         @Option(help: "Output format: text, json, markdown or prometheus.")
         var format: DriftFormat = .text
@@ -52,16 +54,27 @@ extension RoomSyncCommand {
         }
 
         func run() async throws {
+            if projectOptions.isActive {
+                try projectOptions.refuseConflicts(pathsGiven: !paths.isEmpty)
+                let format: ProjectRunner.ReportFormat
+                switch self.format {
+                case .text: format = .text
+                case .json: format = .json
+                case .markdown: format = .markdown
+                case .prometheus: throw ValidationError("--format prometheus is one corp's metrics; run drift per target for it")
+                }
+                return try await ProjectRunner.run(command: "drift", options: projectOptions, format: format)
+            }
             try await reportingErrors {
                 let declared = paths.isEmpty ? nil : Set(try readManifests(paths).rooms.map(\.key))
                 let (report, targetName) = try await withState { store in
                     try await target.withAPI(verbose: verbose) { api, stateTarget in
                         let (snapshot, found) = try await SyncPipeline.drift(
-                            declared: declared, store: store, api: api, target: stateTarget)
+                            declared: declared, subset: subsetOptions.subset, store: store, api: api, target: stateTarget)
                         for note in snapshot.notes { Console.err("note: \(note)") }
                         guard accept else { return (found, stateTarget.description) }
                         let marked = try await SyncPipeline.acceptDrift(
-                            found, declared: declared, snapshot: snapshot, store: store, by: .current(command: "drift"))
+                            found, declared: declared, subset: subsetOptions.subset, snapshot: snapshot, store: store, by: .current(command: "drift"))
                         Console.err("note: accepted \(found.items.count) drift item(s) in \(store.displayName); drift now reports only what is new or changed")
                         return (marked, stateTarget.description)
                     }

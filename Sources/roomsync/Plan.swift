@@ -24,6 +24,11 @@ extension RoomSyncCommand {
         @OptionGroup var stateOptions: StateOptions
         @OptionGroup var output: OutputOptions
         @OptionGroup var bookings: BookingOptions
+        @OptionGroup var subsetOptions: SubsetOptions
+        @OptionGroup var projectOptions: ProjectOptions
+
+        @Option(help: .hidden)
+        var massDeletePercent: Int?
 
         @Option(help: "Save the plan to this file for `apply --plan` (never a manifest it read, nor the state).")
         var out: String?
@@ -41,9 +46,14 @@ extension RoomSyncCommand {
         var allowMassReadd = false
 
         func run() async throws {
+            if projectOptions.isActive {
+                try projectOptions.refuseConflicts(pathsGiven: paths != ["rooms.yaml"])
+                return try await ProjectRunner.run(command: "plan", options: projectOptions, format: output.format.projectFormat)
+            }
             try await reportingErrors {
                 let manifests = BackgroundManifests(paths: paths)
-                let options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete, allowMassReadd: allowMassReadd)
+                var options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete, allowMassReadd: allowMassReadd, subset: subsetOptions.subset)
+                if let massDeletePercent { options.massDeletePercent = massDeletePercent }
                 let planned = try await listingRefusedRooms(format: output.format) {
                     try await manifests.precedingErrors {
                         // Under the state's lock, so an apply in progress is never shown as pending changes.

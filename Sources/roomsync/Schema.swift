@@ -17,7 +17,11 @@ extension RoomSyncCommand {
                   # yaml-language-server: $schema=./schema/roomsync.schema.json
                 """)
 
+        @Flag(help: "Print the project file's (roomsync.yaml) schema instead.")
+        var project = false
+
         func run() async throws {
+            guard !project else { return Console.out(ProjectSchema.json) }
             Console.out(ManifestSchema.json)
         }
     }

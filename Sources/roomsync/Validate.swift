@@ -27,18 +27,43 @@ extension RoomSyncCommand {
         @Option(help: "Output format: text, json, github or sarif.")
         var format: ValidationFormat = .text
 
+        @Flag(help: "Check the project file (PATH, default roomsync.yaml; SPEC 11) instead of manifests.")
+        var project = false
+
+        /// The project file `--project` checks: the one PATH given, else roomsync.yaml beside the manifests.
+        private var projectPath: String? {
+            guard project else { return nil }
+            return paths == ["rooms.yaml"] ? ProjectFile.defaultPath : paths[0]
+        }
+
+        func validate() throws {
+            if project, paths.count > 1 { throw ValidationError("--project checks one project file; name at most one PATH") }
+        }
+
         func run() async throws {
-            let result = ManifestReader.read(paths: paths)
+            let result = projectPath.map(Self.readProject) ?? ManifestReader.read(paths: paths)
             switch format {
             case .text:
                 Console.printDiagnostics(result.diagnostics)
-                if !result.hasErrors { print(ValidationRenderer.validLine(result)) }
+                if !result.hasErrors {
+                    print(projectPath.map { "Valid: the project file \($0)." } ?? ValidationRenderer.validLine(result))
+                }
             case .json, .github, .sarif:
                 Console.out(ValidationRenderer.render(
                     result, format: format, toolVersion: BuildInfo.version,
                     relativeTo: FileManager.default.currentDirectoryPath))
             }
             if result.hasErrors { throw ExitCode(1) }
+        }
+
+        /// A project file's problems, located and rendered in every format as a manifest's are.
+        static func readProject(_ path: String) -> ManifestReadResult {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                return ManifestReadResult(
+                    rooms: [], files: [path], diagnostics: [.error(at: SourceLocation(file: path, line: 1, column: 1), "cannot read the project file \(path)")])
+            }
+            let (_, diagnostics) = ProjectFile.decode(Array(data), file: path)
+            return ManifestReadResult(rooms: [], files: [path], diagnostics: diagnostics)
         }
     }
 }

@@ -47,10 +47,13 @@ public struct DriftReport: Sendable, Hashable, Codable {
     public var items: [Item]
     /// How many rooms the report covers that roomsync manages.
     public var managedRooms: Int
+    /// When the report was limited to a subset (SPEC 11): which, and how many managed rooms it covered.
+    public var subset: SubsetCoverage?
 
-    public init(items: [Item], managedRooms: Int = 0) {
+    public init(items: [Item], managedRooms: Int = 0, subset: SubsetCoverage? = nil) {
         self.items = items
         self.managedRooms = managedRooms
+        self.subset = subset
     }
 
     /// Drift of this kind that was not accepted.
@@ -67,13 +70,21 @@ public enum DriftDetector {
     /// `declared`: with manifest PATHs, the keys they declare, and only those rooms are reported (SPEC 4); `nil`
     /// reports every managed room and the unmanaged ones. Adds an interrupted run journaled are settled first (in
     /// this copy of the state), so the room such an add made is not called unmanaged.
-    public static func detect(state: RoomSyncState, live: [MeetingRoom], declared: Set<String>? = nil) -> DriftReport {
+    /// `subset` limits the report further (SPEC 11): a managed key is placed by its live room, else its
+    /// last-applied record; unmanaged rooms only by a location filter.
+    public static func detect(
+        state: RoomSyncState, live: [MeetingRoom], declared: Set<String>? = nil, subset: Subset = Subset()
+    ) -> DriftReport {
         var state = state
         PendingAddResolver.resolve(&state, live: live)
         var byID: [Int: MeetingRoom] = [:]
         for room in live { byID[room.meetingroomID] = room }
         var items: [DriftReport.Item] = []
+        let covers = { (key: String, entry: ManagedRoom) in
+            subset.isEverything || subset.contains(key: key, declared: nil, live: byID[entry.meetingroomID], applied: entry.applied)
+        }
         for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) where declared?.contains(key) ?? true {
+            guard covers(key, entry) else { continue }
             guard let current = byID[entry.meetingroomID] else {
                 items.append(.init(key: key, kind: .deleted, meetingroomID: entry.meetingroomID, name: entry.applied.name, fields: []))
                 continue
@@ -86,12 +97,15 @@ public enum DriftDetector {
         // Unmanaged rooms belong to no manifest: reported only when drift covers everything.
         if declared == nil {
             let managed = state.managedIDs
-            for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID }) where !managed.contains(room.meetingroomID) {
+            for room in live.sorted(by: { $0.meetingroomID < $1.meetingroomID })
+            where !managed.contains(room.meetingroomID) && (subset.isEverything || subset.containsUnmanaged(room)) {
                 items.append(.init(key: nil, kind: .unmanaged, meetingroomID: room.meetingroomID, name: room.name, fields: []))
             }
         }
-        let covered = declared.map { keys in state.rooms.keys.lazy.filter(keys.contains).count } ?? state.rooms.count
-        return marking(DriftReport(items: items, managedRooms: covered), accepted: state.acceptedDrift ?? [])
+        let covered = state.rooms.lazy.filter { key, entry in (declared?.contains(key) ?? true) && covers(key, entry) }.count
+        let coverage = subset.isEverything
+            ? nil : SubsetCoverage(subset: subset, rooms: covered, managedRooms: state.rooms.count)
+        return marking(DriftReport(items: items, managedRooms: covered, subset: coverage), accepted: state.acceptedDrift ?? [])
     }
 
     /// Marks the items that match drift accepted earlier (same kind, room and fingerprint) and puts them after the

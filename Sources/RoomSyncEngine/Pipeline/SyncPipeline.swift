@@ -52,21 +52,37 @@ public enum SyncPipeline {
 
     /// Drift of the snapshot; with manifests, of the rooms they declare only (SPEC 4).
     public static func drift(
-        declared: Set<String>?, store: any StateStore, api: any MeetingRoomAPI, target: StateTarget
+        declared: Set<String>?, subset: Subset = Subset(), store: any StateStore, api: any MeetingRoomAPI, target: StateTarget
     ) async throws -> (snapshot: Snapshot, report: DriftReport) {
         let snapshot = try await snapshot(store: store, api: api, target: target)
-        return (snapshot, DriftDetector.detect(state: snapshot.state, live: snapshot.live, declared: declared))
+        return (snapshot, DriftDetector.detect(state: snapshot.state, live: snapshot.live, declared: declared, subset: subset))
     }
 
     /// `drift --accept`: records the drift of `report` in the state as accepted and returns the report marked so.
     /// With manifest PATHs (`declared`) only their rooms were looked at: what was accepted about others stays.
     public static func acceptDrift(
-        _ report: DriftReport, declared: Set<String>?, snapshot: Snapshot, store: any StateStore, by writer: StateWriter
+        _ report: DriftReport, declared: Set<String>?, subset: Subset = Subset(), snapshot: Snapshot, store: any StateStore,
+        by writer: StateWriter
     ) async throws -> DriftReport {
         var state = snapshot.state
-        let kept = (state.acceptedDrift ?? []).filter { item in
-            guard let declared else { return false }
-            return item.key.map { !declared.contains($0) } ?? true
+        let kept: [AcceptedDrift]
+        if subset.isEverything {
+            kept = (state.acceptedDrift ?? []).filter { item in
+                guard let declared else { return false }
+                return item.key.map { !declared.contains($0) } ?? true
+            }
+        } else {
+            // What was accepted about rooms this run did not look at (other manifests, outside the subset) stays.
+            let byID = Dictionary(snapshot.live.map { ($0.meetingroomID, $0) }) { first, _ in first }
+            let looked = Set(state.rooms.lazy.filter { key, entry in
+                (declared?.contains(key) ?? true)
+                    && subset.contains(key: key, declared: nil, live: byID[entry.meetingroomID], applied: entry.applied)
+            }.map(\.key))
+            kept = (state.acceptedDrift ?? []).filter { item in
+                if let key = item.key { return !looked.contains(key) }
+                guard declared == nil, let room = byID[item.meetingroomID] else { return declared != nil }
+                return !subset.containsUnmanaged(room)
+            }
         }
         let accepted = kept + report.acceptance
         state.acceptedDrift = accepted.isEmpty ? nil : accepted

@@ -15,8 +15,11 @@ public struct MassChangeRefusal: Sendable, Hashable {
     public var base: Int
     /// How `base` is named: `managed` or `live`.
     public var counted: String
+    /// The share the guard allows, in percent.
+    public var percent: Int
 
-    public init(kind: Kind, rooms: [Room], base: Int, counted: String) {
+    public init(kind: Kind, rooms: [Room], base: Int, counted: String, percent: Int = Int(PlanOptions.massDeleteFraction * 100)) {
+        self.percent = percent
         self.kind = kind
         self.rooms = rooms.sorted { $0.key < $1.key }
         self.base = base
@@ -25,7 +28,7 @@ public struct MassChangeRefusal: Sendable, Hashable {
 
     /// The one line of the error.
     public var message: String {
-        let share = "more than \(Int(PlanOptions.massDeleteFraction * 100))%"
+        let share = "more than \(percent)%"
         switch kind {
         case .delete:
             return "the plan deletes \(rooms.count) of \(base) \(counted) rooms (\(share)); "

@@ -19,11 +19,13 @@ public struct Plan: Sendable, Hashable, Codable {
     /// The bookings of the rooms it deletes, when they were checked (`BookingCheck.run`); `nil` when the plan
     /// deletes nothing or the check was skipped.
     public var bookings: BookingCheck?
+    /// When the plan was limited to a subset (SPEC 11): which, and how many managed rooms it covered.
+    public var subset: SubsetCoverage?
 
     public init(
         changes: [PlannedChange], warnings: [String], unchanged: Int, protectUpdates: [String: Bool] = [:],
         ignoreChangesUpdates: [String: [ManagedField]] = [:], forgottenKeys: [String] = [],
-        recordUpdates: [String: MeetingRoom] = [:]
+        recordUpdates: [String: MeetingRoom] = [:], subset: SubsetCoverage? = nil
     ) {
         self.changes = changes
         self.warnings = warnings
@@ -32,6 +34,7 @@ public struct Plan: Sendable, Hashable, Codable {
         self.ignoreChangesUpdates = ignoreChangesUpdates
         self.forgottenKeys = forgottenKeys
         self.recordUpdates = recordUpdates
+        self.subset = subset
     }
 
     enum CodingKeys: String, CodingKey {
@@ -41,6 +44,7 @@ public struct Plan: Sendable, Hashable, Codable {
         case forgottenKeys = "forgotten_keys"
         case recordUpdates = "record_updates"
         case bookings
+        case subset
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -54,6 +58,7 @@ public struct Plan: Sendable, Hashable, Codable {
         // Only when there are some, so saved plans without any read as they always did.
         if !recordUpdates.isEmpty { try container.encode(recordUpdates, forKey: .recordUpdates) }
         try container.encodeIfPresent(bookings, forKey: .bookings)
+        try container.encodeIfPresent(subset, forKey: .subset)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -66,6 +71,7 @@ public struct Plan: Sendable, Hashable, Codable {
         ignoreChangesUpdates = try container.decodeIfPresent([String: [ManagedField]].self, forKey: .ignoreChangesUpdates) ?? [:]
         forgottenKeys = try container.decode([String].self, forKey: .forgottenKeys)
         recordUpdates = try container.decodeIfPresent([String: MeetingRoom].self, forKey: .recordUpdates) ?? [:]
+        subset = try container.decodeIfPresent(SubsetCoverage.self, forKey: .subset)
     }
 
     public func count(_ action: PlannedChange.Action) -> Int {

@@ -13,14 +13,22 @@ public enum Planner {
 
     /// `plan` over live rooms already indexed, `roomsPerSlice` rooms settled per task.
     static func plan(
-        desired: [DesiredRoom], index: LiveIndex, state stored: RoomSyncState, options: PlanOptions = PlanOptions(),
+        desired declared: [DesiredRoom], index: LiveIndex, state stored: RoomSyncState, options: PlanOptions = PlanOptions(),
         operations: ManifestOperations = ManifestOperations(), roomsPerSlice: Int = Self.roomsPerSlice
     ) throws -> Plan {
         var changes: [PlannedChange] = []
         var state = stored
         changes += try planMoves(operations.moves, state: &state)
+        // Every id the state manages, in the subset or not: a room another key manages is never adopted or pruned.
         let managedIDs = state.managedIDs
-        let imports = try importedRooms(operations.imports, state: state, index: index)
+        let scope = SubsetScope(options.subset, declared: declared, state: state, index: index)
+        let desired = scope.map { scope in declared.filter { scope.covers($0) } } ?? declared
+        if let scope {
+            // A move follows its key: its entry now sits under the new key, which the subset covers or not.
+            changes.removeAll { $0.action == .move && !scope.coversManaged($0.key) }
+        }
+        let imports = try importedRooms(
+            scope.map { scope in operations.imports.filter { scope.coversImport($0) } } ?? operations.imports, state: state, index: index)
         var warnings: [String] = []
         var unchanged = 0
         var protectUpdates: [String: Bool] = [:]
@@ -28,6 +36,8 @@ public enum Planner {
         var recordUpdates: [String: MeetingRoom] = [:]
         // Unmanaged rooms that a key adopts or imports in this plan; each can be taken once.
         var claimed = Set(imports.values.map(\.meetingroomID))
+        // A room an `import:` entry outside the subset names belongs to that key: never pruned or adopted here.
+        if scope != nil { claimed.formUnion(operations.imports.map(\.meetingroomID)) }
 
         // What each room needs that depends on no other room (its import, or the diff of the room its state entry
         // manages) is worked out on every core; adoption, where rooms compete for unmanaged twins, and everything
@@ -107,7 +117,14 @@ public enum Planner {
         // When the keys are unique and as many rooms found their state entry as the state has, none is
         // undeclared: the usual plan skips a set of every key. Unique is checked, not assumed (`plan` is public;
         // the manifest reader gives keys sorted and once each, which one pass of comparisons confirms).
-        if managedKeys < state.rooms.count || !Self.keysIncrease(desired) {
+        if let scope {
+            // Only keys the subset covers may be deleted or forgotten; a key no manifest declares any more but
+            // outside the subset is simply not planned. Declared keys are every manifest's, not the subset's.
+            let desiredKeys = Set(declared.map(\.key))
+            for (key, entry) in state.rooms where !desiredKeys.contains(key) && scope.coversManaged(key) {
+                undeclared.append((key, entry))
+            }
+        } else if managedKeys < state.rooms.count || !Self.keysIncrease(desired) {
             let desiredKeys = Set(desired.map(\.key))
             for (key, entry) in state.rooms where !desiredKeys.contains(key) { undeclared.append((key, entry)) }
         }
@@ -129,6 +146,8 @@ public enum Planner {
         }
 
         var unmanaged = index.rooms.filter { !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) }
+        // Unmanaged rooms have no key: only a location filter reaches them (`Subset.containsUnmanaged`).
+        if let scope { unmanaged.removeAll { !scope.subset.containsUnmanaged($0) } }
         if options.prune {
             // prune.exclude keeps rooms another team runs: reported, never deleted.
             unmanaged.removeAll { room in
@@ -145,8 +164,12 @@ public enum Planner {
             warnings.append("\(unmanaged.count) live room(s) are not managed by roomsync and were left alone (--prune deletes them)")
         }
 
-        try checkMassDelete(changes: changes, managed: state.rooms.count, live: index.rooms.count, options: options)
-        try checkMassReadd(changes: changes, state: state, options: options)
+        // Within a subset the guards count what the subset could delete or re-add, so a subset is no way round them.
+        let managedInScope = scope?.managedRooms ?? state.rooms.count
+        try checkMassDelete(
+            changes: changes, managed: managedInScope, live: scope?.liveRooms(managedIDs: managedIDs) ?? index.rooms.count,
+            options: options)
+        try checkMassReadd(changes: changes, state: state, managed: managedInScope, options: options)
         // Moves keep the manifests' order (a chain applies step by step); the rest go by key within their phase.
         let order = Dictionary(changes.enumerated().filter { $0.element.action == .move }.map { ($0.element.key, $0.offset) }) { a, _ in a }
         changes.sort { a, b in
@@ -156,7 +179,8 @@ public enum Planner {
         }
         return Plan(
             changes: changes, warnings: warnings, unchanged: unchanged, protectUpdates: protectUpdates,
-            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys, recordUpdates: recordUpdates)
+            ignoreChangesUpdates: ignoreChangesUpdates, forgottenKeys: forgottenKeys, recordUpdates: recordUpdates,
+            subset: scope.map { SubsetCoverage(subset: $0.subset, rooms: $0.managedRooms, managedRooms: state.rooms.count) })
     }
 
     /// Whether each room's key sorts after the one before: so no key is there twice.
@@ -302,28 +326,30 @@ public enum Planner {
         guard !options.allowMassDelete else { return }
         let deletes = changes.filter { $0.action == .delete }
         let deletable = options.prune ? max(managed, live) : managed
-        guard exceedsMassShare(deletes.count, of: deletable) else { return }
+        guard exceedsMassShare(deletes.count, of: deletable, percent: options.massDeletePercent) else { return }
         let what = options.prune && live > managed ? "live" : "managed"
         let rooms = deletes.map { MassChangeRefusal.Room(key: $0.key, meetingroomID: $0.meetingroomID ?? 0, name: $0.seen?.name ?? "") }
-        throw EngineError(refusing: MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what))
+        throw EngineError(
+            refusing: MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what, percent: options.massDeletePercent))
     }
 
     /// SPEC 4: rooms re-added because they vanished from `list`, as a share of the managed rooms. A list that
     /// suddenly misses many rooms (an app whose visibility changed, a partial answer) is more likely wrong than the
     /// rooms gone, and re-adding them would make duplicates.
-    static func checkMassReadd(changes: [PlannedChange], state: RoomSyncState, options: PlanOptions) throws {
+    /// `managed` is the managed rooms the plan covers (a subset's, or all).
+    static func checkMassReadd(changes: [PlannedChange], state: RoomSyncState, managed: Int, options: PlanOptions) throws {
         guard !options.allowMassReadd else { return }
         let readds = changes.compactMap { change -> MassChangeRefusal.Room? in
             guard change.action == .add, let vanished = state.rooms[change.key] else { return nil }
             return MassChangeRefusal.Room(key: change.key, meetingroomID: vanished.meetingroomID, name: vanished.applied.name)
         }
-        guard exceedsMassShare(readds.count, of: state.rooms.count) else { return }
-        throw EngineError(refusing: MassChangeRefusal(kind: .readd, rooms: readds, base: state.rooms.count, counted: "managed"))
+        guard exceedsMassShare(readds.count, of: managed) else { return }
+        throw EngineError(refusing: MassChangeRefusal(kind: .readd, rooms: readds, base: managed, counted: "managed"))
     }
 
     /// More than `massDeleteFraction` of `base`, when `base` is at least `massDeleteMinimumManaged`.
-    static func exceedsMassShare(_ count: Int, of base: Int) -> Bool {
-        base >= PlanOptions.massDeleteMinimumManaged && Double(count) > PlanOptions.massDeleteFraction * Double(base)
+    static func exceedsMassShare(_ count: Int, of base: Int, percent: Int = Int(PlanOptions.massDeleteFraction * 100)) -> Bool {
+        base >= PlanOptions.massDeleteMinimumManaged && count * 100 > percent * base
     }
 
     /// Adoption identity: same name and, when the manifest manages it, same location.

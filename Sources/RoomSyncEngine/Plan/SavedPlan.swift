@@ -170,9 +170,9 @@ public struct SavedPlan: Sendable, Hashable, Codable {
         return saved.plan.seeing(live)
     }
 
-    /// The command that makes this plan again, with the manifest PATHs it was made from.
+    /// The command that makes this plan again, with the manifest PATHs and the subset it was made from.
     func planCommand(_ path: String) -> String {
-        (["roomsync", "plan"] + (paths ?? []) + ["--out", path]).joined(separator: " ")
+        (["roomsync", "plan"] + (paths ?? []) + (plan.subset?.subset.arguments ?? []) + ["--out", path]).joined(separator: " ")
     }
 
     /// Why the plan no longer holds, one line per reason; empty when it can be applied. Only rooms the plan

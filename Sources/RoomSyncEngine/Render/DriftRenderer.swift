@@ -32,6 +32,12 @@ public enum DriftRenderer {
     }
 
     public static func summaryLine(_ report: DriftReport) -> String {
+        // A report limited to a subset says so in every format (text and markdown through this line).
+        guard let coverage = report.subset else { return fullSummaryLine(report) }
+        return fullSummaryLine(report) + " " + coverage.note
+    }
+
+    static func fullSummaryLine(_ report: DriftReport) -> String {
         let accepted = report.acceptedCount > 0 ? " (\(report.acceptedCount) accepted earlier, not counted)" : ""
         guard report.hasDrift else { return report.acceptedCount > 0 ? "No new drift\(accepted)." : "No drift." }
         return "Drift: \(report.count(.changed)) changed, \(report.count(.deleted)) deleted, \(report.count(.unmanaged)) unmanaged\(accepted)."
@@ -92,6 +98,8 @@ public enum DriftRenderer {
         var format_version = 1
         var summary: Summary
         var items: [Item]
+        /// Present only for a report limited to a subset (SPEC 11).
+        var subset: PlanRenderer.JSONSubset?
     }
 
     static func json(_ report: DriftReport) -> String {
@@ -104,7 +112,7 @@ public enum DriftRenderer {
                     JSONDrift.Item(
                         key: item.key, kind: item.kind.rawValue, meetingroom_id: item.meetingroomID, name: item.name,
                         fields: PlanRenderer.JSONPlan.FieldDelta.object(item.fields), accepted: item.accepted)
-                }))
+                }, subset: report.subset.map(PlanRenderer.JSONSubset.init)))
     }
 
     /// The text exposition format, for node_exporter's textfile collector: counts only, no room names (labels

@@ -25,6 +25,7 @@ public enum MarkdownReport {
         head += "| " + columns.map(\.0).joined(separator: " | ") + " |\n|" + String(repeating: " ---: |", count: columns.count) + "\n"
         head += "| " + columns.map { String($0.1) }.joined(separator: " | ") + " |\n\n"
         head += "**\(PlanRenderer.summaryLine(plan))**\n"
+        if let coverage = plan.subset { head += "\nLimited to \(escape(coverage.subset.description)).\n" }
         let sections = plan.changes.map { change -> String in
             var section = "\n`\(PlanRenderer.symbol(change.action))` **\(escape(change.key))**"
             if let id = change.meetingroomID { section += " (meetingroom_id \(id))" }
@@ -64,6 +65,9 @@ public enum MarkdownReport {
         head += "| changed | deleted | unmanaged | accepted |\n| ---: | ---: | ---: | ---: |\n"
         head += "| \(report.count(.changed)) | \(report.count(.deleted)) | \(report.count(.unmanaged)) | \(report.acceptedCount) |\n\n"
         head += report.hasDrift ? "**Live rooms differ from the last apply.**\n" : report.acceptedCount > 0 ? "**No new drift.**\n" : "**No drift.**\n"
+        if let coverage = report.subset {
+            head += "\nLimited to \(escape(coverage.subset.description)) \(escape(coverage.note)).\n"
+        }
         // New drift first, then what was accepted earlier, marked as such (the report keeps that order).
         let sections = report.items.map { item -> String in
             let accepted = item.accepted ? " (accepted earlier)" : ""

@@ -59,6 +59,12 @@ public enum PlanRenderer {
     }
 
     public static func summaryLine(_ plan: Plan) -> String {
+        // A plan limited to a subset says so in every format (text and markdown through this line).
+        guard let coverage = plan.subset else { return fullSummaryLine(plan) }
+        return fullSummaryLine(plan) + " " + coverage.note
+    }
+
+    static func fullSummaryLine(_ plan: Plan) -> String {
         guard plan.hasChanges else { return "No changes." }
         var line = "Plan: \(plan.count(.add)) to add, \(plan.count(.change)) to change, \(plan.count(.delete)) to delete, \(plan.count(.adopt)) to adopt"
         // Moves and imports are named only when the plan has some, so plans without them read as they always did.
@@ -186,6 +192,28 @@ public enum PlanRenderer {
         var forgotten: [String]?
         /// Present only when the plan deletes rooms and their bookings were checked.
         var bookings: BookingSummary?
+        /// Present only for a plan limited to a subset (SPEC 11).
+        var subset: JSONSubset?
+    }
+
+    struct JSONSubset: Encodable {
+        var note: String
+        var rooms: Int
+        var managed_rooms: Int
+        var target: [String]
+        var exclude: [String]
+        var city: String?
+        var building: String?
+
+        init(_ coverage: SubsetCoverage) {
+            note = coverage.note
+            rooms = coverage.rooms
+            managed_rooms = coverage.managedRooms
+            target = coverage.subset.targets
+            exclude = coverage.subset.excludes
+            city = coverage.subset.city
+            building = coverage.subset.building
+        }
     }
 
     static func json(_ plan: Plan) -> String {
@@ -206,7 +234,8 @@ public enum PlanRenderer {
             warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys,
             bookings: plan.bookings.map {
                 JSONPlan.BookingSummary(horizon_days: $0.horizonDays, cancelled: $0.cancelledCount, failure: $0.failure)
-            })
+            },
+            subset: plan.subset.map(JSONSubset.init))
         return encodeJSON(document)
     }
 
