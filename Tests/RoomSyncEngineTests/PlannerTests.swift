@@ -175,3 +175,36 @@ import Testing
         #expect(plan.protectUpdates == ["a": true])
     }
 }
+
+/// SPEC 4's catch-up of a lagging last-applied record covers what the manifest manages, nothing else: a console
+/// change to a field the manifest leaves out is drift, and an apply must not copy it into the record.
+@Suite struct LaggingRecordTests {
+    @Test func onlyTheManagedFieldsOfALaggingRecordCatchUp() throws {
+        let applied = Fixture.live(7, name: "a-room", capacity: 10, equipment: [1])
+        // An edit to capacity 12 landed but its state write was lost; someone also added a projector in the console.
+        var live = applied
+        live.capacity = 12
+        live.equipment = [1, 3]
+        let plan = try Planner.plan(
+            desired: [Fixture.desired("a", name: "a-room", capacity: 12)], live: [live], state: Fixture.state([("a", applied)]))
+        #expect(plan.changes.isEmpty)
+        let record = try #require(plan.recordUpdates["a"])
+        #expect(record.capacity == 12, "the managed field catches up")
+        #expect(record.equipment == [1], "the console's projector stays drift: the manifest does not manage equipment")
+        var state = Fixture.state([("a", applied)])
+        state.rooms["a"]?.applied = record
+        let drift = DriftDetector.detect(state: state, live: [live], declared: nil)
+        #expect(drift.items.map(\.key) == ["a"], "\(drift.items)")
+        // And the next plan does not bring it up to date again.
+        let next = try Planner.plan(desired: [Fixture.desired("a", name: "a-room", capacity: 12)], live: [live], state: state)
+        #expect(next.recordUpdates.isEmpty)
+    }
+
+    @Test func aConsoleChangeToAnUnmanagedFieldAloneIsNoRecordUpdate() throws {
+        let applied = Fixture.live(7, name: "a-room", equipment: [1])
+        var live = applied
+        live.equipment = [1, 3]
+        let plan = try Planner.plan(desired: [Fixture.desired("a", name: "a-room")], live: [live], state: Fixture.state([("a", applied)]))
+        #expect(plan.recordUpdates.isEmpty, "\(plan.recordUpdates)")
+    }
+}

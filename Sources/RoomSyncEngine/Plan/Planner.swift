@@ -243,7 +243,7 @@ public enum Planner {
             let target = RoomTarget(room.pointee)
             let found = RoomDiff.changes(
                 from: target, to: current.pointee, appliedRange: entry.appliedRange, isNewBuilding: isNewBuilding)
-            if found.isEmpty { outcome.recordUpdate = laggingRecord(entry, live: current.pointee, ignoring: ignored) }
+            if found.isEmpty { outcome.recordUpdate = laggingRecord(entry, live: current.pointee, managing: target.managed) }
             outcome.result = found.isEmpty
                 ? .unchanged
                 : .change(PlannedChange(
@@ -256,18 +256,33 @@ public enum Planner {
 
     /// When an edit reached WeCom but its state write was lost (a kill, the database gone), the live room already
     /// is what the manifest asks while the record still holds what it replaced: drift would report it for ever.
-    /// The record the state should keep then, as an edit would have left it; `nil` when drift sees nothing.
-    static func laggingRecord(_ entry: ManagedRoom, live: MeetingRoom, ignoring ignored: [ManagedField]) -> MeetingRoom? {
+    /// The record the state should keep then, as the edit would have left it: the fields the manifest manages
+    /// (`managed`) as they are live, every other one as it was. A console change to a field the manifest leaves
+    /// alone is drift, not a lost write, and stays in the report. `nil` when no managed field lags.
+    static func laggingRecord(_ entry: ManagedRoom, live: MeetingRoom, managing managed: ManagedFieldSet) -> MeetingRoom? {
         let applied = entry.applied
-        // Most records match field for field; only the others pay for drift's comparison.
-        if applied.name == live.name, applied.capacity == live.capacity, applied.city == live.city,
-            applied.building == live.building, applied.floor == live.floor,
-            (applied.equipment ?? []) == (live.equipment ?? []), live.range == nil || applied.range == live.range
-        {
-            return nil
+        let name = managed.contains(.name) && applied.name != live.name
+        let capacity = managed.contains(.capacity) && applied.capacity != live.capacity
+        let location = managed.contains(.location)
+            && (applied.city != live.city || applied.building != live.building || applied.floor != live.floor)
+        // Compared as a set, so an order WeCom changed is no lag.
+        let equipment = managed.contains(.equipment) && (applied.equipment ?? []) != (live.equipment ?? [])
+            && Set(applied.equipment ?? []) != Set(live.equipment ?? [])
+        // `list` shows the range only to the meeting-room app; a hidden one says nothing about the record.
+        let range = managed.contains(.range) && live.range != nil && applied.range != live.range
+        // Most records lag in nothing: they are not copied.
+        guard name || capacity || location || equipment || range else { return nil }
+        var record = applied
+        if name { record.name = live.name }
+        if capacity { record.capacity = live.capacity }
+        if location {
+            record.city = live.city
+            record.building = live.building
+            record.floor = live.floor
         }
-        guard !DriftDetector.differences(applied: applied, live: live, ignoring: ignored).isEmpty else { return nil }
-        return appliedRecord(afterEditing: live, with: nil, previous: applied)
+        if equipment { record.equipment = live.equipment }
+        if range { record.range = live.range }
+        return record
     }
 
     /// SPEC 2 `moved`: in order, each entry whose `from` is in the state (and `to` is not) renames the key in
