@@ -138,7 +138,9 @@ import WeComAPI
                     try await client.deleteMeetingRoom(.init(meetingroomID: 1))
                 }
                 #expect(error.errcode == 60011)
-                #expect(events.values == [.tokenRefreshed])
+                // A `still waiting` note is what a loaded machine adds (seen in a clean-clone run); a retry is not.
+                let events = events.values.filter { if case .stillWaiting = $0 { false } else { true } }
+                #expect(events == [.tokenRefreshed])
             }
         }
     }
