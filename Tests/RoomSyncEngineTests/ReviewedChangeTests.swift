@@ -1,5 +1,6 @@
 import Foundation
 import RoomSyncCore
+import RoomSyncTestSupport
 import Testing
 
 @testable import RoomSyncEngine
@@ -19,6 +20,29 @@ import Testing
         ) { try state.checkOneKeyPerRoom(in: "s.json") }
         state.rooms["b"] = nil
         try state.checkOneKeyPerRoom(in: "s.json")
+    }
+
+    /// `state rm`, the fix the refusal names, removes one key at a time: a state with one id under three keys, or
+    /// two shared ids, gets better with each and is stored; an edit that shares a room anew never is.
+    @Test func stateRmRepairsAStateSharingSeveralRoomsOneKeyAtATime() async throws {
+        try await withTemporaryDirectory { directory in
+            let store = FileStateStore(path: directory.appendingPathComponent("s.json").path)
+            let seven = Fixture.live(7, name: "Lobby"), eight = Fixture.live(8, name: "Board")
+            var broken = Fixture.state([("a", seven), ("b", seven), ("c", seven), ("d", eight), ("e", eight)])
+            broken.serial = 0
+            try await store.commit(broken.nextStep(), changes: [], by: .current(command: "test"))
+            let writer = StateWriter.current(command: "rm")
+            for key in ["a", "b", "d"] {
+                try await store.edit(action: "rm", by: writer, repairing: true) { try StateEdits.remove(key, from: &$0) }
+            }
+            let repaired = try await store.load()
+            #expect(Set(repaired.rooms.keys) == ["c", "e"])
+            try repaired.checkOneKeyPerRoom(in: "s.json")
+            // Repairing never lets an edit share a room that was not shared before.
+            await #expect(throws: EngineError.self) {
+                try await store.edit(action: "mv", by: writer, repairing: true) { $0.rooms["f"] = $0.rooms["c"] }
+            }
+        }
     }
 
     @Test(arguments: [(4, true), (3, false)])

@@ -87,6 +87,13 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
                 + "remove the wrong one with `roomsync state rm KEY`")
     }
 
+    /// The mappings (`key`, id) of every id that more than one key maps; empty in a sound state.
+    var sharedMappings: Set<String> {
+        var keysByID: [Int: [String]] = [:]
+        for (key, room) in rooms { keysByID[room.meetingroomID, default: []].append(key) }
+        return Set(keysByID.filter { $0.value.count > 1 }.flatMap { id, keys in keys.map { "\($0)=\(id)" } })
+    }
+
     /// The keys managing each of `ids` (one pass over the rooms, however many ids).
     public func managersByID(_ ids: [Int]) -> [Int: String] {
         guard !ids.isEmpty else { return [:] }

@@ -208,8 +208,8 @@ extension StateStore {
 
     /// Loads the state, runs `body` on it and stores what `body` leaves as one step named `action`. Edits of the
     /// state outside apply (import, state mv|rm) go through here; the caller holds the lock. A state that maps one
-    /// room to two keys is refused before `body` runs, unless `repairing` (`state rm`, the fix the refusal names),
-    /// and is never stored.
+    /// room to two keys is refused before `body` runs, unless `repairing` (`state rm`, the fix the refusal names);
+    /// it is stored only by a repair that shares no room anew.
     public func edit<T>(
         action: String, by writer: StateWriter, repairing: Bool = false, _ body: (inout RoomSyncState) async throws -> T
     ) async throws -> T {
@@ -217,7 +217,11 @@ extension StateStore {
         if !repairing { try stored.checkOneKeyPerRoom(in: displayName) }
         var state = stored
         let result = try await body(&state)
-        try state.checkOneKeyPerRoom(in: displayName)
+        // A repair removes one key at a time, so a state with one room under three keys, or several shared rooms,
+        // is stored as it gets better; what it must never do is share a room anew.
+        if !repairing || !state.sharedMappings.isSubset(of: stored.sharedMappings) {
+            try state.checkOneKeyPerRoom(in: displayName)
+        }
         try await commit(state, over: stored, action: action, by: writer)
         return result
     }
