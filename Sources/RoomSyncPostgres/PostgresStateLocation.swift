@@ -188,6 +188,32 @@ public struct PostgresStateLocation: Sendable, Hashable {
     /// the first ':' after the user to where the user info ends (`userInfoEnd`), or in a URL that does not parse,
     /// to the last '@', erring on the side of hiding.
     public static func redacted(_ url: String) -> String {
+        redactingQueryPasswords(redactingUserInfo(url))
+    }
+
+    /// libpq also reads a password from the query (`?password=`, `sslpassword=`): any parameter whose name says
+    /// password has its value replaced, up to the next `&` or `#`.
+    static func redactingQueryPasswords(_ url: String) -> String {
+        guard let query = url.firstIndex(of: "?") else { return url }
+        var result = String(url[...query])
+        var rest = url[url.index(after: query)...]
+        while !rest.isEmpty {
+            let end = rest.firstIndex(where: { $0 == "&" || $0 == "#" }) ?? rest.endIndex
+            let parameter = rest[..<end]
+            if let equals = parameter.firstIndex(of: "="), parameter[..<equals].lowercased().contains("password") {
+                result += parameter[...equals] + redactionMarker
+            } else {
+                result += parameter
+            }
+            guard end < rest.endIndex else { break }
+            if rest[end] == "#" { return result + rest[end...] }
+            result.append("&")
+            rest = rest[rest.index(after: end)...]
+        }
+        return result
+    }
+
+    private static func redactingUserInfo(_ url: String) -> String {
         guard let scheme = url.range(of: "://") else { return url }
         let afterScheme = url[scheme.upperBound...]
         if let at = userInfoEnd(afterScheme) ?? afterScheme.lastIndex(of: "@") {

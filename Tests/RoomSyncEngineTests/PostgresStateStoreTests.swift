@@ -414,6 +414,20 @@ struct PostgresStateStoreTests {
         }
     }
 
+    /// libpq also takes a password as a query parameter; the error naming it as unknown here must not print it.
+    @Test func aPasswordInTheQueryIsNeverPrinted() throws {
+        for url in ["postgres://app@db.internal/rooms?password=s3cr3t-q", "postgres://app@db.internal/rooms?sslmode=require&sslpassword=s3cr3t-q#x"] {
+            let shown = PostgresStateLocation.redacted(url)
+            #expect(!shown.contains("s3cr3t-q") && shown.contains("password=REDACTED"), "\(shown)")
+            #expect(throws: (any Error).self) { _ = try PostgresStateLocation(url: url, workspace: "w", environment: [:]) }
+            do {
+                _ = try PostgresStateLocation(url: url, workspace: "w", environment: [:])
+            } catch {
+                #expect(!"\(error)".contains("s3cr3t-q"), "\(error)")
+            }
+        }
+    }
+
     @Test func aServerThatIsNotThereIsOneClearLine() async throws {
         // A port nothing listens on: bound and closed by the OS a moment ago.
         let port = try freeLoopbackPort()
