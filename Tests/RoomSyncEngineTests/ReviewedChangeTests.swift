@@ -126,8 +126,24 @@ import Testing
         let saved = SavedPlan(target: Self.target, plan: plan, state: state)
         let read = try JSONDecoder().decode(SavedPlan.self, from: JSONOutput.encoder().encode(saved))
         #expect(read.plan == plan, "the plan reads back as it was written")
-        #expect(read.plan.refusals(against: state) == [])
+        #expect(read.plan.refusals(against: state, live: [changed, moving, gone, twin, imported, stray, protected]) == [])
         #expect(read.staleReasons(live: [changed, moving, gone, twin, imported, stray, protected], state: state) == [])
+    }
+
+    /// A plan file edited by hand must not drop or re-point a mapping whose room is live: a forgotten key whose
+    /// room still exists would be adopted or added again by the next plan, an adopt over a live mapping would
+    /// leave that room unmanaged (and `--prune` would delete it).
+    @Test func aHandEditedPlanCannotForgetOrRepointALiveMapping() throws {
+        let lobby = Fixture.live(5, name: "Lobby"), twin = Fixture.live(9, name: "Lobby")
+        let state = Fixture.state([("sz-a", lobby)])
+        var forgetting = Plan(changes: [], warnings: [], unchanged: 1)
+        forgetting.forgottenKeys = ["sz-a"]
+        #expect(forgetting.refusals(against: state, live: [lobby]).map(\.room.key) == ["sz-a"])
+        #expect(forgetting.refusals(against: state, live: []).isEmpty, "a key whose room is gone is forgotten")
+        let adopt = PlannedChange(key: "sz-a", action: .adopt, meetingroomID: 9, fields: [], seen: twin)
+        let repointing = Plan(changes: [adopt], warnings: [], unchanged: 0)
+        #expect(repointing.refusals(against: state, live: [lobby, twin]).count == 1)
+        #expect(repointing.refusals(against: state, live: [twin]).isEmpty, "a key whose room vanished adopts a twin")
     }
 
     @Test func aStaleSummaryNamesEachRoomOnceAndCountsThem() {

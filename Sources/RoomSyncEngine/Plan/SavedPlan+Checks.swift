@@ -5,7 +5,7 @@ extension Plan {
     /// state, one finding per operation the state forbids or the file contradicts. A plan file is JSON anyone can
     /// edit: its action, its ids and its requests are checked, not trusted, so that a protected room is never
     /// deleted, an id is the one the state maps the key to, and what apply prints is what it sends.
-    func refusals(against stored: RoomSyncState) -> [SavedPlanFinding] {
+    func refusals(against stored: RoomSyncState, live: [MeetingRoom]) -> [SavedPlanFinding] {
         var findings: [SavedPlanFinding] = []
         // Moves run first: the other operations use the keys they leave.
         var state = stored
@@ -20,8 +20,25 @@ extension Plan {
         }
         // Which key manages each id the plan touches, found in one pass (a pass per prune was quadratic).
         let managers = state.managersByID(changes.compactMap(\.meetingroomID))
+        let liveIDs = Set(live.map(\.meetingroomID))
         for change in changes where change.action != .move {
-            if let reason = Self.refusal(of: change, state: state, managers: managers) { findings.append(refusal(change, reason)) }
+            if let reason = Self.refusal(of: change, state: state, managers: managers) {
+                findings.append(refusal(change, reason))
+            } else if change.action == .adopt, let key = change.manifestKey, let entry = state.rooms[key],
+                liveIDs.contains(entry.meetingroomID)
+            {
+                // Adopting a twin is for a key whose room vanished; over a live room it would leave that one
+                // unmanaged.
+                findings.append(refusal(change, "the key still manages meetingroom_id \(entry.meetingroomID), which is live"))
+            }
+        }
+        // A key is forgotten because its room is gone; forgetting a live room's key would have the next plan
+        // adopt it or add it again.
+        for key in forgottenKeys {
+            guard let entry = state.rooms[key], liveIDs.contains(entry.meetingroomID) else { continue }
+            findings.append(SavedPlanFinding(
+                room: SavedPlanFinding.Room(key: key, meetingroomID: entry.meetingroomID),
+                reason: "forget '\(key)' (meetingroom_id \(entry.meetingroomID)): its room is live"))
         }
         return findings
     }

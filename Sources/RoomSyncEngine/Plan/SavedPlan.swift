@@ -163,7 +163,7 @@ public struct SavedPlan: Sendable, Hashable, Codable {
         guard findings.isEmpty else {
             throw EngineError("the plan \(path) is stale: \(SavedPlanFinding.summary(findings)). \(again)")
         }
-        let refusals = saved.plan.refusals(against: state)
+        let refusals = saved.plan.refusals(against: state, live: live)
         guard refusals.isEmpty else {
             throw EngineError("the plan \(path) is refused: \(SavedPlanFinding.summary(refusals)). \(again)")
         }
