@@ -43,7 +43,8 @@ import Testing
     /// SPEC 13: the CI examples install the pinned release; none waits for a Swift build in every job.
     @Test func noExampleWorkflowBuildsFromSource() throws {
         let examples = Self.packageRoot.appendingPathComponent("examples")
-        for name in ["github-actions/roomsync.yml", "github-actions/roomsync-multi-corp.yml", "gitlab-ci/.gitlab-ci.yml"] {
+        for name in ["github-actions/roomsync.yml", "github-actions/roomsync-multi-corp.yml", "gitlab-ci/.gitlab-ci.yml",
+                     "gitlab-ci/roomsync-multi-corp.gitlab-ci.yml"] {
             let text = try String(contentsOf: examples.appendingPathComponent(name), encoding: .utf8)
             #expect(!text.contains("swift build"), "\(name) builds roomsync from source")
             #expect(text.contains("sha256sum"), "\(name) does not check the release's checksum")
