@@ -89,6 +89,20 @@ final class ChannelSet: @unchecked Sendable {
     }
 }
 
+/// Runs `body`, then closes a test server's listening channel and every connection it accepted, on every path
+/// (return, throw, cancellation).
+func closingOnEveryPath<T>(_ server: any Channel, _ children: ChannelSet, _ body: () async throws -> T) async throws -> T {
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await body())
+    } catch {
+        result = .failure(error)
+    }
+    try? await server.close()
+    await children.closeAll()
+    return try result.get()
+}
+
 // MARK: - Forward proxy
 
 /// A forward proxy for tests: answers `CONNECT host:port` by opening a tunnel (to 127.0.0.1 whatever the host, so
@@ -291,16 +305,7 @@ public func withSilentListener<T>(_ body: (SilentListener) async throws -> T) as
         .bind(host: "127.0.0.1", port: 0).get()
     let listener = SilentListener(port: server.localAddress?.port ?? 0, channel: server)
     holder.value = listener
-    do {
-        let result = try await body(listener)
-        try? await server.close()
-        await listener.children.closeAll()
-        return result
-    } catch {
-        try? await server.close()
-        await listener.children.closeAll()
-        throw error
-    }
+    return try await closingOnEveryPath(server, listener.children) { try await body(listener) }
 }
 
 final class Holder<Value>: @unchecked Sendable {
@@ -389,14 +394,5 @@ public func withTLSFront<T>(
         }
         .bind(host: "127.0.0.1", port: 0).get()
     let front = TLSFront(port: server.localAddress?.port ?? 0, channel: server)
-    do {
-        let result = try await body(front)
-        try? await server.close()
-        await children.closeAll()
-        return result
-    } catch {
-        try? await server.close()
-        await children.closeAll()
-        throw error
-    }
+    return try await closingOnEveryPath(server, children) { try await body(front) }
 }

@@ -91,16 +91,7 @@ public func withRewritingProxy<T>(
         }
         .bind(host: "127.0.0.1", port: 0).get()
     let proxy = RewritingProxy(port: server.localAddress?.port ?? 0, channel: server, children: children)
-    do {
-        let result = try await body(proxy)
-        try? await server.close()
-        await children.closeAll()
-        return result
-    } catch {
-        try? await server.close()
-        await children.closeAll()
-        throw error
-    }
+    return try await closingOnEveryPath(server, children) { try await body(proxy) }
 }
 
 /// Collects a request, asks the route, and writes its reply. AsyncHTTPClient sends one request at a time on a
