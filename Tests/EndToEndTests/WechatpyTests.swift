@@ -11,18 +11,29 @@ import Testing
 @Suite struct WechatpyTests {
     static let required = ProcessInfo.processInfo.environment["ROOMSYNC_REQUIRE_PYTHON_TOOLS"] == "1"
 
-    @Test func wechatpyRunsUnchangedAgainstTheServedSandbox() async throws {
-        // Made on a thread of its own: pip takes seconds, and the test pool's threads must not wait for it.
-        let venv = await withCheckedContinuation { continuation in
+    /// A venv with wechatpy, made on a thread of its own: pip takes seconds, and the test pool's threads must not
+    /// wait for it.
+    static func makeVenv() async -> WechatpyVenv {
+        await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: WechatpyVenv()) }
         }
-        defer { venv.remove() }
+    }
+
+    /// The venv's python; without one the test is skipped saying why, or fails where the tools are required.
+    static func python(of venv: WechatpyVenv) throws -> String {
         guard let python = venv.python else {
             let reason = venv.reason ?? "wechatpy is not available"
-            if Self.required { Issue.record("ROOMSYNC_REQUIRE_PYTHON_TOOLS=1 but \(reason)") }
+            if required { Issue.record("ROOMSYNC_REQUIRE_PYTHON_TOOLS=1 but \(reason)") }
             FileHandle.standardError.write(Data("WechatpyTests: \(reason)\n".utf8))
             try Test.cancel(Comment(rawValue: reason))
         }
+        return python
+    }
+
+    @Test func wechatpyRunsUnchangedAgainstTheServedSandbox() async throws {
+        let venv = await Self.makeVenv()
+        defer { venv.remove() }
+        let python = try Self.python(of: venv)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples/wechatpy/check.py")
         var options = SandboxServer.Options()
@@ -41,16 +52,9 @@ import Testing
     /// Issue 26: wechatpy's booking calls against the served sandbox (examples/wechatpy/bookings.py), its cancel
     /// sending WeCom's first name of the booking id (`meeting_id`).
     @Test func wechatpyBooksAndCancelsAgainstTheServedSandbox() async throws {
-        let venv = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: WechatpyVenv()) }
-        }
+        let venv = await Self.makeVenv()
         defer { venv.remove() }
-        guard let python = venv.python else {
-            let reason = venv.reason ?? "wechatpy is not available"
-            if Self.required { Issue.record("ROOMSYNC_REQUIRE_PYTHON_TOOLS=1 but \(reason)") }
-            FileHandle.standardError.write(Data("WechatpyTests: \(reason)\n".utf8))
-            try Test.cancel(Comment(rawValue: reason))
-        }
+        let python = try Self.python(of: venv)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("examples/wechatpy/bookings.py")
         try await withServedSandbox { sandbox in
