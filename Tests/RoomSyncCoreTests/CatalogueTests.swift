@@ -51,3 +51,11 @@ import Testing
         #expect(throws: Language.UnknownLanguage.self) { try Language.choose(flag: nil, environment: ["ROOMSYNC_LANG": "de"]) }
     }
 }
+
+@Suite struct LocalizedTextTests {
+    @Test func aTextIsRenderedInTheLanguageOfWhoeverPrintsIt() {
+        let text = LocalizedText(.unknownLanguage, ["source": "--lang", "value": "fr"])
+        #expect(text.description == "--lang 'fr' is not a language roomsync speaks (zh or en)")
+        #expect(Language.$current.withValue(.zh) { text.description } == "--lang 的值 'fr' 不是 roomsync 支持的语言（zh 或 en）")
+    }
+}

@@ -15,6 +15,15 @@ public enum Catalogue {
         _ key: MessageKey, _ arguments: KeyValuePairs<String, any CustomStringConvertible> = [:],
         in language: Language = Language.current
     ) -> String {
+        fill(key, in: language) { name in arguments.first(where: { $0.key == name })?.value.description }
+    }
+
+    /// `text(_:_:in:)` for values already turned into text, as a `LocalizedText` keeps them.
+    public static func text(_ key: MessageKey, values: [String: String], in language: Language = Language.current) -> String {
+        fill(key, in: language) { values[String($0)] }
+    }
+
+    private static func fill(_ key: MessageKey, in language: Language, value: (Substring) -> String?) -> String {
         let template = texts(of: language)[key] ?? english[key] ?? key.rawValue
         guard template.contains("{") else { return template }
         var result = ""
@@ -23,9 +32,8 @@ public enum Catalogue {
         while let open = rest.firstIndex(of: "{") {
             result += rest[..<open]
             guard let close = rest[open...].firstIndex(of: "}") else { break }
-            let name = rest[rest.index(after: open)..<close]
-            if let value = arguments.first(where: { $0.key == name })?.value {
-                result += value.description
+            if let filled = value(rest[rest.index(after: open)..<close]) {
+                result += filled
             } else {
                 result += rest[open...close]
             }
