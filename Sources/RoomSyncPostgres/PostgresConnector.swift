@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import RoomSyncCore
+import RoomSyncEngine
+
+/// Opens connections to one server and turns what postgres-nio throws into one clear line.
+struct PostgresConnector: Sendable {
+    let location: PostgresStateLocation
+    let logger: Logger
+
+    init(location: PostgresStateLocation) {
+        self.location = location
+        // The command prints its own errors; the driver's logs would only repeat them.
+        self.logger = Logger(label: "roomsync.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    }
+
+    func connect() async throws -> PostgresConnection {
+        try await run {
+            let tls: PostgresConnection.Configuration.TLS
+            switch location.sslMode {
+            case .disable:
+                tls = .disable
+            case .prefer, .require:
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .none
+                let context = try NIOSSLContext(configuration: configuration)
+                tls = location.sslMode == .prefer ? .prefer(context) : .require(context)
+            case .verifyFull:
+                // The chain against the CA given (or the system's roots), and the certificate against the host name.
+                var configuration = TLSConfiguration.makeClientConfiguration()
+                configuration.certificateVerification = .fullVerification
+                if let path = location.sslRootCert {
+                    guard FileManager.default.isReadableFile(atPath: path) else {
+                        throw EngineError(
+                            "state database \(location.server): the CA file \(path) (sslrootcert or SSL_CERT_FILE) cannot be read")
+                    }
+                    configuration.trustRoots = .file(path)
+                }
+                let context: NIOSSLContext
+                do {
+                    context = try NIOSSLContext(configuration: configuration)
+                } catch {
+                    throw EngineError(
+                        "state database \(location.server): the CA file \(location.sslRootCert ?? "") holds no PEM certificate roomsync can use (\(error))")
+                }
+                tls = .require(context)
+            }
+            var configuration = PostgresConnection.Configuration(
+                host: location.host, port: location.port, username: location.user, password: location.password,
+                database: location.database, tls: tls)
+            configuration.options.connectTimeout = .seconds(10)
+            configuration.options.additionalStartupParameters = [("application_name", "roomsync")]
+            return try await PostgresConnection.connect(
+                configuration: configuration, id: Self.nextID(), logger: logger)
+        }
+    }
+
+    /// Runs `body`, rethrowing what the driver throws as an `EngineError` about this server.
+    func run<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw explain(error)
+        }
+    }
+
+    /// Whether `error` (as `explain` made it) says the server cannot be reached.
+    func isUnreachable(_ error: any Error) -> Bool {
+        (error as? EngineError)?.message.hasPrefix("state database \(location.server) is unreachable") ?? false
+    }
+
+    func explain(_ error: any Error) -> any Error {
+        if !(error is EngineError), Self.isTLSFailure(error) {
+            return EngineError(
+                "state database \(location.server): its TLS certificate was not accepted (sslmode=\(location.sslMode.rawValue)): "
+                    + "it is not signed by a CA roomsync trusts, or not issued for \(location.host); give the CA with "
+                    + "sslrootcert=PATH in --state (or SSL_CERT_FILE), and connect by the host name on the certificate")
+        }
+        switch error {
+        case is EngineError, is CancellationError:
+            return error
+        case let error as PostgresTransactionError:
+            return explain(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
+        case let error as PSQLError:
+            if error.code == .server, let info = error.serverInfo {
+                let message = info[.message] ?? "an error"
+                let state = info[.sqlState] ?? ""
+                // 08: connection exceptions, 57: the server shutting down or restarting.
+                if state.hasPrefix("08") || state.hasPrefix("57") {
+                    return EngineError("state database \(location.server) is unreachable: \(message)")
+                }
+                if state.hasPrefix("28") || state == "3D000" {
+                    return EngineError("state database \(location.server) refused the connection: \(message)")
+                }
+                if state == "42501" {
+                    return EngineError(
+                        "state database \(location.server) refused user \(location.user): \(message); grant what roomsync "
+                            + "needs (`roomsync doctor` names it)")
+                }
+                return EngineError("state database \(location.server) failed: \(message) (SQLSTATE \(state))")
+            }
+            if error.code == .authMechanismRequiresPassword {
+                return EngineError(
+                    "state database \(location.server) asks a password of user \(location.user) and none was given: "
+                        + "set PGPASSWORD, or put it in the --state URL (postgres://\(location.user):PASSWORD@…)")
+            }
+            return EngineError("state database \(location.server) is unreachable: \(reason(error))")
+        default:
+            return EngineError("state database \(location.server) is unreachable: \(reason(error))")
+        }
+    }
+
+    private func reason(_ error: any Error) -> String {
+        switch error {
+        case let error as PSQLError:
+            if let underlying = error.underlying { return reason(underlying) }
+            switch error.code {
+            case .serverClosedConnection: return "the server closed the connection"
+            case .clientClosedConnection: return "the connection was closed"
+            case .sslUnsupported: return "the server does not support TLS (sslmode=require)"
+            default: return "\(error.code)"
+            }
+        case let error as NIOConnectionError:
+            if let first = error.connectionErrors.first { return reason(first.error) }
+            if let dns = error.dnsAError ?? error.dnsAAAAError { return "cannot resolve \(location.host) (\(dns))" }
+            return "cannot connect"
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode))
+        case is ChannelError:
+            return "the connection was lost (\(error))"
+        case is ConnectionClosed:
+            return "the server closed the connection"
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// Whether the connection failed in the TLS handshake (the certificate's chain or host name), wherever the
+    /// driver wrapped it.
+    static func isTLSFailure(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PSQLError: error.underlying.map(isTLSFailure) ?? false
+        case let error as NIOConnectionError: error.connectionErrors.contains { isTLSFailure($0.error) }
+        case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError: true
+        default: false
+        }
+    }
+
+    private static let ids = NIOLockedValueBox(0)
+    static func nextID() -> Int {
+        ids.withLockedValue {
+            $0 += 1
+            return $0
+        }
+    }
+}
+
+/// The connection was closed (the server went away) before a query could be sent.
+struct ConnectionClosed: Error {}
+
+extension PostgresConnection {
+    /// `query`, failing at once on a connection already closed: a query written to a closed channel would
+    /// otherwise wait forever for an answer.
+    @discardableResult
+    func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        guard !isClosed else { throw ConnectionClosed() }
+        return try await self.query(query, logger: logger)
+    }
+}
