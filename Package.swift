@@ -75,10 +75,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Chinese in pinyin for export's keys, phrase by phrase: a table the build generates from pypinyin's data
+        // (ThirdParty/pypinyin) and compiles in, so the single-file binary needs no resource folder.
+        .target(
+            name: "RoomSyncPinyin",
+            swiftSettings: swiftSettings,
+            plugins: ["PinyinTablePlugin"]
+        ),
+        .executableTarget(name: "PinyinTableGenerator", swiftSettings: swiftSettings),
+        .plugin(name: "PinyinTablePlugin", capability: .buildTool(), dependencies: ["PinyinTableGenerator"]),
         // Plan, apply, drift, import/export over the state file.
         .target(
             name: "RoomSyncEngine",
-            dependencies: ["RoomSyncCore", .product(name: "Rainbow", package: "Rainbow")],
+            dependencies: ["RoomSyncCore", "RoomSyncPinyin", .product(name: "Rainbow", package: "Rainbow")],
             swiftSettings: swiftSettings
         ),
         // The postgres state backend (SPEC 8) behind the engine's `StateStore` seam, on postgres-nio.
@@ -141,6 +150,11 @@ let package = Package(
             name: "RoomSyncEngineTests",
             dependencies: ["RoomSyncEngine", "RoomSyncPostgres", "RoomSyncSandbox", "RoomSyncTestSupport"],
             exclude: ["Golden"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoomSyncPinyinTests",
+            dependencies: ["RoomSyncPinyin", "RoomSyncTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
