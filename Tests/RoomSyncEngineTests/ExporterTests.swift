@@ -179,6 +179,10 @@ import Testing
     @Test(arguments: [
         ("18F-会议室", "18f-hui-yi-shi"),
         ("大会议室", "da-hui-yi-shi"),
+        // Phrases read as phrases (SPEC 12), not character by character (`zhong-qing`, `zhang-sha`, `sha-men`).
+        ("重庆大厦", "chong-qing-da-sha"),
+        ("长沙银行 3F", "chang-sha-yin-hang-3f"),
+        ("厦门·大会议室", "xia-men-da-hui-yi-shi"),
         ("Café Crème", "cafe-creme"),
         ("🎉🎉", "room-21"),
     ])

@@ -1,5 +1,6 @@
 import Foundation
 import RoomSyncCore
+import RoomSyncPinyin
 
 /// Turns live rooms into a manifest, so that an organisation with rooms already in WeCom can start from what it
 /// has. Export is read-only (SPEC 3): rooms the state manages keep their keys, and every other room gets an
@@ -211,12 +212,13 @@ public enum ManifestExporter {
     }
 }
 
-/// Makes keys matching `[a-z0-9][a-z0-9._-]{0,63}` that no other key has: from the name (Chinese in pinyin, where
-/// the platform can transliterate it), else `room-ID`; a taken key gets the id, then a counter, appended.
+/// Makes keys matching `[a-z0-9][a-z0-9._-]{0,63}` that no other key has: from the name (Chinese in pinyin, read
+/// phrase by phrase), else `room-ID`; a taken key gets the id, then a counter, appended.
 struct KeyMaker {
     private(set) var used: Set<String>
-    /// Each non-ASCII character's Latin letters, worked out once: the transliterator costs about a third of a
-    /// millisecond a call, and a corp's room names share a few thousand characters.
+    /// The Latin letters of each non-ASCII character the pinyin table does not read, worked out once: the
+    /// transliterator costs about a third of a millisecond a call, and a corp's room names share a few thousand
+    /// characters.
     private var latin: [Unicode.Scalar: (text: String, syllable: Bool)] = [:]
 
     init(used: Set<String>) {
@@ -239,14 +241,18 @@ struct KeyMaker {
     }
 
     /// The ASCII letters and digits of the name, lowercased, with runs of anything else, and the boundaries of
-    /// each Chinese syllable, as one `-`: `18F-会议室` gives `18f-hui-yi-shi`, `Café` gives `cafe`.
+    /// each Chinese syllable, as one `-`: `18F-会议室` gives `18f-hui-yi-shi`, `重庆大厦` `chong-qing-da-sha` (a
+    /// phrase is read as a phrase), `Café` gives `cafe`.
     mutating func slug(_ name: String) -> String {
         var slug = ""
         func separate() {
             if !slug.isEmpty, slug.last != "-" { slug.append("-") }
         }
-        for scalar in name.unicodeScalars {
-            let (text, syllable) = scalar.isASCII ? (String(scalar), false) : latinLetters(scalar)
+        let scalars = Array(name.unicodeScalars)
+        let pinyin = Pinyin.readings(of: scalars)
+        for (scalar, reading) in zip(scalars, pinyin) {
+            let (text, syllable): (String, Bool) =
+                if let reading { (reading, true) } else if scalar.isASCII { (String(scalar), false) } else { latinLetters(scalar) }
             if syllable { separate() }
             for letter in text.lowercased().unicodeScalars {
                 if ("a"..."z").contains(letter) || ("0"..."9").contains(letter) {
@@ -260,7 +266,8 @@ struct KeyMaker {
         return slug
     }
 
-    /// A Chinese character's pinyin (a syllable of its own) or another letter without its accents.
+    /// The platform's pinyin of a Chinese character the table lacks (a syllable of its own), or another letter
+    /// without its accents.
     private mutating func latinLetters(_ scalar: Unicode.Scalar) -> (text: String, syllable: Bool) {
         if let known = latin[scalar] { return known }
         let original = String(scalar)
