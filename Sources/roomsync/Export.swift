@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 extension RoomSyncCommand {
     struct Export: AsyncParsableCommand {
@@ -26,7 +27,7 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                if let out { try refuseWritingOver(out, command: "export", saving: "manifest", state: stateOptions) }
+                if let out { try stateOptions.outputFile(out).refuseWritingOver(command: "export", saving: "manifest") }
                 // Under the state's lock, as plan reads: an add an apply has journaled but not yet recorded would
                 // otherwise be exported as an unmanaged room to import under a second key.
                 let export = try await stateOptions.withLockedStore(command: "export", lookingOnly: true) { store in

@@ -46,8 +46,8 @@ struct TargetOptions: ParsableArguments {
     }
 
     /// Resolves the target without connecting anywhere; throws one-line errors for missing or contradictory
-    /// settings (credentials, CA file, proxy URL).
-    func resolve(verbose: Bool = false) throws -> Resolved {
+    /// settings (credentials, CA file, proxy URL). `liveLine`: apply's progress, which shows a rate-limit wait.
+    func resolve(verbose: Bool = false, liveLine: ConsoleApplyReporter? = nil) throws -> Resolved {
         let environment = ProcessInfo.processInfo.environment
         if sandbox { return .embedded(note: nil) }
         let corpID = corpID ?? environment["WECOM_CORP_ID"].flatMap { $0.isEmpty ? nil : $0 }
@@ -99,19 +99,20 @@ struct TargetOptions: ParsableArguments {
             // -1 and 45033 are WeCom saying "try again"; ten attempts (backoff capped at 8 s) ride out a
             // busy spell of a minute instead of failing an apply half-way.
             retry: Self.retryPolicy(environment),
-            onEvent: { event in ClientEventPrinter.print(event, verbose: verbose) },
+            onEvent: { event in ClientEventPrinter.print(event, verbose: verbose, liveLine: liveLine) },
             timeout: .milliseconds(Int(timeout * 1000)), proxy: proxySettings, caFile: caFile)
         return .wecom(configuration, StateTarget(endpoint: endpoint, corpID: corpID))
     }
 
     /// Runs `body` with the API the options name and shuts the client down on every path.
-    /// `maxCallsInFlight` caps the client's adaptive number of calls in flight (apply's `--parallelism`).
+    /// `maxCallsInFlight` caps the client's adaptive number of calls in flight (apply's `--parallelism`);
+    /// `liveLine` is apply's progress, where the client's rate-limit waits show.
     func withAPI<T>(
-        verbose: Bool = false, maxCallsInFlight: Int? = nil,
+        verbose: Bool = false, maxCallsInFlight: Int? = nil, liveLine: ConsoleApplyReporter? = nil,
         _ body: (any MeetingRoomAPI, StateTarget) async throws -> T
     ) async throws -> T {
         var configuration: WeComClient.Configuration, target: StateTarget
-        switch try resolve(verbose: verbose) {
+        switch try resolve(verbose: verbose, liveLine: liveLine) {
         case .embedded(let note):
             if let note { Console.err(note) }
             return try await withEmbeddedSandbox(body)
