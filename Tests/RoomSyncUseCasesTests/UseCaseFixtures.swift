@@ -74,11 +74,17 @@ struct UseCaseWorkspace {
     var statePath: String { directory.appendingPathComponent("state.json").path }
     var store: FileStateStore { FileStateStore(path: statePath) }
 
-    /// Writes `yaml` as `rooms.yaml` and reads it.
+    var manifestPath: String { directory.appendingPathComponent("rooms.yaml").path }
+
+    /// Writes `yaml` as `rooms.yaml`.
+    func write(_ yaml: String) throws {
+        try Data(yaml.utf8).write(to: URL(fileURLWithPath: manifestPath))
+    }
+
+    /// Writes `yaml` as `rooms.yaml` and reads it; a manifest with errors throws them.
     func manifests(_ yaml: String) throws -> ManifestReadResult {
-        let path = directory.appendingPathComponent("rooms.yaml").path
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: path))
-        let result = ManifestReader.read(paths: [path])
+        try write(yaml)
+        let result = ManifestReader.read(paths: [manifestPath])
         if result.hasErrors { throw DiagnosticList(result.diagnostics) }
         return result
     }

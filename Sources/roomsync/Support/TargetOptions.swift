@@ -3,6 +3,7 @@ import Foundation
 import RoomSyncCore
 import RoomSyncEngine
 import RoomSyncSandbox
+import RoomSyncUseCases
 import WeComAPI
 
 /// Which WeCom the command talks to (SPEC section 3, target options). The secret is read from the environment
@@ -32,7 +33,7 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "Reach WeCom through this proxy, http://[USER:PASSWORD@]HOST:PORT (or HTTPS_PROXY/HTTP_PROXY with NO_PROXY).")
     var proxy: String?
 
-    static let defaultEndpoint = "https://qyapi.weixin.qq.com"
+    static let defaultEndpoint = TargetDefaults.endpoint
 
     func validate() throws {
         guard timeout > 0, timeout <= 86400 else { throw ValidationError("--timeout must be between 0 and 86400 seconds") }
@@ -148,12 +149,7 @@ struct TargetOptions: ParsableArguments {
     }
 
     func withEmbeddedSandbox<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
-        let sandbox: EmbeddedSandbox
-        do {
-            sandbox = try EmbeddedSandbox(dataFile: sandboxData)
-        } catch {
-            throw EngineError("cannot open the embedded sandbox \(sandboxData): \(error)")
-        }
+        let sandbox = try TargetDefaults.embeddedSandbox(dataFile: sandboxData)
         return try await body(sandbox, StateTarget(endpoint: "sandbox:\(sandboxData)", corpID: nil))
     }
 
