@@ -1,3 +1,4 @@
+import RoomSyncCore
 import RoomSyncEngine
 
 /// Where a use case tells the user something while it runs (a journaled add settled, a check skipped): the
@@ -16,4 +17,11 @@ public protocol PlanConfirmation: Sendable {
 public struct AlwaysConfirm: PlanConfirmation {
     public init() {}
     public func confirm(_ plan: Plan) async throws -> Bool { true }
+}
+
+/// Opens the API the command's options name for the length of `body` and shuts it down on every path: the
+/// executable's WeCom client or embedded sandbox, a test's sandbox. Opened by the use case, so it decides the
+/// order of the state's lock and the API.
+public protocol MeetingRoomAPIProvider {
+    func withAPI<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T
 }

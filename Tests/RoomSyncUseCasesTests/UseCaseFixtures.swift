@@ -73,6 +73,15 @@ struct UseCaseWorkspace {
 
     var statePath: String { directory.appendingPathComponent("state.json").path }
     var store: FileStateStore { FileStateStore(path: statePath) }
+    var location: StateLocation { StateLocation(state: statePath) }
+    var provider: SandboxProvider { SandboxProvider(sandbox: sandbox, target: target) }
+
+    /// Applies `yaml` without asking.
+    func apply(_ yaml: String) async throws {
+        _ = try await ApplyUseCase.run(
+            ApplyInput(desired: try manifests(yaml), parallelism: 4), store: store, api: sandbox, target: target,
+            output: RecordingConsole(), confirmation: AlwaysConfirm(), progress: RecordingProgress())
+    }
 
     var manifestPath: String { directory.appendingPathComponent("rooms.yaml").path }
 
@@ -104,3 +113,13 @@ let twoRooms = """
         name: 18F-小会议室
         capacity: 4
     """
+
+/// The workspace's sandbox as the API a use case opens.
+struct SandboxProvider: MeetingRoomAPIProvider {
+    let sandbox: EmbeddedSandbox
+    let target: StateTarget
+
+    func withAPI<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
+        try await body(sandbox, target)
+    }
+}

@@ -28,25 +28,10 @@ struct StateOptions: ParsableArguments {
     /// `--state` as it may be printed: a database URL's password is never shown.
     var displayName: String { location.displayName }
 
-    /// How long to wait for the lock.
-    var lockWait: Duration { location.lockWait }
-
-    /// Opens the store for the length of `body` (`StateLocation.withStore`).
-    func withStore<T>(lookingOnly: Bool = false, _ body: (any StateStore) async throws -> T) async throws -> T {
-        try await location.withStore(lookingOnly: lookingOnly, body)
-    }
-
     /// Opens the store and holds its lock for the length of `body` (`StateLocation.withLockedStore`).
     func withLockedStore<T: Sendable>(
         command: String, lookingOnly: Bool = false, _ body: (any StateStore) async throws -> T
     ) async throws -> T {
         try await location.withLockedStore(command: command, lookingOnly: lookingOnly, notes: ConsoleNotes(), body)
-    }
-
-    /// Runs `body` on the state under its lock and stores what it leaves as one step (`StateLocation.withLockedState`).
-    func withLockedState<T: Sendable>(
-        command: String, repairing: Bool = false, _ body: (any StateStore, inout RoomSyncState) async throws -> T
-    ) async throws -> T {
-        try await location.withLockedState(command: command, repairing: repairing, notes: ConsoleNotes(), body)
     }
 }

@@ -180,3 +180,20 @@ struct TargetOptions: ParsableArguments {
 func listAllRooms(_ api: any MeetingRoomAPI) async throws -> [MeetingRoom] {
     try await api.listMeetingRooms(ListMeetingRoomsRequest())
 }
+
+extension TargetOptions {
+    /// The API the options name, as the use cases open it.
+    func provider(verbose: Bool = false) -> TargetAPI {
+        TargetAPI(options: self, verbose: verbose)
+    }
+}
+
+/// `TargetOptions.withAPI` behind the use cases' `MeetingRoomAPIProvider` seam.
+struct TargetAPI: MeetingRoomAPIProvider {
+    let options: TargetOptions
+    let verbose: Bool
+
+    func withAPI<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
+        try await options.withAPI(verbose: verbose, body)
+    }
+}
