@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "RoomSyncCore", targets: ["RoomSyncCore"]),
         .library(name: "RoomSyncEngine", targets: ["RoomSyncEngine"]),
         .library(name: "RoomSyncPostgres", targets: ["RoomSyncPostgres"]),
+        .library(name: "RoomSyncUseCases", targets: ["RoomSyncUseCases"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -103,11 +104,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What each command does (apply, plan, drift, doctor, export, import, state edits), over the engine and
+        // the backends: plain inputs in, a reporter/confirmation seam, a typed outcome out; nothing here prints.
+        .target(
+            name: "RoomSyncUseCases",
+            dependencies: ["RoomSyncCore", "RoomSyncEngine", "WeComAPI", "RoomSyncSandbox", "RoomSyncPostgres"],
+            swiftSettings: swiftSettings
+        ),
         // The thin executable: ArgumentParser commands over the libraries above.
         .executableTarget(
             name: "roomsync",
             dependencies: [
-                "RoomSyncCore", "RoomSyncEngine", "WeComAPI", "RoomSyncSandbox", "RoomSyncPostgres", "CMalloc",
+                "RoomSyncCore", "RoomSyncEngine", "RoomSyncUseCases", "WeComAPI", "RoomSyncSandbox", "RoomSyncPostgres", "CMalloc",
                 "CBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -155,6 +163,11 @@ let package = Package(
         .testTarget(
             name: "RoomSyncPinyinTests",
             dependencies: ["RoomSyncPinyin", "RoomSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoomSyncUseCasesTests",
+            dependencies: ["RoomSyncUseCases", "RoomSyncEngine", "RoomSyncSandbox", "RoomSyncTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 extension RoomSyncCommand {
     struct Apply: AsyncParsableCommand {
@@ -119,100 +120,23 @@ extension RoomSyncCommand {
 
         private func run(_ outcome: Outcome) async throws {
             try await reportingErrors(onError: { outcome.error = $0 }) {
-                let desired = planFile == nil ? try readManifests(paths) : nil
-                let palette = Console.palette(noColor: noColor)
+                let input = ApplyInput(
+                    desired: planFile == nil ? try readManifests(paths) : nil, planFile: planFile, planOptions: planOptions,
+                    bookings: bookings.settings, parallelism: cap)
+                let console = ApplyConsole(palette: Console.palette(noColor: noColor), autoApprove: autoApprove)
                 try await stateOptions.withLockedStore(command: "apply") { store in
-                  try await target.withAPI(verbose: verbose, maxCallsInFlight: cap) { api, stateTarget in
-                    outcome.target = stateTarget.description
-                    let planned = try await listingRefusedRooms(format: .text) {
-                        try await SyncPipeline.plan(
-                            desired: { desired }, store: store, api: api, target: stateTarget,
-                            options: planOptions)
-                    }
-                    let snapshot = planned.snapshot
-                    for note in snapshot.notes { Console.err("note: \(note)") }
-                    var plan = try planFile.map {
-                        try SavedPlan.applicable($0, target: stateTarget, live: snapshot.live, state: snapshot.state)
-                    } ?? planned.plan
-                    // Deleting a room cancels its bookings: checked again now, before anything is changed.
-                    let bookingsSeen = plan.bookings
-                    plan = await bookings.checked(plan, api: api, horizonDays: planFile == nil ? nil : bookingsSeen?.horizonDays)
-                    Console.out(PlanRenderer.render(plan, format: .text, palette: palette))
-                    if let planFile, let bookingsSeen, let now = plan.bookings {
-                        let since = now.bookedSince(bookingsSeen, in: plan)
-                        if !since.isEmpty {
-                            throw EngineError(
-                                "the plan \(planFile) is stale: " + since.joined(separator: "; ")
-                                    + ". Run `roomsync plan --out \(planFile)` again.")
+                    try await target.withAPI(verbose: verbose, maxCallsInFlight: cap, liveLine: console.progress) { api, stateTarget in
+                        outcome.target = stateTarget.description
+                        let applied = try await listingRefusedRooms(format: .text) {
+                            try await ApplyUseCase.run(
+                                input, store: store, api: api, target: stateTarget, output: console, confirmation: console,
+                                progress: console.progress)
                         }
+                        outcome.message = console.report(applied, target: stateTarget)
+                        if applied.exitStatus != 0 { throw ExitCode(applied.exitStatus) }
                     }
-                    if !bookings.allowBookedDelete, let refusal = plan.bookings?.refusal(for: plan) {
-                        throw EngineError(refusal + "; nothing was changed")
-                    }
-                    let recorder = StateRecorder(state: snapshot.state, store: store, writer: .current(command: "apply"))
-                    // Journaled adds settled by listing, and a new state's target, are stored before anything else.
-                    if snapshot.needsSaving {
-                        try await recorder.saveSettled(from: snapshot.stored, action: "settle")
-                    }
-                    guard plan.hasChanges else {
-                        outcome.message = NotificationMessage.apply(succeeded: [:], failures: [], notStarted: 0, target: stateTarget.description)
-                        try await recorder.applyStateUpdates(of: plan)
-                        return
-                    }
-                    if planFile == nil { try confirm() }
-                    let reporter = ConsoleApplyReporter(interactive: Console.stdoutIsTerminal, palette: palette)
-                    let applier = Applier(api: api, recorder: recorder, parallelism: cap, reporter: reporter)
-                    let result = try await applier.apply(plan)
-                    reporter.finish()
-                    Console.out(summary(result))
-                    outcome.message = NotificationMessage.apply(
-                        succeeded: result.succeeded, failures: result.failures.map { ($0.key, $0.action.rawValue, $0.message) },
-                        notStarted: result.skipped, target: stateTarget.description)
-                    guard result.isSuccess else {
-                        for line in failureLines(result.failures) { Console.err(line) }
-                        Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(store.displayName). Fix the cause and run apply again.")
-                        throw ExitCode(1)
-                    }
-                  }
                 }
             }
-        }
-
-        private func confirm() throws {
-            guard !autoApprove else { return }
-            guard Console.stdinIsTerminal else {
-                throw EngineError("apply needs confirmation but stdin is not a terminal; review the plan and pass --auto-approve")
-            }
-            Console.out("\nDo you want to apply these changes? Only 'yes' is accepted: ")
-            guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-                throw EngineError("apply cancelled; nothing was changed")
-            }
-        }
-
-        /// One line per cause: operations in flight that failed for one reason (a full disk fails every state
-        /// write) are named together after it, in the order they failed.
-        private func failureLines(_ failures: [ApplyResult.Failure]) -> [String] {
-            var order: [String] = []
-            var byMessage: [String: [ApplyResult.Failure]] = [:]
-            for failure in failures {
-                if byMessage[failure.message] == nil { order.append(failure.message) }
-                byMessage[failure.message, default: []].append(failure)
-            }
-            return order.map { message in
-                let failed = byMessage[message]!
-                guard failed.count > 1 else {
-                    return "error: \(failed[0].action.rawValue) '\(failed[0].key)' failed: \(message)"
-                }
-                let names = failed.map { "\($0.action.rawValue) '\($0.key)'" }.joined(separator: ", ")
-                return "error: \(message) (\(failed.count) operations failed: \(names))"
-            }
-        }
-
-        private func summary(_ result: ApplyResult) -> String {
-            var line = (result.isSuccess ? "Apply complete: " : "Apply incomplete: ") + PlanRenderer.appliedCounts(result.succeeded)
-            if !result.failures.isEmpty { line += ", \(result.failures.count) failed" }
-            if result.skipped > 0 { line += ", \(result.skipped) not started" }
-            return line + ".\n"
         }
     }
 }

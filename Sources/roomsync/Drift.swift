@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 extension RoomSyncCommand {
     struct Drift: AsyncParsableCommand {
@@ -47,12 +48,6 @@ extension RoomSyncCommand {
         @Flag(help: "Post new drift to the WeCom group robot in ROOMSYNC_WEBHOOK_URL.")
         var notify = false
 
-        /// Under the state's lock: an apply in progress is never reported as drift. Accepting writes the state;
-        /// reporting only reads, and creates nothing.
-        private func withState<T: Sendable>(_ body: (any StateStore) async throws -> T) async throws -> T {
-            try await stateOptions.withLockedStore(command: "drift", lookingOnly: !accept, body)
-        }
-
         func run() async throws {
             if projectOptions.isActive {
                 try projectOptions.refuseConflicts(pathsGiven: !paths.isEmpty)
@@ -67,23 +62,17 @@ extension RoomSyncCommand {
             }
             try await reportingErrors {
                 let declared = paths.isEmpty ? nil : Set(try readManifests(paths).rooms.map(\.key))
-                let (report, targetName) = try await withState { store in
-                    try await target.withAPI(verbose: verbose) { api, stateTarget in
-                        let (snapshot, found) = try await SyncPipeline.drift(
-                            declared: declared, subset: subsetOptions.subset, store: store, api: api, target: stateTarget)
-                        for note in snapshot.notes { Console.err("note: \(note)") }
-                        guard accept else { return (found, stateTarget.description) }
-                        let marked = try await SyncPipeline.acceptDrift(
-                            found, declared: declared, subset: subsetOptions.subset, snapshot: snapshot, store: store, by: .current(command: "drift"))
-                        Console.err("note: accepted \(found.items.count) drift item(s) in \(store.displayName); drift now reports only what is new or changed")
-                        return (marked, stateTarget.description)
-                    }
+                let drift = try await DriftUseCase.run(
+                    DriftInput(declared: declared, subset: subsetOptions.subset, accept: accept), state: stateOptions.location,
+                    api: target.provider(verbose: verbose), notes: ConsoleNotes())
+                if let accepted = drift.accepted {
+                    Console.err("note: accepted \(accepted.count) drift item(s) in \(accepted.state); drift now reports only what is new or changed")
                 }
-                Console.out(DriftRenderer.render(report, format: format, palette: Console.palette(noColor: noColor)))
-                if notify, let message = NotificationMessage.drift(report, target: targetName) {
+                Console.out(DriftRenderer.render(drift.report, format: format, palette: Console.palette(noColor: noColor)))
+                if notify, let message = NotificationMessage.drift(drift.report, target: drift.target) {
                     await Notify.post(message)
                 }
-                if report.hasDrift { throw ExitCode(2) }
+                if drift.exitStatus != 0 { throw ExitCode(drift.exitStatus) }
             }
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 extension RoomSyncCommand {
     struct Export: AsyncParsableCommand {
@@ -26,24 +27,16 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                if let out { try refuseWritingOver(out, command: "export", saving: "manifest", state: stateOptions) }
-                // Under the state's lock, as plan reads: an add an apply has journaled but not yet recorded would
-                // otherwise be exported as an unmanaged room to import under a second key.
-                let export = try await stateOptions.withLockedStore(command: "export", lookingOnly: true) { store in
-                    try await target.withAPI { api, stateTarget in
-                        try await SyncPipeline.export(store: store, api: api, target: stateTarget)
-                    }
-                }
-                if let out {
-                    try AtomicFile.write(Data(export.manifest.utf8), to: out)
-                } else {
-                    Console.out(export.manifest)
-                }
+                let exported = try await ExportUseCase.run(
+                    out: out.map { stateOptions.outputFile($0) }, state: stateOptions.location, api: target.provider(),
+                    notes: ConsoleNotes())
+                let export = exported.export
+                if exported.writtenTo == nil { Console.out(export.manifest) }
                 for warning in export.warnings { Console.err("warning: \(warning)") }
                 let adopted = export.imports == 0
                     ? "all of them managed already"
                     : "\(export.imports) to import: `roomsync plan` shows them, and the apply of that plan adopts them"
-                Console.err("Exported \(export.rooms) room(s)\(out.map { " to \($0)" } ?? ""), \(adopted). The state was not changed.")
+                Console.err("Exported \(export.rooms) room(s)\(exported.writtenTo.map { " to \($0)" } ?? ""), \(adopted). The state was not changed.")
             }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 extension RoomSyncCommand {
     struct Import: AsyncParsableCommand {
@@ -32,14 +33,9 @@ extension RoomSyncCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try StateEdits.checkDeclared(key, in: try readManifests(paths))
-                try await stateOptions.withLockedState(command: "import") { store, state in
-                    try await target.withAPI { api, stateTarget in
-                        try await StateEdits.importRoom(
-                            key: key, meetingroomID: meetingroomID, api: api, target: stateTarget, state: &state,
-                            path: store.displayName)
-                    }
-                }
+                try await ImportUseCase.run(
+                    ImportInput(key: key, meetingroomID: meetingroomID, manifests: try readManifests(paths)),
+                    state: stateOptions.location, api: target.provider(), notes: ConsoleNotes())
                 Console.out("Imported meetingroom_id \(meetingroomID) as '\(key)'.\n")
             }
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 extension RoomSyncCommand {
     struct Plan: AsyncParsableCommand {
@@ -54,27 +55,15 @@ extension RoomSyncCommand {
                 let manifests = BackgroundManifests(paths: paths)
                 var options = PlanOptions(prune: prune, allowMassDelete: allowMassDelete, allowMassReadd: allowMassReadd, subset: subsetOptions.subset)
                 if let massDeletePercent { options.massDeletePercent = massDeletePercent }
+                let input = PlanInput(
+                    desired: { try await manifests.result() }, paths: paths, options: options, bookings: bookings.settings,
+                    out: out.map { stateOptions.outputFile($0) })
                 let planned = try await listingRefusedRooms(format: output.format) {
                     try await manifests.precedingErrors {
                         // Under the state's lock, so an apply in progress is never shown as pending changes.
                         try await stateOptions.withLockedStore(command: "plan", lookingOnly: true) { store in
                             try await target.withAPI(verbose: output.verbose) { api, stateTarget in
-                                let planned = try await SyncPipeline.plan(
-                                    desired: { try await manifests.result() }, store: store, api: api,
-                                    target: stateTarget, options: options)
-                                for note in planned.snapshot.notes { Console.err("note: \(note)") }
-                                var plan = await bookings.checked(planned.plan, api: api)
-                                if !bookings.allowBookedDelete, let refusal = plan.bookings?.refusal(for: plan) {
-                                    plan.warnings.append(refusal)
-                                }
-                                if let out {
-                                    try refuseWritingOver(
-                                        out, command: "plan", saving: "plan", manifests: try await manifests.result().files,
-                                        state: stateOptions)
-                                    let saved = SavedPlan(target: stateTarget, plan: plan, state: planned.snapshot.state, paths: paths)
-                                    try saved.write(to: out)
-                                }
-                                return plan
+                                try await PlanUseCase.run(input, store: store, api: api, target: stateTarget, notes: ConsoleNotes())
                             }
                         }
                     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 extension RoomSyncCommand {
     struct State: AsyncParsableCommand {
@@ -27,7 +28,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let state = try await stateOptions.withStore(lookingOnly: true) { try await $0.load() }
+                    let state = try await StateUseCases.load(stateOptions.location)
                     var out = ""
                     for (key, entry) in state.rooms.sorted(by: { $0.key < $1.key }) {
                         out += "\(key)\t\(entry.meetingroomID)\t\(entry.applied.name)\(entry.protect ? "\tprotected" : "")\n"
@@ -45,8 +46,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let state = try await stateOptions.withStore(lookingOnly: true) { try await $0.load() }
-                    guard let entry = state.rooms[key] else { throw StateEdits.noSuchKey(key) }
+                    let entry = try await StateUseCases.show(key, in: stateOptions.location)
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                     Console.out(String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n")
@@ -62,7 +62,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    try await stateOptions.withLockedState(command: "move") { try StateEdits.move(old, to: new, in: &$1) }
+                    try await StateUseCases.move(old, to: new, in: stateOptions.location, notes: ConsoleNotes())
                     Console.out("Moved '\(old)' to '\(new)'.\n")
                 }
             }
@@ -76,7 +76,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    try await stateOptions.withLockedState(command: "rm", repairing: true) { try StateEdits.remove(key, from: &$1) }
+                    try await StateUseCases.remove(key, from: stateOptions.location, notes: ConsoleNotes())
                     Console.out("Removed '\(key)' from the state; the live room is untouched.\n")
                 }
             }
@@ -95,7 +95,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let entries = try await stateOptions.withStore { try await $0.history(key: key, limit: limit) }
+                    let entries = try await StateUseCases.history(key: key, limit: limit, in: stateOptions.location)
                     Console.out(StateTransfer.render(entries))
                 }
             }
@@ -113,11 +113,7 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let data = try await stateOptions.withStore(lookingOnly: true) { store in
-                        if let serial { try await StateTransfer.pull(from: store, serial: serial) } else {
-                            try await StateTransfer.pull(from: store)
-                        }
-                    }
+                    let data = try await StateUseCases.pull(serial: serial, from: stateOptions.location)
                     Console.out(String(decoding: data, as: UTF8.self))
                 }
             }
@@ -133,13 +129,8 @@ extension RoomSyncCommand {
 
             func run() async throws {
                 try await reportingErrors {
-                    let pushed = try await stateOptions.withStore { store in
-                        try await StateTransfer.push(
-                            file: file, into: store, force: force, by: .current(command: "state push"),
-                            wait: stateOptions.lockWait, onWait: { [displayName = stateOptions.displayName] holder in
-                                Console.err("note: state \(displayName) is locked by \(holder); waiting for it")
-                            })
-                    }
+                    let pushed = try await StateUseCases.push(
+                        file: file, force: force, into: stateOptions.location, notes: ConsoleNotes())
                     Console.out("Pushed \(pushed.rooms.count) room(s) into \(stateOptions.displayName) (serial \(pushed.serial)).\n")
                 }
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 /// `--booking-horizon` and `--allow-booked-delete` (SPEC section 10): deleting a WeCom room cancels its bookings,
 /// so plan says what a delete would cancel and apply refuses it unless told otherwise.
@@ -20,16 +21,7 @@ struct BookingOptions: ParsableArguments {
         }
     }
 
-    /// `plan` with the bookings of the rooms it deletes, read over `horizonDays` (the flag's unless given). Says
-    /// on stderr when the check is skipped although the plan deletes rooms.
-    func checked(_ plan: Plan, api: any MeetingRoomAPI, horizonDays: Int? = nil) async -> Plan {
-        var plan = plan
-        let horizon = horizonDays ?? bookingHorizon
-        let deletes = plan.count(.delete)
-        if horizon == 0, deletes > 0 {
-            Console.err("note: --booking-horizon 0: the bookings of the \(deletes) room(s) to delete were not checked; deleting a room cancels its bookings")
-        }
-        plan.bookings = await BookingCheck.run(for: plan, api: api, horizonDays: horizon)
-        return plan
+    var settings: BookingSettings {
+        BookingSettings(horizonDays: bookingHorizon, allowBookedDelete: allowBookedDelete)
     }
 }

@@ -7,10 +7,11 @@ import WeComAPI
 enum ClientEventPrinter {
     private static let lastWaitingNote = Mutex<ContinuousClock.Instant?>(nil)
 
-    static func print(_ event: WeComClient.Event, verbose: Bool) {
+    /// `liveLine`: the progress of the command's apply, which shows a wait while it is running.
+    static func print(_ event: WeComClient.Event, verbose: Bool, liveLine: ConsoleApplyReporter? = nil) {
         switch event {
         case .waitingForRateLimit(_, let seconds):
-            if let reporter = ConsoleApplyReporter.active.withLock({ $0 }), reporter.waitingForRateLimit(seconds: seconds) {
+            if let liveLine, liveLine.waitingForRateLimit(seconds: seconds) {
                 return
             }
             let due = lastWaitingNote.withLock { last in

@@ -7,6 +7,7 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
+import RoomSyncUseCases
 
 /// Where the command writes: results to stdout, messages to stderr.
 enum Console {
@@ -70,5 +71,12 @@ func listingRefusedRooms<T>(format: OutputFormat, _ body: () async throws -> T) 
     } catch let error as EngineError {
         if let refusal = error.refusal { Console.out(PlanRenderer.render(refusal, format: format)) }
         throw error
+    }
+}
+
+/// A use case's notes, each a `note: …` line on stderr.
+struct ConsoleNotes: NoteReporter {
+    func note(_ message: String) {
+        Console.err("note: \(message)")
     }
 }

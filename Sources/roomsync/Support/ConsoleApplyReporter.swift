@@ -15,10 +15,9 @@ final class ConsoleApplyReporter: ApplyReporter {
         var waitingUntil: ContinuousClock.Instant?
         /// Failure messages already printed: one cause shared by every operation in flight is said once.
         var failureMessages: Set<String> = []
+        /// Between `applyStarted` and `finish`: the client's rate-limit waits show on the live line.
+        var running = false
     }
-
-    /// The reporter of the apply in progress, so the client's events can reach its live line.
-    static let active = Mutex<ConsoleApplyReporter?>(nil)
 
     private let interactive: Bool
     private let palette: Palette
@@ -30,8 +29,7 @@ final class ConsoleApplyReporter: ApplyReporter {
     }
 
     func applyStarted(total: Int) {
-        progress.withLock { $0 = Progress(total: total) }
-        Self.active.withLock { $0 = self }
+        progress.withLock { $0 = Progress(total: total, running: true) }
     }
 
     func operationFinished(_ change: PlannedChange, outcome: OperationOutcome, duration: Duration) {
@@ -58,10 +56,12 @@ final class ConsoleApplyReporter: ApplyReporter {
     /// Returns whether the live line showed it (otherwise the caller prints a note).
     func waitingForRateLimit(seconds: Double) -> Bool {
         guard interactive else { return false }
-        let line = progress.withLock { progress in
+        let line: String? = progress.withLock { progress in
+            guard progress.running else { return nil }
             progress.waitingUntil = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
             return liveLine(progress)
         }
+        guard let line else { return false }
         FileHandle.standardOutput.write(Data(line.utf8))
         return true
     }
@@ -81,7 +81,7 @@ final class ConsoleApplyReporter: ApplyReporter {
 
     /// Ends the live line so the summary starts on its own line.
     func finish() {
-        Self.active.withLock { $0 = nil }
+        progress.withLock { $0.running = false }
         if interactive { FileHandle.standardOutput.write(Data("\n".utf8)) }
     }
 }

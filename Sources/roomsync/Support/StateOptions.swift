@@ -2,10 +2,9 @@ import ArgumentParser
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
-import RoomSyncPostgres
+import RoomSyncUseCases
 
-/// Where the state lives and how long to wait for its lock (SPEC 3 and 8). The one place the executable turns
-/// `--state` into a `StateStore`.
+/// `--state`, `--workspace` and `--lock-timeout` (SPEC 3 and 8), handed to the use cases as a `StateLocation`.
 struct StateOptions: ParsableArguments {
     @Option(help: "The state: a file, or postgres://USER@HOST:PORT/DB (also ROOMSYNC_STATE).")
     var state: String = ProcessInfo.processInfo.environment["ROOMSYNC_STATE"] ?? ".roomsync/state.json"
@@ -21,86 +20,18 @@ struct StateOptions: ParsableArguments {
         guard lockTimeout >= 0, lockTimeout.isFinite else { throw ValidationError("--lock-timeout must be 0 or more seconds") }
     }
 
-    /// What parsing cannot see: an empty state and a workspace for a file are errors, one line each, when the
-    /// store is opened.
-    func checkNaming() throws {
-        // An empty ROOMSYNC_STATE is a CI secret that is missing: planning on an empty state would show every
-        // room as new, and the pull request's comment would be wrong.
-        guard !state.isEmpty else {
-            if ProcessInfo.processInfo.environment["ROOMSYNC_STATE"] == "" {
-                throw EngineError(
-                    "ROOMSYNC_STATE is set but empty (a missing secret?); set it to the state, or unset it to use .roomsync/state.json")
-            }
-            throw EngineError("--state must not be empty")
-        }
-        if !isPostgres, let workspace {
-            let named = ProcessInfo.processInfo.environment["ROOMSYNC_WORKSPACE"] == workspace ? "ROOMSYNC_WORKSPACE" : "--workspace"
-            throw EngineError(
-                "\(named) \(workspace) names a workspace of a postgres state, but the state is the file \(state); "
-                    + "pass --state postgres://… or drop \(named)")
-        }
-    }
+    /// The options as the use cases take them.
+    var location: StateLocation { StateLocation(state: state, workspace: workspace, lockTimeout: lockTimeout) }
 
-    var isPostgres: Bool { PostgresStateLocation.isPostgresURL(state) }
-
-    /// The workspace of a postgres state.
-    var workspaceName: String { workspace ?? "default" }
+    var isPostgres: Bool { location.isPostgres }
 
     /// `--state` as it may be printed: a database URL's password is never shown.
-    var displayName: String { isPostgres ? PostgresStateLocation.redacted(state) : state }
+    var displayName: String { location.displayName }
 
-    /// Opens the store for the length of `body`. `lookingOnly` (doctor, state pull, plan, drift) opens it without
-    /// creating anything: a database roomsync never used stays as it is and reads as an empty state.
-    func withStore<T>(lookingOnly: Bool = false, _ body: (any StateStore) async throws -> T) async throws -> T {
-        try checkNaming()
-        if isPostgres {
-            return try await withPostgresStateStore(url: state, workspace: workspaceName, creatingTables: !lookingOnly) {
-                try await body($0)
-            }
-        }
-        return try await body(FileStateStore(path: state))
-    }
-
-    /// `HOST:PORT` of the state's database, for messages about it; `nil` for a file (or a URL that does not parse,
-    /// which opening the store reports).
-    var databaseServer: String? {
-        guard isPostgres else { return nil }
-        return (try? PostgresStateLocation(url: state, workspace: workspaceName))?.server
-    }
-
-    /// How long to wait for the lock.
-    var lockWait: Duration { .milliseconds(Int64(lockTimeout * 1000)) }
-
-    /// Opens the store and holds its lock for the length of `body`: one writer at a time per state. Readers
-    /// (plan, drift) take it too, `lookingOnly`, so an apply in progress is never read half done.
+    /// Opens the store and holds its lock for the length of `body` (`StateLocation.withLockedStore`).
     func withLockedStore<T: Sendable>(
         command: String, lookingOnly: Bool = false, _ body: (any StateStore) async throws -> T
     ) async throws -> T {
-        try await withStore(lookingOnly: lookingOnly) { store in
-            // A reader of a state file whose folder does not exist (nothing was ever applied) or cannot be written
-            // (a read-only checkout) reads without the lock rather than create the folder or fail.
-            if lookingOnly, !isPostgres, !FileManager.default.fileExists(atPath: state + ".lock"),
-                !FileManager.default.isWritableFile(atPath: URL(fileURLWithPath: state).deletingLastPathComponent().path)
-            {
-                return try await body(store)
-            }
-            return try await store.withLock(
-                .current(command: command), wait: lockWait,
-                onWait: { [displayName, lockTimeout] holder in
-                    Console.err("note: state \(displayName) is locked by \(holder); waiting up to \(Int(lockTimeout.rounded(.up))) s for it")
-                }
-            ) { try await body(store) }
-        }
-    }
-
-    /// Runs `body` on the state under its lock and stores what `body` leaves as one step. Commands that edit the
-    /// state outside apply (import, export, state mv|rm) all go through here.
-    /// `repairing`: the command may fix a state that maps one room to two keys (`StateStore.edit`).
-    func withLockedState<T: Sendable>(
-        command: String, repairing: Bool = false, _ body: (any StateStore, inout RoomSyncState) async throws -> T
-    ) async throws -> T {
-        try await withLockedStore(command: command) { store in
-            try await store.edit(action: command, by: .current(command: command), repairing: repairing) { try await body(store, &$0) }
-        }
+        try await location.withLockedStore(command: command, lookingOnly: lookingOnly, notes: ConsoleNotes(), body)
     }
 }

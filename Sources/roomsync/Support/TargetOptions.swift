@@ -3,6 +3,7 @@ import Foundation
 import RoomSyncCore
 import RoomSyncEngine
 import RoomSyncSandbox
+import RoomSyncUseCases
 import WeComAPI
 
 /// Which WeCom the command talks to (SPEC section 3, target options). The secret is read from the environment
@@ -32,7 +33,7 @@ struct TargetOptions: ParsableArguments {
     @Option(help: "Reach WeCom through this proxy, http://[USER:PASSWORD@]HOST:PORT (or HTTPS_PROXY/HTTP_PROXY with NO_PROXY).")
     var proxy: String?
 
-    static let defaultEndpoint = "https://qyapi.weixin.qq.com"
+    static let defaultEndpoint = TargetDefaults.endpoint
 
     func validate() throws {
         guard timeout > 0, timeout <= 86400 else { throw ValidationError("--timeout must be between 0 and 86400 seconds") }
@@ -46,8 +47,8 @@ struct TargetOptions: ParsableArguments {
     }
 
     /// Resolves the target without connecting anywhere; throws one-line errors for missing or contradictory
-    /// settings (credentials, CA file, proxy URL).
-    func resolve(verbose: Bool = false) throws -> Resolved {
+    /// settings (credentials, CA file, proxy URL). `liveLine`: apply's progress, which shows a rate-limit wait.
+    func resolve(verbose: Bool = false, liveLine: ConsoleApplyReporter? = nil) throws -> Resolved {
         let environment = ProcessInfo.processInfo.environment
         if sandbox { return .embedded(note: nil) }
         let corpID = corpID ?? environment["WECOM_CORP_ID"].flatMap { $0.isEmpty ? nil : $0 }
@@ -99,19 +100,20 @@ struct TargetOptions: ParsableArguments {
             // -1 and 45033 are WeCom saying "try again"; ten attempts (backoff capped at 8 s) ride out a
             // busy spell of a minute instead of failing an apply half-way.
             retry: Self.retryPolicy(environment),
-            onEvent: { event in ClientEventPrinter.print(event, verbose: verbose) },
+            onEvent: { event in ClientEventPrinter.print(event, verbose: verbose, liveLine: liveLine) },
             timeout: .milliseconds(Int(timeout * 1000)), proxy: proxySettings, caFile: caFile)
         return .wecom(configuration, StateTarget(endpoint: endpoint, corpID: corpID))
     }
 
     /// Runs `body` with the API the options name and shuts the client down on every path.
-    /// `maxCallsInFlight` caps the client's adaptive number of calls in flight (apply's `--parallelism`).
+    /// `maxCallsInFlight` caps the client's adaptive number of calls in flight (apply's `--parallelism`);
+    /// `liveLine` is apply's progress, where the client's rate-limit waits show.
     func withAPI<T>(
-        verbose: Bool = false, maxCallsInFlight: Int? = nil,
+        verbose: Bool = false, maxCallsInFlight: Int? = nil, liveLine: ConsoleApplyReporter? = nil,
         _ body: (any MeetingRoomAPI, StateTarget) async throws -> T
     ) async throws -> T {
         var configuration: WeComClient.Configuration, target: StateTarget
-        switch try resolve(verbose: verbose) {
+        switch try resolve(verbose: verbose, liveLine: liveLine) {
         case .embedded(let note):
             if let note { Console.err(note) }
             return try await withEmbeddedSandbox(body)
@@ -147,12 +149,7 @@ struct TargetOptions: ParsableArguments {
     }
 
     func withEmbeddedSandbox<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
-        let sandbox: EmbeddedSandbox
-        do {
-            sandbox = try EmbeddedSandbox(dataFile: sandboxData)
-        } catch {
-            throw EngineError("cannot open the embedded sandbox \(sandboxData): \(error)")
-        }
+        let sandbox = try TargetDefaults.embeddedSandbox(dataFile: sandboxData)
         return try await body(sandbox, StateTarget(endpoint: "sandbox:\(sandboxData)", corpID: nil))
     }
 
@@ -182,4 +179,21 @@ struct TargetOptions: ParsableArguments {
 /// Lists every live room.
 func listAllRooms(_ api: any MeetingRoomAPI) async throws -> [MeetingRoom] {
     try await api.listMeetingRooms(ListMeetingRoomsRequest())
+}
+
+extension TargetOptions {
+    /// The API the options name, as the use cases open it.
+    func provider(verbose: Bool = false) -> TargetAPI {
+        TargetAPI(options: self, verbose: verbose)
+    }
+}
+
+/// `TargetOptions.withAPI` behind the use cases' `MeetingRoomAPIProvider` seam.
+struct TargetAPI: MeetingRoomAPIProvider {
+    let options: TargetOptions
+    let verbose: Bool
+
+    func withAPI<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
+        try await options.withAPI(verbose: verbose, body)
+    }
 }

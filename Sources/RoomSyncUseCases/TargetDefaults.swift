@@ -1,0 +1,19 @@
+import Foundation
+import RoomSyncCore
+import RoomSyncEngine
+import RoomSyncSandbox
+
+/// What a command talks to when the options name nothing more.
+public enum TargetDefaults {
+    /// WeCom's API, when credentials are given without an endpoint.
+    public static let endpoint = "https://qyapi.weixin.qq.com"
+
+    /// The embedded sandbox kept in `dataFile`, with the one-line error a data file that cannot be read gets.
+    public static func embeddedSandbox(dataFile: String) throws -> EmbeddedSandbox {
+        do {
+            return try EmbeddedSandbox(dataFile: dataFile)
+        } catch {
+            throw EngineError("cannot open the embedded sandbox \(dataFile): \(error)")
+        }
+    }
+}
