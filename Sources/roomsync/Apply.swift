@@ -124,18 +124,16 @@ extension RoomSyncCommand {
                     desired: planFile == nil ? try readManifests(paths) : nil, planFile: planFile, planOptions: planOptions,
                     bookings: bookings.settings, parallelism: cap)
                 let console = ApplyConsole(palette: Console.palette(noColor: noColor), autoApprove: autoApprove)
-                try await stateOptions.withLockedStore(command: "apply") { store in
-                    try await target.withAPI(verbose: verbose, maxCallsInFlight: cap, liveLine: console.progress) { api, stateTarget in
-                        outcome.target = stateTarget.description
-                        let applied = try await listingRefusedRooms(format: .text) {
-                            try await ApplyUseCase.run(
-                                input, store: store, api: api, target: stateTarget, output: console, confirmation: console,
-                                progress: console.progress)
-                        }
-                        outcome.message = console.report(applied, target: stateTarget)
-                        if applied.exitStatus != 0 { throw ExitCode(applied.exitStatus) }
-                    }
+                let api = target.provider(verbose: verbose, maxCallsInFlight: cap, liveLine: console.progress) {
+                    outcome.target = $0.description
                 }
+                let applied = try await listingRefusedRooms(format: .text) {
+                    try await ApplyUseCase.run(
+                        input, state: stateOptions.location, api: api, output: console, confirmation: console,
+                        progress: console.progress)
+                }
+                outcome.message = console.report(applied, target: outcome.target)
+                if applied.exitStatus != 0 { throw ExitCode(applied.exitStatus) }
             }
         }
     }

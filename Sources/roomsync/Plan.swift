@@ -60,12 +60,8 @@ extension RoomSyncCommand {
                     out: out.map { stateOptions.outputFile($0) })
                 let planned = try await listingRefusedRooms(format: output.format) {
                     try await manifests.precedingErrors {
-                        // Under the state's lock, so an apply in progress is never shown as pending changes.
-                        try await stateOptions.withLockedStore(command: "plan", lookingOnly: true) { store in
-                            try await target.withAPI(verbose: output.verbose) { api, stateTarget in
-                                try await PlanUseCase.run(input, store: store, api: api, target: stateTarget, notes: ConsoleNotes())
-                            }
-                        }
+                        try await PlanUseCase.run(
+                            input, state: stateOptions.location, api: target.provider(verbose: output.verbose), notes: ConsoleNotes())
                     }
                 }
                 Console.out(PlanRenderer.render(planned, format: output.format, palette: Console.palette(noColor: output.noColor)))

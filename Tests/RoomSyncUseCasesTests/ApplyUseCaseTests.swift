@@ -124,4 +124,27 @@ import Testing
             #expect(try await workspace.liveNames() == ["18F-大会议室"])
         }
     }
+
+    @Test func theStateIsLockedBeforeTheAPIIsOpened() async throws {
+        try await withTemporaryDirectory { directory in
+            let workspace = try UseCaseWorkspace(directory)
+            let input = ApplyInput(desired: try workspace.manifests(twoRooms), parallelism: 4)
+            let console = RecordingConsole()
+            try await workspace.store.withLock(.current(command: "another apply"), wait: .zero, onWait: { _ in }) {
+                await #expect(throws: (any Error).self) {
+                    try await ApplyUseCase.run(
+                        input, state: workspace.location, api: workspace.provider, output: console, confirmation: console,
+                        progress: RecordingProgress())
+                }
+            }
+            #expect(console.lines.isEmpty)
+            #expect(await workspace.sandbox.store.callCount("list") == 0)
+
+            let outcome = try await ApplyUseCase.run(
+                input, state: workspace.location, api: workspace.provider, output: console, confirmation: console,
+                progress: RecordingProgress())
+            #expect(outcome.result?.succeeded == [.add: 2])
+            #expect(await workspace.sandbox.store.callCount("list") == 1)
+        }
+    }
 }

@@ -43,6 +43,21 @@ public struct ApplyOutcome: Sendable {
 /// `roomsync apply`: snapshot and plan (or a saved plan checked against now), the bookings a delete would cancel,
 /// the settled state saved first, confirmation, the applier. Runs under the caller's lock on `store`.
 public enum ApplyUseCase {
+    /// Opens the state under its lock, then the API, and applies.
+    public static func run(
+        _ input: ApplyInput, state: StateLocation, api: any MeetingRoomAPIProvider, output: any ApplyOutput,
+        confirmation: any PlanConfirmation, progress: any ApplyReporter
+    ) async throws -> ApplyOutcome {
+        try await state.withLockedStore(command: "apply", notes: output) { store in
+            try await api.withAPI { api, target in
+                try await run(
+                    input, store: store, api: api, target: target, output: output, confirmation: confirmation,
+                    progress: progress)
+            }
+        }
+    }
+
+    /// Applies with the store (its lock held by the caller) and the API already open.
     public static func run(
         _ input: ApplyInput, store: any StateStore, api: any MeetingRoomAPI, target: StateTarget,
         output: any ApplyOutput, confirmation: any PlanConfirmation, progress: any ApplyReporter

@@ -28,6 +28,19 @@ public struct PlanInput: Sendable {
 /// `roomsync plan`: the plan, with the bookings its deletes would cancel (a booked delete is a warning here, apply
 /// refuses it), saved when asked. Changes nothing; runs under the caller's lock on `store`, only looking.
 public enum PlanUseCase {
+    /// Opens the state under its lock, only looking (so an apply in progress is never shown as pending changes),
+    /// then the API, and plans.
+    public static func run(
+        _ input: PlanInput, state: StateLocation, api: any MeetingRoomAPIProvider, notes: any NoteReporter
+    ) async throws -> Plan {
+        try await state.withLockedStore(command: "plan", lookingOnly: true, notes: notes) { store in
+            try await api.withAPI { api, target in
+                try await run(input, store: store, api: api, target: target, notes: notes)
+            }
+        }
+    }
+
+    /// Plans with the store (its lock held by the caller) and the API already open.
     public static func run(
         _ input: PlanInput, store: any StateStore, api: any MeetingRoomAPI, target: StateTarget, notes: any NoteReporter
     ) async throws -> Plan {

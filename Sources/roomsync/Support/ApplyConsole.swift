@@ -35,9 +35,9 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
 
     /// Prints how the apply ended (the summary; for failures, their causes and what to do) and returns the
     /// `--notify` message for it.
-    func report(_ outcome: ApplyOutcome, target: StateTarget) -> String {
+    func report(_ outcome: ApplyOutcome, target: String) -> String {
         guard let result = outcome.result else {
-            return NotificationMessage.apply(succeeded: [:], failures: [], notStarted: 0, target: target.description)
+            return NotificationMessage.apply(succeeded: [:], failures: [], notStarted: 0, target: target)
         }
         progress.finish()
         Console.out(summary(result))
@@ -47,7 +47,7 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
         }
         return NotificationMessage.apply(
             succeeded: result.succeeded, failures: result.failures.map { ($0.key, $0.action.rawValue, $0.message) },
-            notStarted: result.skipped, target: target.description)
+            notStarted: result.skipped, target: target)
     }
 
     /// One line per cause: operations in flight that failed for one reason (a full disk fails every state

@@ -27,11 +27,4 @@ struct StateOptions: ParsableArguments {
 
     /// `--state` as it may be printed: a database URL's password is never shown.
     var displayName: String { location.displayName }
-
-    /// Opens the store and holds its lock for the length of `body` (`StateLocation.withLockedStore`).
-    func withLockedStore<T: Sendable>(
-        command: String, lookingOnly: Bool = false, _ body: (any StateStore) async throws -> T
-    ) async throws -> T {
-        try await location.withLockedStore(command: command, lookingOnly: lookingOnly, notes: ConsoleNotes(), body)
-    }
 }

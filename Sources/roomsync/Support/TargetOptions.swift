@@ -176,15 +176,14 @@ struct TargetOptions: ParsableArguments {
     }
 }
 
-/// Lists every live room.
-func listAllRooms(_ api: any MeetingRoomAPI) async throws -> [MeetingRoom] {
-    try await api.listMeetingRooms(ListMeetingRoomsRequest())
-}
-
 extension TargetOptions {
-    /// The API the options name, as the use cases open it.
-    func provider(verbose: Bool = false) -> TargetAPI {
-        TargetAPI(options: self, verbose: verbose)
+    /// The API the options name, as the use cases open it. `maxCallsInFlight` and `liveLine` as for `withAPI`;
+    /// `onOpen` learns the target once the API is open (apply's `--notify` names it even when apply then fails).
+    func provider(
+        verbose: Bool = false, maxCallsInFlight: Int? = nil, liveLine: ConsoleApplyReporter? = nil,
+        onOpen: @escaping (StateTarget) -> Void = { _ in }
+    ) -> TargetAPI {
+        TargetAPI(options: self, verbose: verbose, maxCallsInFlight: maxCallsInFlight, liveLine: liveLine, onOpen: onOpen)
     }
 }
 
@@ -192,8 +191,14 @@ extension TargetOptions {
 struct TargetAPI: MeetingRoomAPIProvider {
     let options: TargetOptions
     let verbose: Bool
+    let maxCallsInFlight: Int?
+    let liveLine: ConsoleApplyReporter?
+    let onOpen: (StateTarget) -> Void
 
     func withAPI<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
-        try await options.withAPI(verbose: verbose, body)
+        try await options.withAPI(verbose: verbose, maxCallsInFlight: maxCallsInFlight, liveLine: liveLine) { api, target in
+            onOpen(target)
+            return try await body(api, target)
+        }
     }
 }
