@@ -6,12 +6,9 @@ import RoomSyncCore
 /// The record kept in state after an add: what was sent, with the coordinates WeCom kept for the building. For a
 /// room found by listing, the range is what WeCom shows when it shows one; the request's only when it hides it.
 func appliedRecord(afterAdding request: AddMeetingRoomRequest, id: Int, live: MeetingRoom?) -> MeetingRoom {
-    MeetingRoom(
-        meetingroomID: id, name: request.name, capacity: request.capacity, city: request.city,
-        building: request.building, floor: request.floor,
-        equipment: request.equipment.map { Array(Set($0)).sorted() } ?? live?.equipment,
-        coordinate: live?.coordinate ?? request.coordinate, needApproval: live?.needApproval,
-        range: live?.range ?? request.range)
+    var record = MeetingRoom(meetingroomID: id, name: request.name, capacity: request.capacity, needApproval: live?.needApproval)
+    ManagedFieldTable.forEachRow { row in row.record(added: request, live: live, into: &record) }
+    return record
 }
 
 /// The record kept in state after an edit: the room as it was seen, with the edit laid over it.

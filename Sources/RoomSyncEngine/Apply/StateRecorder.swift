@@ -256,20 +256,17 @@ public actor StateRecorder {
 }
 
 extension AddMeetingRoomRequest {
-    /// Whether two adds would make rooms that listing cannot tell apart.
+    /// Whether two adds would make rooms that listing cannot tell apart: whether `wouldCreate` takes the room
+    /// `other` creates as a list that hides ranges shows it.
     func couldCreateTheSameRoom(as other: AddMeetingRoomRequest) -> Bool {
-        name == other.name && capacity == other.capacity && city == other.city && building == other.building
-            && floor == other.floor && Set(equipment ?? []) == Set(other.equipment ?? [])
+        var listed = appliedRecord(afterAdding: other, id: 0, live: nil)
+        listed.range = nil
+        return wouldCreate(listed)
     }
 
-    /// Whether `live` is the room this add would create: everything the add sent, equipment included. The
-    /// coordinate belongs to the building (WeCom keeps an existing building's), and `range` is compared only when
-    /// the add sent one and `list` shows one (what WeCom gives a room added without a range is its own business).
+    /// Whether `live` is the room this add would create: everything the add sent that `list` shows as sent
+    /// (`ManagedFieldRow.created`: the coordinate belongs to the building, a range counts only when both have one).
     func wouldCreate(_ live: MeetingRoom) -> Bool {
-        guard live.name == name, live.capacity == capacity, live.city == city, live.building == building,
-            live.floor == floor, Set(live.equipment ?? []) == Set(equipment ?? [])
-        else { return false }
-        if let sent = range, let shown = live.range { return shown.normalized == sent.normalized }
-        return true
+        ManagedFieldTable.allRows { row in row.created(by: self, live) }
     }
 }

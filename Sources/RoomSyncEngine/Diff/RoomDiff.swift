@@ -1,9 +1,9 @@
 import RoomSyncCore
 
-// The one place that knows a room's fields field by field: what a room should be (`RoomTarget`), the one
-// comparison with a live room (`RoomDiff.changes`), and what each difference means for plans, drift and the edit
-// request (`RoomFieldChange`). Plans, drift and a saved plan's staleness are readings of that comparison; a new
-// managed field is its value on the wire's request, one comparison and a `case` in each switch here.
+// What a room should be (`RoomTarget`), the one comparison with a live room (`RoomDiff.changes`), and what each
+// difference means for plans, drift and the edit request (`RoomFieldChange`). Plans, drift and a saved plan's
+// staleness are readings of that comparison. Field by field, all of it walks the table of managed fields
+// (`ManagedFieldTable.swift`): a new managed field is its value on the wire's request and a row there.
 
 /// What a room should be, as `RoomDiff` compares it: a manifest's room (`init(_:)`: a field it leaves out or names
 /// in `ignore_changes` is not managed), or the record roomsync last applied (`init(applied:ignoring:)`, drift's
@@ -23,54 +23,39 @@ public struct RoomTarget: Sendable, Hashable {
 
     /// A manifest's room: the fields it sets, less those it names in `ignore_changes` (still sent on add).
     public init(_ room: borrowing DesiredRoom) {
-        var managed: ManagedFieldSet = [.name, .capacity]
-        if room.location != nil { managed.insert(.location) }
-        if room.equipment != nil { managed.insert(.equipment) }
-        if room.coordinate != nil { managed.insert(.coordinate) }
-        if room.range != nil { managed.insert(.range) }
+        let values = AddMeetingRoomRequest(
+            name: room.name, capacity: room.capacity, city: room.location?.city, building: room.location?.building,
+            floor: room.location?.floor, equipment: room.equipment?.map(\.rawValue), coordinate: room.coordinate,
+            range: room.range)
+        var managed = ManagedFieldSet()
+        ManagedFieldTable.forEachRow { row in
+            if row.isSet(in: values) { managed.formUnion(row.bit) }
+        }
         if !room.ignoreChanges.isEmpty { managed.subtract(ManagedFieldSet(room.ignoreChanges)) }
-        self.init(
-            values: AddMeetingRoomRequest(
-                name: room.name, capacity: room.capacity, city: room.location?.city, building: room.location?.building,
-                floor: room.location?.floor, equipment: room.equipment?.map(\.rawValue), coordinate: room.coordinate,
-                range: room.range),
-            managed: managed)
+        self.init(values: values, managed: managed)
     }
 
     /// The record roomsync last applied, as drift compares it: a field it lacks was empty (no equipment, no
     /// range). Coordinates belong to the building and cannot be edited, so they are never compared.
     public init(applied: MeetingRoom, ignoring ignored: [ManagedField] = []) {
-        var managed = ManagedFieldSet.all
-        managed.remove(.coordinate)
+        var values = AddMeetingRoomRequest(name: "", capacity: 0)
+        var managed = ManagedFieldSet()
+        ManagedFieldTable.forEachRow { row in
+            row.take(applied: applied, into: &values)
+            if row.drifts { managed.formUnion(row.bit) }
+        }
         managed.subtract(ManagedFieldSet(ignored))
-        self.init(
-            values: AddMeetingRoomRequest(
-                name: applied.name, capacity: applied.capacity, city: applied.city, building: applied.building,
-                floor: applied.floor, equipment: applied.equipment ?? [], coordinate: applied.coordinate,
-                range: applied.range),
-            managed: managed)
+        self.init(values: values, managed: managed)
     }
 
     /// The add that creates this room: every field set, managed or ignored.
     public var addRequest: AddMeetingRoomRequest { values }
 
-    /// The fields an add sets, as a plan shows them (from nothing).
+    /// The fields an add sets, as a plan shows them (from nothing), in `ManagedField`'s order (which puts the
+    /// coordinate before the range, where a comparison lists it after).
     public var addedFields: [FieldChange] {
-        let values = values
-        var fields = [
-            FieldChange(field: "name", before: .none, after: .string(values.name)),
-            FieldChange(field: "capacity", before: .none, after: .int(values.capacity)),
-        ]
-        if let city = values.city, let building = values.building, let floor = values.floor {
-            fields += [
-                FieldChange(field: "city", before: .none, after: .string(city)),
-                FieldChange(field: "building", before: .none, after: .string(building)),
-                FieldChange(field: "floor", before: .none, after: .string(floor)),
-            ]
-        }
-        if let equipment = values.equipment { fields.append(FieldChange(field: "equipment", before: .none, after: .equipment(equipment))) }
-        if let coordinate = values.coordinate { fields.append(FieldChange(field: "coordinate", before: .none, after: .coordinate(coordinate))) }
-        if let range = values.range { fields.append(FieldChange(field: "range", before: .none, after: .range(range))) }
+        var fields: [FieldChange] = []
+        for field in ManagedField.allCases { ManagedFieldTable.row(of: field).added(values, into: &fields) }
         return fields
     }
 
@@ -109,19 +94,7 @@ public struct RoomFieldChange: Sendable, Hashable {
 
     /// Sets what this change needs in `request`, from `target`.
     public func contribute(to request: inout EditMeetingRoomRequest, from target: RoomTarget) {
-        let values = target.values
-        switch field {
-        case .name: request.name = values.name
-        case .capacity: request.capacity = values.capacity
-        case .location:
-            // WeCom takes city, building and floor together or not at all.
-            request.city = values.city
-            request.building = values.building
-            request.floor = values.floor
-        case .equipment: request.equipment = values.equipment
-        case .coordinate: request.coordinate = values.coordinate
-        case .range: request.range = values.range
-        }
+        ManagedFieldTable.row(of: field).send(target.values, in: &request)
     }
 }
 
@@ -151,55 +124,12 @@ public enum RoomDiff {
         isNewBuilding: (String, String) -> Bool = { _, _ in false }
     ) -> [RoomFieldChange] {
         var changes: [RoomFieldChange] = []
-        let managed = target.managed, wanted = target.values
-        if managed.contains(.name), live.name != wanted.name {
-            changes.append(RoomFieldChange(field: .name, name: "name", wanted: .string(wanted.name), live: .string(live.name)))
-        }
-        if managed.contains(.capacity), live.capacity != wanted.capacity {
-            changes.append(RoomFieldChange(field: .capacity, name: "capacity", wanted: .int(wanted.capacity), live: .int(live.capacity)))
-        }
-        if managed.contains(.location), live.city != wanted.city || live.building != wanted.building || live.floor != wanted.floor {
-            for (name, value, seen) in [
-                ("city", wanted.city, live.city), ("building", wanted.building, live.building), ("floor", wanted.floor, live.floor),
-            ] where value != seen {
-                changes.append(RoomFieldChange(field: .location, name: name, wanted: .optional(value), live: .optional(seen)))
-            }
-        }
-        if managed.contains(.equipment), !sameSet(wanted.equipment ?? [], live.equipment ?? []) {
-            changes.append(RoomFieldChange(
-                field: .equipment, name: "equipment", wanted: .equipment(wanted.equipment ?? []), live: .equipment(live.equipment ?? [])))
-        }
-        if managed.contains(.range) {
-            let seen = live.range ?? appliedRange()
-            let differs: Bool
-            if let seen {
-                // Identical lists need no normalizing; only lists that differ may still be the same sets. A target
-                // without a range (a record) had none.
-                let range = wanted.range ?? RoomRange()
-                differs = seen != range && seen.normalized != range.normalized
-            } else {
-                differs = wanted.range != nil
-            }
-            if differs {
-                changes.append(RoomFieldChange(
-                    field: .range, name: "range", wanted: wanted.range.map(FieldValue.range) ?? .none,
-                    live: seen.map(FieldValue.range) ?? .none))
-            }
-        }
-        if managed.contains(.coordinate), let coordinate = wanted.coordinate, let city = wanted.city,
-            let building = wanted.building, let floor = wanted.floor,
-            live.city != city || live.building != building || live.floor != floor, isNewBuilding(city, building)
-        {
-            changes.append(RoomFieldChange(
-                field: .coordinate, name: "coordinate", wanted: .coordinate(coordinate),
-                live: live.coordinate.map(FieldValue.coordinate) ?? .none))
+        let managed = target.managed
+        ManagedFieldTable.forEachRow { row in
+            guard managed.contains(row.bit) else { return }
+            row.compare(target.values, with: live, appliedRange: appliedRange, isNewBuilding: isNewBuilding, into: &changes)
         }
         return changes
-    }
-
-    /// Equipment is compared as a set; lists in the same order (the usual case) need no sets built.
-    private static func sameSet(_ a: [Int], _ b: [Int]) -> Bool {
-        a == b || Set(a) == Set(b)
     }
 }
 
@@ -208,16 +138,7 @@ extension MeetingRoom {
     /// it (`appliedRecord(afterEditing:with:previous:)`).
     func laying(_ request: EditMeetingRoomRequest) -> MeetingRoom {
         var room = self
-        if let name = request.name { room.name = name }
-        if let capacity = request.capacity { room.capacity = capacity }
-        if let city = request.city, let building = request.building, let floor = request.floor {
-            room.city = city
-            room.building = building
-            room.floor = floor
-        }
-        if let equipment = request.equipment { room.equipment = Array(Set(equipment)).sorted() }
-        if let coordinate = request.coordinate { room.coordinate = coordinate }
-        if let range = request.range { room.range = range }
+        ManagedFieldTable.forEachRow { row in row.lay(request, on: &room) }
         return room
     }
 }
@@ -228,29 +149,21 @@ public struct ManagedFieldSet: OptionSet, Sendable, Hashable {
 
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
+    /// The bit of `field`'s row in the table.
     public init(_ field: ManagedField) {
-        // A switch, not `allCases.firstIndex`: this runs for every room.
-        switch field {
-        case .name: rawValue = 1 << 0
-        case .capacity: rawValue = 1 << 1
-        case .location: rawValue = 1 << 2
-        case .equipment: rawValue = 1 << 3
-        case .coordinate: rawValue = 1 << 4
-        case .range: rawValue = 1 << 5
-        }
+        self = ManagedFieldTable.row(of: field).bit
     }
 
     public init(_ fields: some Sequence<ManagedField>) {
         self.init(rawValue: fields.reduce(0) { $0 | ManagedFieldSet($1).rawValue })
     }
 
-    public static let name = ManagedFieldSet(ManagedField.name)
-    public static let capacity = ManagedFieldSet(ManagedField.capacity)
-    public static let location = ManagedFieldSet(ManagedField.location)
-    public static let equipment = ManagedFieldSet(ManagedField.equipment)
-    public static let coordinate = ManagedFieldSet(ManagedField.coordinate)
-    public static let range = ManagedFieldSet(ManagedField.range)
-    public static let all = ManagedFieldSet(ManagedField.allCases)
+    /// Every row's bit.
+    public static let all: ManagedFieldSet = {
+        var all = ManagedFieldSet()
+        ManagedFieldTable.forEachRow { row in all.formUnion(row.bit) }
+        return all
+    }()
 }
 
 extension FieldValue {

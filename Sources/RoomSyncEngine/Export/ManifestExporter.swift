@@ -63,49 +63,12 @@ public enum ManifestExporter {
             let applied = appliedRecord(afterEditing: room, with: nil, previous: entry?.applied)
             written += 1
             var lines: [String] = []
-            func leftOut(_ field: String, _ reason: String) {
-                lines.append("# \(field) left out: \(reason)")
+            let leftOut = { (field: String, reason: String) -> String in
                 warnings.append(
                     "room '\(key)' (meetingroom_id \(room.meetingroomID)): \(field) left out of the manifest (\(reason)); roomsync leaves it alone")
+                return "# \(field) left out: \(reason)"
             }
-            lines.append("name: \(quoted(room.name))")
-            lines.append("capacity: \(room.capacity)")
-            switch location(of: room) {
-            case .none:
-                break
-            case .invalid(let reason):
-                leftOut(room.coordinate == nil ? "location" : "location (and coordinate)", reason)
-            case .valid(let location):
-                lines.append("city: \(quoted(location.city))")
-                lines.append("building: \(quoted(location.building))")
-                lines.append("floor: \(quoted(location.floor))")
-                if let coordinate = room.coordinate {
-                    if let reason = invalidCoordinate(coordinate) {
-                        leftOut("coordinate", reason)
-                    } else {
-                        lines.append("coordinate: {latitude: \(quoted(coordinate.latitude)), longitude: \(quoted(coordinate.longitude))}")
-                    }
-                }
-            }
-            if let equipment = room.equipment {
-                let unknown = Array(Set(equipment.filter { Equipment(rawValue: $0) == nil })).sorted()
-                if unknown.isEmpty {
-                    let names = Array(Set(equipment)).sorted().compactMap { Equipment(rawValue: $0)?.englishName }
-                    lines.append("equipment: [\(names.joined(separator: ", "))]")
-                } else {
-                    let ids = unknown.map(String.init).joined(separator: ", ")
-                    leftOut("equipment", "\(unknown.count == 1 ? "id" : "ids") \(ids) \(unknown.count == 1 ? "is" : "are") unknown to this roomsync")
-                }
-            }
-            if let range = applied.range {
-                if let reason = invalidRange(range) {
-                    leftOut("range", reason)
-                } else {
-                    lines.append("range:")
-                    lines.append("  user_list: [\(range.userList.map(quoted).joined(separator: ", "))]")
-                    lines.append("  department_list: [\(range.departmentList.map(String.init).joined(separator: ", "))]")
-                }
-            }
+            ManagedFieldTable.forEachRow { row in row.export(applied, into: &lines, leftOut: leftOut) }
             if entry?.protect == true { lines.append("protect: true") }
             // need_approval is read-only: kept in the state's last-applied record, never sent; said here so the
             // manifest's reader knows.

@@ -88,7 +88,7 @@ extension Planner {
             // second room added (a lost state, or an earlier add whose answer never came).
             let gone = state.rooms[room.key].map { "meetingroom_id \($0.meetingroomID) was deleted outside roomsync" }
             let candidates = index.byName[room.name, default: []].filter {
-                !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) && matchesIdentity(room, $0)
+                !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) && matchesIdentity(target.values, $0)
             }
             switch candidates.count {
             case 0:

@@ -133,27 +133,16 @@ public enum Planner {
     /// alone is drift, not a lost write, and stays in the report. `nil` when no managed field lags.
     static func laggingRecord(_ entry: ManagedRoom, live: MeetingRoom, managing managed: ManagedFieldSet) -> MeetingRoom? {
         let applied = entry.applied
-        let name = managed.contains(.name) && applied.name != live.name
-        let capacity = managed.contains(.capacity) && applied.capacity != live.capacity
-        let location = managed.contains(.location)
-            && (applied.city != live.city || applied.building != live.building || applied.floor != live.floor)
-        // Compared as a set, so an order WeCom changed is no lag.
-        let equipment = managed.contains(.equipment) && (applied.equipment ?? []) != (live.equipment ?? [])
-            && Set(applied.equipment ?? []) != Set(live.equipment ?? [])
-        // `list` shows the range only to the meeting-room app; a hidden one says nothing about the record.
-        let range = managed.contains(.range) && live.range != nil && applied.range != live.range
-        // Most records lag in nothing: they are not copied.
-        guard name || capacity || location || equipment || range else { return nil }
-        var record = applied
-        if name { record.name = live.name }
-        if capacity { record.capacity = live.capacity }
-        if location {
-            record.city = live.city
-            record.building = live.building
-            record.floor = live.floor
+        var lagging = ManagedFieldSet()
+        ManagedFieldTable.forEachRow { row in
+            if managed.contains(row.bit), row.lags(applied, behind: live) { lagging.formUnion(row.bit) }
         }
-        if equipment { record.equipment = live.equipment }
-        if range { record.range = live.range }
+        // Most records lag in nothing: they are not copied.
+        guard !lagging.isEmpty else { return nil }
+        var record = applied
+        ManagedFieldTable.forEachRow { row in
+            if lagging.contains(row.bit) { row.catchUp(&record, to: live) }
+        }
         return record
     }
 
@@ -239,11 +228,14 @@ public enum Planner {
         base >= PlanOptions.massDeleteMinimumManaged && count * 100 > percent * base
     }
 
-    /// Adoption identity: same name and, when the manifest manages it, same location.
+    /// Adoption identity: the fields that identify a room (`ManagedFieldRow.identifies`: name and location) as the
+    /// manifest sets them, as an add of the room would give them.
     static func matchesIdentity(_ room: DesiredRoom, _ live: MeetingRoom) -> Bool {
-        guard live.name == room.name else { return false }
-        guard let location = room.location else { return true }
-        return live.location == location
+        matchesIdentity(RoomTarget(room).values, live)
+    }
+
+    static func matchesIdentity(_ values: AddMeetingRoomRequest, _ live: MeetingRoom) -> Bool {
+        ManagedFieldTable.allRows { row in !row.identifies || !row.isSet(in: values) || row.created(by: values, live) }
     }
 
     static func addChange(_ room: DesiredRoom, target: RoomTarget, reason: String?) -> PlannedChange {

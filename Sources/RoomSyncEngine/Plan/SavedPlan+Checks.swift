@@ -99,21 +99,7 @@ extension Plan {
         }
         guard let seen = change.seen else { return "it has no live record" }
         var sent: [(String, FieldValue, FieldValue?)] = []
-        if let name = request.name { sent.append(("name", .string(name), .string(seen.name))) }
-        if let capacity = request.capacity { sent.append(("capacity", .int(capacity), .int(seen.capacity))) }
-        if request.city != nil || request.building != nil || request.floor != nil {
-            for (field, value, live) in [
-                ("city", request.city, seen.city), ("building", request.building, seen.building), ("floor", request.floor, seen.floor),
-            ] where value != live {
-                sent.append((field, .optional(value), .optional(live)))
-            }
-        }
-        if let equipment = request.equipment { sent.append(("equipment", .equipment(equipment), .equipment(seen.equipment ?? []))) }
-        // A hidden range's "before" is the last applied one, which the live record does not hold.
-        if let range = request.range { sent.append(("range", .range(range), seen.range.map(FieldValue.range))) }
-        if let coordinate = request.coordinate {
-            sent.append(("coordinate", .coordinate(coordinate), seen.coordinate.map(FieldValue.coordinate) ?? FieldValue.none))
-        }
+        ManagedFieldTable.forEachRow { row in row.sent(request, seen: seen, into: &sent) }
         let shown = change.fields
         let matches = sent.count == shown.count && zip(sent, shown).allSatisfy { sent, shown in
             sent.0 == shown.field && sent.1 == shown.after && (sent.2 == nil || sent.2 == shown.before)
