@@ -5,15 +5,6 @@ import PostgresNIO
 import RoomSyncCore
 import RoomSyncEngine
 
-import Foundation
-import Logging
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOPosix
-import PostgresNIO
-import RoomSyncCore
-import RoomSyncEngine
-
 /// Runs `body` with the postgres state at `url` (SPEC 8) and closes every connection it opened on every path.
 /// The tables are created on first use, unless `creatingTables` is false: a store opened only to look (`doctor`)
 /// creates nothing, and reads a database roomsync never used as an empty state nobody holds. The store keeps one
