@@ -95,8 +95,7 @@ extension PostgresStateStore {
         let pendingDeleteKeys = pendingDeletes.sorted()
 
         try await withConnection { connection in
-            try await connection.send("BEGIN", logger: logger)
-            do {
+            try await connection.transaction(logger: logger) { connection in
                 // The document this step replaces, for its step row; the row stays locked until the commit.
                 var documentBefore: String?
                 if documentJSON != nil, !isFirst {
@@ -232,10 +231,6 @@ extension PostgresStateStore {
                         ORDER BY r.ord
                         """, logger: logger)
                 }
-                try await connection.send("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.send("ROLLBACK", logger: logger)
-                throw error
             }
         }
     }
