@@ -1,11 +1,11 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresNIO
 import RoomSyncCore
 import RoomSyncEngine
+import Synchronization
 
 /// Opens connections to one server and turns what postgres-nio throws into one clear line.
 struct PostgresConnector: Sendable {
@@ -150,9 +150,9 @@ struct PostgresConnector: Sendable {
         }
     }
 
-    private static let ids = NIOLockedValueBox(0)
+    private static let ids = Mutex(0)
     static func nextID() -> Int {
-        ids.withLockedValue {
+        ids.withLock {
             $0 += 1
             return $0
         }

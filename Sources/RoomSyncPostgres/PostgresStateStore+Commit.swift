@@ -107,7 +107,7 @@ extension PostgresStateStore {
                 }
                 // Under the lock, the step lands only while the lock's session still holds it: one that was
                 // lost (its connection dropped, the session ended) may already be another run's.
-                let lockPid = lockSession.withLockedValue { $0 }
+                let lockPid = lockSession.withLock { $0 }
                 if let lockPid {
                     var held = false
                     for try await (value,) in try await connection.send(lockHeld(by: lockPid), logger: logger).decode((Bool,).self) {

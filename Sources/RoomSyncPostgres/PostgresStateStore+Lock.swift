@@ -23,14 +23,14 @@ extension PostgresStateStore {
             try? await lockConnection.close()
             throw error
         }
-        lockSession.withLockedValue { $0 = taken.pid }
+        lockSession.withLock { $0 = taken.pid }
         let result: Result<T, any Error>
         do {
             result = .success(try await body())
         } catch {
             result = .failure(error)
         }
-        lockSession.withLockedValue { $0 = nil }
+        lockSession.withLock { $0 = nil }
         // The holder row goes with the lock, under the record lock, so the next one never reads a lock held with
         // no holder recorded, nor removes the next holder's row. If the server is gone, so is the session, and
         // with it the lock.
