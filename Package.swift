@@ -8,7 +8,8 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "roomsync",
-    platforms: [.macOS(.v14)],
+    // macOS 15: `Mutex` (Synchronization), the one lock the code uses.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "roomsync", targets: ["roomsync"]),
         .library(name: "RoomSyncCore", targets: ["RoomSyncCore"]),
@@ -98,7 +99,6 @@ let package = Package(
                 "RoomSyncCore", "RoomSyncEngine",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

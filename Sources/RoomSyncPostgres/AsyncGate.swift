@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// A FIFO mutex for async code: one transaction at a time on a connection, without holding a thread.
 final class AsyncGate: Sendable {
@@ -7,7 +7,7 @@ final class AsyncGate: Sendable {
         var queue: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = NIOLockedValueBox(Waiters())
+    private let state = Mutex(Waiters())
 
     func run<T>(_ body: () async throws -> T) async throws -> T {
         await enter()
@@ -23,7 +23,7 @@ final class AsyncGate: Sendable {
 
     private func enter() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLockedValue { waiters -> Bool in
+            let resumeNow = state.withLock { waiters -> Bool in
                 if waiters.busy {
                     waiters.queue.append(continuation)
                     return false
@@ -36,7 +36,7 @@ final class AsyncGate: Sendable {
     }
 
     private func leave() {
-        let next = state.withLockedValue { waiters -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { waiters -> CheckedContinuation<Void, Never>? in
             if waiters.queue.isEmpty {
                 waiters.busy = false
                 return nil

@@ -1,11 +1,11 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import PostgresNIO
 import RoomSyncCore
 import RoomSyncEngine
+import Synchronization
 
 /// Opens connections to one server and turns what postgres-nio throws into one clear line.
 struct PostgresConnector: Sendable {
@@ -150,9 +150,9 @@ struct PostgresConnector: Sendable {
         }
     }
 
-    private static let ids = NIOLockedValueBox(0)
+    private static let ids = Mutex(0)
     static func nextID() -> Int {
-        ids.withLockedValue {
+        ids.withLock {
             $0 += 1
             return $0
         }
@@ -169,5 +169,36 @@ extension PostgresConnection {
     func send(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         guard !isClosed else { throw ConnectionClosed() }
         return try await self.query(query, logger: logger)
+    }
+
+    /// Runs `body` in a transaction: BEGIN, the body, then COMMIT, or ROLLBACK when the body fails while the
+    /// session lives on. The one place roomsync writes BEGIN, COMMIT and ROLLBACK.
+    ///
+    /// Not postgres-nio's `withTransaction`: in 1.33.2 it sends its ROLLBACK whatever ended the body, with `query`,
+    /// and a query written to a connection the server has just closed is never answered, so a commit whose session
+    /// died mid-statement hung for ever (`aConnectionLostInsideACommitIsOneClearLineAndWritesNothing`). A session
+    /// that ended took its transaction with it: there is nothing to roll back. A ROLLBACK that fails is not
+    /// reported over the body's error, which says what went wrong; the server ends the transaction with the session.
+    func transaction<T>(logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await send("BEGIN", logger: logger)
+        let value: T
+        do {
+            value = try await body(self)
+        } catch {
+            if Self.sessionSurvives(error) { _ = try? await send("ROLLBACK", logger: logger) }
+            throw error
+        }
+        try await send("COMMIT", logger: logger)
+        return value
+    }
+
+    /// Whether the session is still there after `error`: a statement the server refused (severity ERROR) or a
+    /// failure of roomsync's own; not a lost connection, nor a FATAL with which the server ended the session.
+    static func sessionSurvives(_ error: any Error) -> Bool {
+        switch error {
+        case let error as PSQLError: error.code == .server && error.serverInfo?[.severity] == "ERROR"
+        case is ConnectionClosed, is ChannelError, is IOError: false
+        default: true
+        }
     }
 }

@@ -95,8 +95,7 @@ extension PostgresStateStore {
         let pendingDeleteKeys = pendingDeletes.sorted()
 
         try await withConnection { connection in
-            try await connection.send("BEGIN", logger: logger)
-            do {
+            try await connection.transaction(logger: logger) { connection in
                 // The document this step replaces, for its step row; the row stays locked until the commit.
                 var documentBefore: String?
                 if documentJSON != nil, !isFirst {
@@ -108,7 +107,7 @@ extension PostgresStateStore {
                 }
                 // Under the lock, the step lands only while the lock's session still holds it: one that was
                 // lost (its connection dropped, the session ended) may already be another run's.
-                let lockPid = lockSession.withLockedValue { $0 }
+                let lockPid = lockSession.withLock { $0 }
                 if let lockPid {
                     var held = false
                     for try await (value,) in try await connection.send(lockHeld(by: lockPid), logger: logger).decode((Bool,).self) {
@@ -232,10 +231,6 @@ extension PostgresStateStore {
                         ORDER BY r.ord
                         """, logger: logger)
                 }
-                try await connection.send("COMMIT", logger: logger)
-            } catch {
-                _ = try? await connection.send("ROLLBACK", logger: logger)
-                throw error
             }
         }
     }

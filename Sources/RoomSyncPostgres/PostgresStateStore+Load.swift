@@ -16,8 +16,8 @@ extension PostgresStateStore {
         let ws = workspace
         let (current, rows) = try await withConnection { connection in
             // One snapshot for the state and the steps, so a commit landing in between is seen whole or not at all.
-            try await connection.send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            do {
+            try await connection.transaction(logger: logger) { connection in
+                try await connection.send("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 let current = try await read(on: connection)
                 var rows: [(Int, String, String, Int?, String?, String?)] = []
                 if serial < current.serial, serial >= 0 {
@@ -37,11 +37,7 @@ extension PostgresStateStore {
                         rows.append((recorded, "step", "", nil, nil, nil))
                     }
                 }
-                try await connection.send("COMMIT", logger: logger)
                 return (current, rows)
-            } catch {
-                _ = try? await connection.send("ROLLBACK", logger: logger)
-                throw error
             }
         }
         guard serial != current.serial else { return current }

@@ -23,14 +23,14 @@ extension PostgresStateStore {
             try? await lockConnection.close()
             throw error
         }
-        lockSession.withLockedValue { $0 = taken.pid }
+        lockSession.withLock { $0 = taken.pid }
         let result: Result<T, any Error>
         do {
             result = .success(try await body())
         } catch {
             result = .failure(error)
         }
-        lockSession.withLockedValue { $0 = nil }
+        lockSession.withLock { $0 = nil }
         // The holder row goes with the lock, under the record lock, so the next one never reads a lock held with
         // no holder recorded, nor removes the next holder's row. If the server is gone, so is the session, and
         // with it the lock.
@@ -60,15 +60,9 @@ extension PostgresStateStore {
     /// releasing it all happen under it, so a run that finds the lock taken always finds its holder recorded:
     /// the row is committed before the record lock is free.
     private func inRecordLock<T>(_ db: PostgresConnection, _ body: () async throws -> T) async throws -> T {
-        try await db.send("BEGIN", logger: logger)
-        do {
+        try await db.transaction(logger: logger) { db in
             try await db.send("SELECT pg_advisory_xact_lock(hashtextextended(\(location.lockName), 1))", logger: logger)
-            let value = try await body()
-            try await db.send("COMMIT", logger: logger)
-            return value
-        } catch {
-            _ = try? await db.send("ROLLBACK", logger: logger)
-            throw error
+            return try await body()
         }
     }
 

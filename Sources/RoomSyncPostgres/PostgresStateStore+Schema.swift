@@ -21,7 +21,7 @@ extension PostgresStateStore {
         }
         guard found < tables.count else { return }
         let s = "\"\(connector.location.schema)\""
-        try await connection.withTransaction(logger: logger) { db in
+        try await connection.transaction(logger: logger) { db in
             // Two first runs at once would race on CREATE … IF NOT EXISTS; this lock makes them take turns.
             try await db.send("SELECT pg_advisory_xact_lock(hashtextextended('roomsync:create-tables', 0))", logger: logger)
             try await db.send("CREATE SCHEMA IF NOT EXISTS \(unescaped: s)", logger: logger)

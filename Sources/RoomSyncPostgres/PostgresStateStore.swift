@@ -1,18 +1,9 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import PostgresNIO
 import RoomSyncCore
 import RoomSyncEngine
-
-import Foundation
-import Logging
-import NIOConcurrencyHelpers
-import NIOCore
-import NIOPosix
-import PostgresNIO
-import RoomSyncCore
-import RoomSyncEngine
+import Synchronization
 
 /// Runs `body` with the postgres state at `url` (SPEC 8) and closes every connection it opened on every path.
 /// The tables are created on first use, unless `creatingTables` is false: a store opened only to look (`doctor`)
@@ -64,7 +55,7 @@ public final class PostgresStateStore: StateStore, Sendable {
     let tablesCreated: Bool
     /// The server pid of the session holding this workspace's lock for this command, while `withLock` runs: every
     /// commit checks, in its own transaction, that this session still holds it (SPEC 7).
-    let lockSession = NIOLockedValueBox<Int?>(nil)
+    let lockSession = Mutex<Int?>(nil)
 
     init(connector: PostgresConnector, tablesCreated: Bool = true) {
         self.connector = connector
@@ -103,17 +94,17 @@ public final class PostgresStateStore: StateStore, Sendable {
 
     /// The error that ended the connection, once it has: every later use fails with it, so operations in flight
     /// when the database went away report one cause in one line, not each its own way of noticing.
-    let lost = NIOLockedValueBox<(any Error)?>(nil)
+    let lost = Mutex<(any Error)?>(nil)
 
     /// Runs `body` on the connection, one transaction at a time, with the driver's errors made one clear line.
     func withConnection<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        if let lost = lost.withLockedValue({ $0 }) { throw lost }
+        if let lost = lost.withLock({ $0 }) { throw lost }
         let connection = try await connection()
         do {
             return try await gate.run { try await connector.run { try await body(connection) } }
         } catch {
             guard connection.isClosed || connector.isUnreachable(error) else { throw error }
-            throw lost.withLockedValue { first in
+            throw lost.withLock { first in
                 if first == nil { first = error }
                 return first!
             }

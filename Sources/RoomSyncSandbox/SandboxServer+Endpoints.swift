@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RoomSyncCore
+import Synchronization
 
 extension SandboxServer {
     func getToken(_ request: Request, _ context: SandboxRequestContext) async throws -> Response {
@@ -230,14 +231,13 @@ extension SandboxStore.SandboxError {
 }
 
 /// WeCom-like hints: the time, a sequence number and a random tail, unique per answer.
-final class HintCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counter = 0
+final class HintCounter: Sendable {
+    private let counter = Mutex(0)
 
     func next() -> String {
-        let sequence = lock.withLock {
-            counter += 1
-            return counter
+        let sequence = counter.withLock {
+            $0 += 1
+            return $0
         }
         let tail = String(UInt32.random(in: .min ... .max), radix: 16)
         return "\(Int(Date().timeIntervalSince1970))\(String(format: "%04d", sequence % 10000))\(tail)"

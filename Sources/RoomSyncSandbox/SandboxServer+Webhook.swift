@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import RoomSyncCore
+import Synchronization
 
 /// WeCom's group-robot webhook, `POST /cgi-bin/webhook/send?key=KEY` (SPEC sections 6 and 9): `text` and
 /// `markdown` messages whose content is at most 4096 bytes of UTF-8 (40058 beyond), each message received
@@ -59,7 +60,7 @@ extension SandboxServer {
 /// Appends one JSON line per message to a file, one whole line per write, so concurrent posts never interleave.
 final class WebhookLog: Sendable {
     let path: String
-    private let lock = NSLock()
+    private let lock = Mutex(())
 
     init(path: String) {
         self.path = path
@@ -70,7 +71,7 @@ final class WebhookLog: Sendable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var line = try encoder.encode(message)
         line.append(UInt8(ascii: "\n"))
-        try lock.withLock {
+        try lock.withLock { _ in
             if !FileManager.default.fileExists(atPath: path) {
                 guard FileManager.default.createFile(atPath: path, contents: nil) else {
                     throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 // Loopback servers for the network tests: a counting forward proxy, a listener that never answers, and a TLS
 // front for a served sandbox. Each binds 127.0.0.1 on a port the system picks and is stopped by its `with…`
@@ -72,19 +73,18 @@ final class GlueHandler: ChannelDuplexHandler, @unchecked Sendable {
 }
 
 /// Child channels a server accepted, closed when it stops.
-final class ChannelSet: @unchecked Sendable {
-    private let lock = NSLock()
-    private var channels: [ObjectIdentifier: any Channel] = [:]
+final class ChannelSet: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
     func add(_ channel: any Channel) {
-        lock.withLock { channels[ObjectIdentifier(channel)] = channel }
+        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
         channel.closeFuture.whenComplete { [weak self] _ in
-            self?.lock.withLock { _ = self?.channels.removeValue(forKey: ObjectIdentifier(channel)) }
+            self?.channels.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(channel)) }
         }
     }
 
     func closeAll() async {
-        let all = lock.withLock { Array(channels.values) }
+        let all = channels.withLock { Array($0.values) }
         for channel in all { try? await channel.close() }
     }
 }
@@ -117,27 +117,30 @@ public final class TestProxy: @unchecked Sendable {
     let children = ChannelSet()
     let counts = Counts()
 
-    final class Counts: @unchecked Sendable {
-        let lock = NSLock()
-        var connects: [String] = []
-        var refused = 0
-        var plain = 0
-        var tunnelled = 0
-        var authorizations: [String] = []
-        /// The last bytes of each tunnelled client → server stream, for a request line split across reads.
-        var carry: [ObjectIdentifier: String] = [:]
+    final class Counts: Sendable {
+        struct Values {
+            var connects: [String] = []
+            var refused = 0
+            var plain = 0
+            var tunnelled = 0
+            var authorizations: [String] = []
+            /// The last bytes of each tunnelled client → server stream, for a request line split across reads.
+            var carry: [ObjectIdentifier: String] = [:]
+        }
+
+        let values = Mutex(Values())
     }
 
     /// CONNECT targets, in order (`host:port`).
-    public var connects: [String] { counts.lock.withLock { counts.connects } }
+    public var connects: [String] { counts.values.withLock { $0.connects } }
     /// CONNECTs refused for missing or wrong credentials.
-    public var refusedForCredentials: Int { counts.lock.withLock { counts.refused } }
+    public var refusedForCredentials: Int { counts.values.withLock { $0.refused } }
     /// Requests that were not CONNECT.
-    public var plainRequests: Int { counts.lock.withLock { counts.plain } }
+    public var plainRequests: Int { counts.values.withLock { $0.plain } }
     /// HTTP requests seen inside plain-text tunnels (request lines `METHOD /path HTTP/1.1`).
-    public var tunnelledRequests: Int { counts.lock.withLock { counts.tunnelled } }
+    public var tunnelledRequests: Int { counts.values.withLock { $0.tunnelled } }
     /// Every `Proxy-Authorization` header value received.
-    public var authorizations: [String] { counts.lock.withLock { counts.authorizations } }
+    public var authorizations: [String] { counts.values.withLock { $0.authorizations } }
 
     init(port: Int, channel: any Channel) {
         self.port = port
@@ -223,15 +226,15 @@ private final class ConnectHandler: ChannelInboundHandler, RemovableChannelHandl
     private func handle(context: ChannelHandlerContext) {
         guard let head, let counts = holder.proxy?.counts else { return }
         if let authorization = head.headers.first(name: "Proxy-Authorization") {
-            counts.lock.withLock { counts.authorizations.append(authorization) }
+            counts.values.withLock { $0.authorizations.append(authorization) }
         }
         guard head.method == .CONNECT else {
-            counts.lock.withLock { counts.plain += 1 }
+            counts.values.withLock { $0.plain += 1 }
             respond(context, .notImplemented, close: true)
             return
         }
         if let required, head.headers.first(name: "Proxy-Authorization") != required {
-            counts.lock.withLock { counts.refused += 1 }
+            counts.values.withLock { $0.refused += 1 }
             respond(context, .proxyAuthenticationRequired, headers: ["Proxy-Authenticate": "Basic realm=\"test\""], close: true)
             return
         }
@@ -240,12 +243,12 @@ private final class ConnectHandler: ChannelInboundHandler, RemovableChannelHandl
             respond(context, .badRequest, close: true)
             return
         }
-        counts.lock.withLock { counts.connects.append(target) }
+        counts.values.withLock { $0.connects.append(target) }
         let channel = context.channel
         let key = ObjectIdentifier(channel)
         let observe: @Sendable (ByteBuffer) -> Void = { buffer in
             let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
-            counts.lock.withLock {
+            counts.values.withLock { counts in
                 // A request line ends with " HTTP/1.1\r\n", which no header or JSON body holds. The carried tail is
                 // shorter than that marker, so a marker split across reads is counted once.
                 let stream = (counts.carry[key] ?? "") + text
@@ -275,15 +278,14 @@ private final class ConnectHandler: ChannelInboundHandler, RemovableChannelHandl
 // MARK: - A listener that never answers
 
 /// Accepts connections, reads nothing back, never answers: a firewall that drops, a wrong proxy port.
-public final class SilentListener: @unchecked Sendable {
+public final class SilentListener: Sendable {
     public let port: Int
     public var endpoint: String { "http://127.0.0.1:\(port)" }
     /// Connections accepted so far.
-    public var accepted: Int { lock.withLock { count } }
+    public var accepted: Int { count.withLock { $0 } }
     let channel: any Channel
     let children = ChannelSet()
-    let lock = NSLock()
-    var count = 0
+    let count = Mutex(0)
 
     init(port: Int, channel: any Channel) {
         self.port = port
@@ -297,7 +299,7 @@ public func withSilentListener<T>(_ body: (SilentListener) async throws -> T) as
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .childChannelInitializer { channel in
             if let listener = holder.value {
-                listener.lock.withLock { listener.count += 1 }
+                listener.count.withLock { $0 += 1 }
                 listener.children.add(channel)
             }
             return channel.eventLoop.makeSucceededVoidFuture()

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RoomSyncCore
 import RoomSyncSandbox
+import Synchronization
 import WeComAPI
 
 /// A sandbox served in process on a loopback port, for one test.
@@ -56,18 +57,17 @@ public func withWeComClient<T>(
 }
 
 /// Collects values from concurrent callbacks (client events, log lines) for a test to inspect afterwards.
-public final class Recorder<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Value] = []
+public final class Recorder<Value: Sendable>: Sendable {
+    private let storage = Mutex<[Value]>([])
 
     public init() {}
 
     public func append(_ value: Value) {
-        lock.withLock { storage.append(value) }
+        storage.withLock { $0.append(value) }
     }
 
     public var values: [Value] {
-        lock.withLock { storage }
+        storage.withLock { $0 }
     }
 }
 

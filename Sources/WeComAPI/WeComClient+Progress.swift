@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// The watchdog behind a call's `stillWaiting` events, and what it reads.
 extension WeComClient {
@@ -27,30 +27,33 @@ extension WeComClient {
 
 /// What a call is doing, for its `stillWaiting` reports: the attempt under way, how the last one ended, and when
 /// a rate-limit pause (not silence) ends.
-final class CallProgress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var attempt = 1
-    private var last = "none"
-    private var resumed: ContinuousClock.Instant?
+final class CallProgress: Sendable {
+    private struct State {
+        var attempt = 1
+        var last = "none"
+        var resumed: ContinuousClock.Instant?
+    }
 
-    func started(attempt: Int) { lock.withLock { self.attempt = attempt } }
+    private let state = Mutex(State())
+
+    func started(attempt: Int) { state.withLock { $0.attempt = attempt } }
     func failed(reason: String, nextAttempt: Int) {
-        lock.withLock {
-            last = reason
-            attempt = nextAttempt
+        state.withLock {
+            $0.last = reason
+            $0.attempt = nextAttempt
         }
     }
-    func pausedUntil(_ instant: ContinuousClock.Instant?) { lock.withLock { resumed = instant } }
-    var resumedAt: ContinuousClock.Instant? { lock.withLock { resumed } }
+    func pausedUntil(_ instant: ContinuousClock.Instant?) { state.withLock { $0.resumed = instant } }
+    var resumedAt: ContinuousClock.Instant? { state.withLock { $0.resumed } }
     /// Waiting for a slot in flight: paused until further notice. Returns when the last pause ended.
     func queued() -> ContinuousClock.Instant? {
-        lock.withLock {
-            defer { resumed = .now + .seconds(365 * 86_400) }
-            return resumed
+        state.withLock { state in
+            defer { state.resumed = .now + .seconds(365 * 86_400) }
+            return state.resumed
         }
     }
     func snapshot() -> (attempt: Int, last: String, resumed: ContinuousClock.Instant?) {
-        lock.withLock { (attempt, last, resumed) }
+        state.withLock { ($0.attempt, $0.last, $0.resumed) }
     }
-    var lastReason: String { lock.withLock { last } }
+    var lastReason: String { state.withLock { $0.last } }
 }

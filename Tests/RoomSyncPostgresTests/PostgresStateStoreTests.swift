@@ -299,6 +299,42 @@ struct PostgresStateStoreTests {
         }
     }
 
+    /// The connection dies inside a commit's transaction (the server ends the session from a trigger on the rooms
+    /// table, as a failover would mid-statement): the commit ends with one line naming the server, never a crash or
+    /// a hang on the rollback, and nothing of the step was written.
+    @Test func aConnectionLostInsideACommitIsOneClearLineAndWritesNothing() async throws {
+        try await withPostgresCluster { cluster in
+            let expected = "state database 127.0.0.1:\(cluster.port) is unreachable: "
+            var written = RoomSyncState()
+            try await StateStoreFixture.postgres(cluster).open { store in
+                written = try await StateStoreContract.step(store, RoomSyncState(), action: "add") {
+                    $0.rooms["a"] = StateStoreContract.room(1, "A")
+                }
+            }
+            try await cluster.psql(
+                """
+                CREATE FUNCTION public.end_session() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); PERFORM pg_sleep(5); RETURN NEW; END $$;
+                CREATE TRIGGER ends_session BEFORE INSERT ON roomsync.rooms
+                    FOR EACH ROW EXECUTE FUNCTION public.end_session();
+                """)
+            try await StateStoreFixture.postgres(cluster).open { store in
+                await #expect {
+                    try await StateStoreContract.step(store, written, action: "add") {
+                        $0.rooms["b"] = StateStoreContract.room(2, "B")
+                    }
+                } throws: { error in
+                    "\(error)".hasPrefix(expected) && !"\(error)".contains("\n")
+                }
+            }
+            try await cluster.psql("DROP TRIGGER ends_session ON roomsync.rooms")
+            try await StateStoreFixture.postgres(cluster).open { store in
+                let loaded = try await store.load()
+                #expect(loaded == written)
+            }
+        }
+    }
+
     /// The server stopped in the middle of a command: every call ends with one line naming the server, never a
     /// crash; once it is back, a new run reads what was committed.
     @Test func unreachableDatabaseIsOneClearLine() async throws {

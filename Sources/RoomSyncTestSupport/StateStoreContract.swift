@@ -2,6 +2,7 @@ import Foundation
 import RoomSyncCore
 import RoomSyncEngine
 import RoomSyncTestSupport
+import Synchronization
 import Testing
 
 /// Opens stores over one fresh state. Each `open` is a separate store, as another process would have: two
@@ -443,10 +444,9 @@ extension StateStoreContract {
     }
 }
 
-final class Events: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
+final class Events: Sendable {
+    private let items = Mutex<[String]>([])
 
-    func append(_ item: String) { lock.withLock { items.append(item) } }
-    var all: [String] { lock.withLock { items } }
+    func append(_ item: String) { items.withLock { $0.append(item) } }
+    var all: [String] { items.withLock { $0 } }
 }
