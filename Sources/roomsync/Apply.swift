@@ -20,6 +20,7 @@ extension RoomSyncCommand {
                   roomsync apply --auto-approve --parallelism 8 rooms/
                   roomsync plan --out plan.json && roomsync apply --plan plan.json
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Argument(help: "Manifest files or directories.")
         var paths: [String] = ["rooms.yaml"]

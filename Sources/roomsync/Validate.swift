@@ -20,6 +20,7 @@ extension RoomSyncCommand {
                   roomsync validate --format github rooms/
                   roomsync validate --format sarif rooms/ > roomsync.sarif
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Argument(help: "Manifest files or directories (every *.yaml/*.yml in it).")
         var paths: [String] = ["rooms.yaml"]

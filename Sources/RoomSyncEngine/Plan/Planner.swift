@@ -246,7 +246,7 @@ public enum Planner {
         return live.location == location
     }
 
-    static func addChange(_ room: DesiredRoom, target: RoomTarget, reason: String?) -> PlannedChange {
+    static func addChange(_ room: DesiredRoom, target: RoomTarget, reason: LocalizedText?) -> PlannedChange {
         PlannedChange(
             key: room.key, action: .add, fields: target.addedFields, addRequest: target.addRequest, protect: room.protect,
             reason: reason, ignoreChanges: room.ignoreChanges.sorted())
