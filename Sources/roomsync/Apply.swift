@@ -97,7 +97,7 @@ extension RoomSyncCommand {
                 if notify {
                     // A failure with a result (some operations failed) has its summary; any other is its one line.
                     await Notify.post(outcome.message ?? NotificationMessage.applyError(
-                        outcome.error ?? "apply stopped; see the job's log", target: outcome.target))
+                        outcome.error ?? Catalogue.text(.robotApplyStopped), target: outcome.target))
                 }
                 throw error
             }

@@ -47,7 +47,7 @@ extension RoomSyncCommand {
             case .text:
                 Console.printDiagnostics(result.diagnostics)
                 if !result.hasErrors {
-                    print(projectPath.map { "Valid: the project file \($0)." } ?? ValidationRenderer.validLine(result))
+                    print(projectPath.map { Catalogue.text(.validProject, ["path": $0]) } ?? ValidationRenderer.validLine(result))
                 }
             case .json, .github, .sarif:
                 Console.out(ValidationRenderer.render(

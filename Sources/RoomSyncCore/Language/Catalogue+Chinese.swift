@@ -138,6 +138,18 @@ extension Catalogue {
         .applyComplete: "应用完成：{counts}。",
         .applyIncomplete: "应用未完成：{counts}。",
         .applyConfirm: "\n要应用这些变更吗？只有输入 'yes' 才会继续：",
+        .validSummary: "有效：{files}中的 {rooms}。",
+        .roomCountOne: "{count} 个会议室",
+        .roomCountMany: "{count} 个会议室",
+        .fileCountOne: "{count} 个文件",
+        .fileCountMany: "{count} 个文件",
+        .validProject: "有效：项目文件 {path}。",
+        .noteEmbeddedSandbox: "没有提供企业微信凭据；使用内置沙箱（{path}）。传入 --sandbox 可不再显示此提示。",
+        .noteBookingsUnchecked: "--booking-horizon 0：未检查将删除的 {count} 个会议室的预定；删除会议室会取消它的预定",
+        .noteStateLockedWaiting: "状态 {state} 已被 {holder} 锁定；最多等待 {seconds} 秒",
+        .noteStateLocked: "状态 {state} 已被 {holder} 锁定；正在等待",
+        .notePendingAddMapped: "会议室 '{key}'：一次中断的新增已创建了 meetingroom_id {id}；现已对应上",
+        .notePendingAddLost: "会议室 '{key}'：一次中断的新增没有到达企业微信；它将被新增",
 
         // MARK: doctor
 

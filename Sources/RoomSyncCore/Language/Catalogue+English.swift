@@ -138,6 +138,18 @@ extension Catalogue {
         .applyComplete: "Apply complete: {counts}.",
         .applyIncomplete: "Apply incomplete: {counts}.",
         .applyConfirm: "\nDo you want to apply these changes? Only 'yes' is accepted: ",
+        .validSummary: "Valid: {rooms} in {files}.",
+        .roomCountOne: "{count} room",
+        .roomCountMany: "{count} rooms",
+        .fileCountOne: "{count} file",
+        .fileCountMany: "{count} files",
+        .validProject: "Valid: the project file {path}.",
+        .noteEmbeddedSandbox: "no WeCom credentials given; using the embedded sandbox ({path}). Pass --sandbox to silence this.",
+        .noteBookingsUnchecked: "--booking-horizon 0: the bookings of the {count} room(s) to delete were not checked; deleting a room cancels its bookings",
+        .noteStateLockedWaiting: "state {state} is locked by {holder}; waiting up to {seconds} s for it",
+        .noteStateLocked: "state {state} is locked by {holder}; waiting for it",
+        .notePendingAddMapped: "room '{key}': an interrupted add had created meetingroom_id {id}; now mapped",
+        .notePendingAddLost: "room '{key}': an interrupted add had not reached WeCom; it will be added",
 
         // MARK: doctor
 

@@ -138,6 +138,18 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case applyComplete
     case applyIncomplete
     case applyConfirm
+    case validSummary
+    case roomCountOne
+    case roomCountMany
+    case fileCountOne
+    case fileCountMany
+    case validProject
+    case noteEmbeddedSandbox
+    case noteBookingsUnchecked
+    case noteStateLockedWaiting
+    case noteStateLocked
+    case notePendingAddMapped
+    case notePendingAddLost
 
     // MARK: doctor
 
