@@ -29,7 +29,7 @@ public enum RoomSyncBinary {
     }
 
     /// Runs roomsync in `directory` with `arguments`. The environment is the test's minus anything that would
-    /// pick another target (credentials, `CI`), plus `environment`.
+    /// pick another target (credentials, `CI`) or language (`LANG=C.UTF-8`), plus `environment`.
     public static func run(
         _ arguments: [String], in directory: URL, environment: [String: String] = [:], stdin: String? = nil
     ) async throws -> Result {
@@ -46,6 +46,9 @@ public enum RoomSyncBinary {
         process.currentDirectoryURL = directory
         var env = ProcessInfo.processInfo.environment
         for name in ["CI", "WECOM_CORP_ID", "WECOM_CORP_SECRET", "WECOM_ENDPOINT", "NO_COLOR"] { env[name] = nil }
+        // English unless the test asks otherwise: a developer's zh_CN locale must not change what tests read.
+        for name in ["ROOMSYNC_LANG", "LC_ALL", "LC_MESSAGES"] { env[name] = nil }
+        env["LANG"] = "C.UTF-8"
         env.merge(environment) { _, new in new }
         process.environment = env
         let out = directory.appendingPathComponent(".out-\(UUID().uuidString)")

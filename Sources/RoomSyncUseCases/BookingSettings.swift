@@ -19,7 +19,7 @@ public struct BookingSettings: Sendable, Hashable {
         let horizon = horizonDays ?? self.horizonDays
         let deletes = plan.count(.delete)
         if horizon == 0, deletes > 0 {
-            notes.note("--booking-horizon 0: the bookings of the \(deletes) room(s) to delete were not checked; deleting a room cancels its bookings")
+            notes.note(Catalogue.text(.noteBookingsUnchecked, ["count": deletes]))
         }
         plan.bookings = await BookingCheck.run(for: plan, api: api, horizonDays: horizon)
         return plan

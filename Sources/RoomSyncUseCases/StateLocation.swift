@@ -87,7 +87,8 @@ public struct StateLocation: Sendable, Hashable {
             return try await store.withLock(
                 .current(command: command), wait: lockWait,
                 onWait: { [displayName, lockTimeout] holder in
-                    notes.note("state \(displayName) is locked by \(holder); waiting up to \(Int(lockTimeout.rounded(.up))) s for it")
+                    notes.note(Catalogue.text(
+                        .noteStateLockedWaiting, ["state": displayName, "holder": holder, "seconds": Int(lockTimeout.rounded(.up))]))
                 }
             ) { try await body(store) }
         }

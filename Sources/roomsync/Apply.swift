@@ -20,6 +20,7 @@ extension RoomSyncCommand {
                   roomsync apply --auto-approve --parallelism 8 rooms/
                   roomsync plan --out plan.json && roomsync apply --plan plan.json
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Argument(help: "Manifest files or directories.")
         var paths: [String] = ["rooms.yaml"]
@@ -96,7 +97,7 @@ extension RoomSyncCommand {
                 if notify {
                     // A failure with a result (some operations failed) has its summary; any other is its one line.
                     await Notify.post(outcome.message ?? NotificationMessage.applyError(
-                        outcome.error ?? "apply stopped; see the job's log", target: outcome.target))
+                        outcome.error ?? Catalogue.text(.robotApplyStopped), target: outcome.target))
                 }
                 throw error
             }

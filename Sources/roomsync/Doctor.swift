@@ -22,6 +22,7 @@ extension RoomSyncCommand {
                   roomsync doctor
                   roomsync doctor rooms/ --proxy http://proxy.example.com:3128
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Argument(help: "Manifest files or directories.")
         var paths: [String] = ["rooms.yaml"]

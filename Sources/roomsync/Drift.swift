@@ -24,6 +24,7 @@ extension RoomSyncCommand {
                   roomsync drift --notify
                   roomsync drift --format prometheus > /var/lib/node_exporter/roomsync.prom || [ $? -eq 2 ]
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Argument(help: "Manifest files or directories: report only the rooms they declare (default: every managed room and the unmanaged ones).")
         var paths: [String] = []
@@ -66,7 +67,7 @@ extension RoomSyncCommand {
                     DriftInput(declared: declared, subset: subsetOptions.subset, accept: accept), state: stateOptions.location,
                     api: target.provider(verbose: verbose), notes: ConsoleNotes())
                 if let accepted = drift.accepted {
-                    Console.err("note: accepted \(accepted.count) drift item(s) in \(accepted.state); drift now reports only what is new or changed")
+                    Console.err(Catalogue.text(.noteLine, ["text": Catalogue.text(.driftAccepted, ["count": accepted.count, "store": accepted.state])]))
                 }
                 Console.out(DriftRenderer.render(drift.report, format: format, palette: Console.palette(noColor: noColor)))
                 if notify, let message = NotificationMessage.drift(drift.report, target: drift.target) {

@@ -18,6 +18,7 @@ extension RoomSyncCommand {
                 Example (review the plan, then apply it):
                   roomsync export --out rooms.yaml && roomsync plan rooms.yaml
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Option(help: "Write the manifest here instead of stdout (never over the state).")
         var out: String?

@@ -18,6 +18,7 @@ extension RoomSyncCommand {
                   roomsync import sz-18f-large 1024
                   roomsync import sz-18f-large 1024 rooms/
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Argument(help: "The manifest key.")
         var key: String

@@ -17,6 +17,7 @@ extension RoomSyncCommand {
                   roomsync plan rooms/ --format markdown > plan.md
                   roomsync plan --out plan.json --detailed-exitcode
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Argument(help: "Manifest files or directories.")
         var paths: [String] = ["rooms.yaml"]
@@ -66,7 +67,7 @@ extension RoomSyncCommand {
                 }
                 Console.out(PlanRenderer.render(planned, format: output.format, palette: Console.palette(noColor: output.noColor)))
                 if let out, output.format == .text {
-                    Console.err("Saved the plan to \(out); apply it exactly with `roomsync apply --plan \(out)`.")
+                    Console.err(Catalogue.text(.planSaved, ["path": out]))
                 }
                 if detailedExitcode, planned.hasChanges { throw ExitCode(2) }
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RoomSyncCore
 
 @main
 struct RoomSyncCommand: AsyncParsableCommand {
@@ -24,17 +25,40 @@ struct RoomSyncCommand: AsyncParsableCommand {
         if CommandLine.arguments.dropFirst().first != "sandbox" {
             MallocTuning.forOneShotCommand(arguments: Array(CommandLine.arguments.dropFirst()))
         }
+        // The language is chosen once the command is parsed (its --lang) and set around everything it prints,
+        // errors included; a parse error comes before any choice and is English, as --help is.
+        var language = Language.en
         do {
-            var command = try parseAsRoot()
-            if var command = command as? any AsyncParsableCommand {
-                try await command.run()
-            } else {
-                try command.run()
+            let command = try parseAsRoot()
+            do {
+                language = try Language.choose(
+                    flag: (command as? any LanguageChoosing)?.language.lang, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                exit(withError: ExitCode.failure)
             }
+            let parsed = Parsed(command: command)
+            try await Language.$current.withValue(language) { try await run(parsed) }
         } catch {
-            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
-            exit(withError: ExitCode.failure)
+            Language.$current.withValue(language) {
+                guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                exit(withError: ExitCode.failure)
+            }
+        }
+    }
+
+    /// The parsed command, handed to the language's scope: it is run there, on this same task, and nowhere else.
+    struct Parsed: @unchecked Sendable {
+        var command: any ParsableCommand
+    }
+
+    private static func run(_ parsed: Parsed) async throws {
+        var command = parsed.command
+        if var command = command as? any AsyncParsableCommand {
+            try await command.run()
+        } else {
+            try command.run()
         }
     }
 }

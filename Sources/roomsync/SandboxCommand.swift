@@ -35,6 +35,7 @@ extension RoomSyncCommand.Sandbox {
                 the longer one says `(long window)`, standing for WeCom's hourly limit.
                 """
         )
+        @OptionGroup var language: LanguageOptions
 
         @Option(help: "Address to listen on.")
         var host = "127.0.0.1"

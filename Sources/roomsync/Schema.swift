@@ -16,6 +16,7 @@ extension RoomSyncCommand {
                   # first line of a manifest, for editors using yaml-language-server:
                   # yaml-language-server: $schema=./schema/roomsync.schema.json
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Flag(help: "Print the project file's (roomsync.yaml) schema instead.")
         var project = false

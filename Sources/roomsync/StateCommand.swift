@@ -24,6 +24,7 @@ extension RoomSyncCommand {
 
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "list", abstract: "List managed keys, ids and names.")
+            @OptionGroup var language: LanguageOptions
             @OptionGroup var stateOptions: StateOptions
 
             func run() async throws {
@@ -41,6 +42,7 @@ extension RoomSyncCommand {
 
         struct Show: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one managed room as JSON.")
+            @OptionGroup var language: LanguageOptions
             @Argument var key: String
             @OptionGroup var stateOptions: StateOptions
 
@@ -56,6 +58,7 @@ extension RoomSyncCommand {
 
         struct Move: AsyncParsableCommand {
             static let configuration = CommandConfiguration(commandName: "mv", abstract: "Rename a managed key.")
+            @OptionGroup var language: LanguageOptions
             @Argument var old: String
             @Argument var new: String
             @OptionGroup var stateOptions: StateOptions
@@ -71,6 +74,7 @@ extension RoomSyncCommand {
         struct Remove: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "rm", abstract: "Stop managing a key; the live room is left alone.")
+            @OptionGroup var language: LanguageOptions
             @Argument var key: String
             @OptionGroup var stateOptions: StateOptions
 
@@ -85,6 +89,7 @@ extension RoomSyncCommand {
         struct History: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 commandName: "history", abstract: "Who changed which room when (newest first).")
+            @OptionGroup var language: LanguageOptions
             @Argument(help: "Only this manifest key's changes.") var key: String?
             @Option(help: "At most this many entries.") var limit: Int = 50
             @OptionGroup var stateOptions: StateOptions
@@ -108,6 +113,7 @@ extension RoomSyncCommand {
                     With --serial N, the state as it was when its serial was N (`roomsync state history` shows \
                     the serials), rebuilt from what each later step recorded.
                     """)
+            @OptionGroup var language: LanguageOptions
             @Option(help: "Print the state as it was at this serial.") var serial: Int?
             @OptionGroup var stateOptions: StateOptions
 
@@ -123,6 +129,7 @@ extension RoomSyncCommand {
             static let configuration = CommandConfiguration(
                 commandName: "push",
                 abstract: "Load a state file into the backend (refused over another state, or a newer one, unless --force).")
+            @OptionGroup var language: LanguageOptions
             @Argument(help: "The state file to load.") var file: String
             @Flag(help: "Replace a state of another lineage, or a newer one of the same lineage.") var force = false
             @OptionGroup var stateOptions: StateOptions

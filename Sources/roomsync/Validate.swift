@@ -20,6 +20,7 @@ extension RoomSyncCommand {
                   roomsync validate --format github rooms/
                   roomsync validate --format sarif rooms/ > roomsync.sarif
                 """)
+        @OptionGroup var language: LanguageOptions
 
         @Argument(help: "Manifest files or directories (every *.yaml/*.yml in it).")
         var paths: [String] = ["rooms.yaml"]
@@ -46,7 +47,7 @@ extension RoomSyncCommand {
             case .text:
                 Console.printDiagnostics(result.diagnostics)
                 if !result.hasErrors {
-                    print(projectPath.map { "Valid: the project file \($0)." } ?? ValidationRenderer.validLine(result))
+                    print(projectPath.map { Catalogue.text(.validProject, ["path": $0]) } ?? ValidationRenderer.validLine(result))
                 }
             case .json, .github, .sarif:
                 Console.out(ValidationRenderer.render(

@@ -114,7 +114,7 @@ import Testing
                 Booking(bookingID: "bk-2", startTime: at(14, day: 3), endTime: at(15.5, day: 3), booker: "lisi", status: 3),
             ])],
             failure: nil)
-        plan.warnings.append(plan.bookings!.refusal(for: plan)!)
+        plan.warnings.append(LocalizedText(verbatim: plan.bookings!.refusal(for: plan)!))
         return plan
     }
 

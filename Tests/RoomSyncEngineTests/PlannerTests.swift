@@ -75,7 +75,7 @@ import Testing
             state: Fixture.state([("a", live)]))
         #expect(plan.changes.isEmpty)
         #expect(plan.warnings.count == 1)
-        #expect(plan.warnings[0].contains("building 深圳/腾讯大厦 already has coordinates (22.540503, 113.934528)"))
+        #expect(plan.warnings[0].english.contains("building 深圳/腾讯大厦 already has coordinates (22.540503, 113.934528)"))
     }
 
     @Test func unmanagedMatchIsAdoptedNotDuplicated() throws {
@@ -109,7 +109,7 @@ import Testing
         let gone = Fixture.live(9, name: "a-room")
         let plan = try Planner.plan(desired: [Fixture.desired("a")], live: [], state: Fixture.state([("a", gone)]))
         #expect(plan.changes.first?.action == .add)
-        #expect(plan.changes.first?.reason == "meetingroom_id 9 was deleted outside roomsync")
+        #expect(plan.changes.first?.reason?.english == "meetingroom_id 9 was deleted outside roomsync")
     }
 
     @Test func removedEntryIsDeletedUnlessProtected() throws {
@@ -118,7 +118,7 @@ import Testing
         let plan = try Planner.plan(desired: [], live: [a, b], state: Fixture.state([("a", a), ("b", b)], protect: ["b"]))
         #expect(plan.changes.map(\.key) == ["a"])
         #expect(plan.changes.map(\.action) == [.delete])
-        #expect(plan.warnings.contains { $0.hasPrefix("room 'b' (meetingroom_id 2) is protected") })
+        #expect(plan.warnings.contains { $0.english.hasPrefix("room 'b' (meetingroom_id 2) is protected") })
     }
 
     /// Every state entry declared (one under the key a move gives it): nothing to delete or forget. A key given

@@ -90,8 +90,8 @@ import Testing
         // report stays under the limit and says how many of each were left out.
         let desired = (0..<3000).map { Fixture.desired(String(format: "room-%04d", $0), name: "Room \($0)") }
         var plan = try Planner.plan(desired: desired, live: [], state: RoomSyncState())
-        plan.warnings = (0..<40).map { "warning \($0): " + String(repeating: "x", count: 5000) }
-            + ["huge: " + String(repeating: "y", count: 70_000)]
+        plan.warnings = (0..<40).map { LocalizedText(verbatim: "warning \($0): " + String(repeating: "x", count: 5000)) }
+            + [LocalizedText(verbatim: "huge: " + String(repeating: "y", count: 70_000))]
         let markdown = PlanRenderer.render(plan, format: .markdown)
         #expect(markdown.utf16.count <= MarkdownReport.limit, "\(markdown.utf16.count) characters")
         #expect(markdown.contains("| 3000 | 0 | 0 | 0 | 0 |"))
@@ -106,7 +106,7 @@ import Testing
     @Test func markdownKeepsEveryWarningWhenTheyFit() throws {
         let desired = (0..<3000).map { Fixture.desired(String(format: "room-%04d", $0), name: "Room \($0)") }
         var plan = try Planner.plan(desired: desired, live: [], state: RoomSyncState())
-        plan.warnings = ["first warning", "second warning"]
+        plan.warnings = [LocalizedText(verbatim: "first warning"), LocalizedText(verbatim: "second warning")]
         let markdown = PlanRenderer.render(plan, format: .markdown)
         #expect(markdown.utf16.count <= MarkdownReport.limit)
         #expect(markdown.hasSuffix("#### Warnings\n\n- first warning\n- second warning\n"))

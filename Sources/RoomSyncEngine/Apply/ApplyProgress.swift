@@ -1,3 +1,5 @@
+import RoomSyncCore
+
 /// Where an apply stands, as the live line on a terminal shows it: done/total, rate, ETA and failures (SPEC
 /// section 5). A value, so the line's text is a pure function of it.
 public struct ApplyProgress: Sendable, Hashable {
@@ -31,19 +33,21 @@ public struct ApplyProgress: Sendable, Hashable {
     /// `[120/3000] 41.2 ops/s, ETA 1m10s, 0 failed` (without the terminal's carriage return and line clearing).
     public func line(palette: Palette = Palette(enabled: false)) -> String {
         let tenths = Int((rate * 10).rounded())
-        var line = "[\(done)/\(total)] \(tenths / 10).\(tenths % 10) ops/s"
-        line += ", ETA " + (done >= total ? "0s" : eta.map(Self.clock) ?? "--")
-        line += failed > 0 ? ", " + palette.red("\(failed) failed") : ", 0 failed"
-        if waitingForRateLimit { line += ", " + palette.yellow("waiting for the rate limit") }
+        let eta = done >= total ? Self.clock(.zero) : eta.map(Self.clock) ?? "--"
+        var line = Catalogue.text(.progressLine, ["done": done, "total": total, "rate": "\(tenths / 10).\(tenths % 10)", "eta": eta])
+        let separator = Catalogue.text(.listSeparator)
+        let failures = Catalogue.text(.countFailed, ["count": failed])
+        line += separator + (failed > 0 ? palette.red(failures) : failures)
+        if waitingForRateLimit { line += separator + palette.yellow(Catalogue.text(.progressWaiting)) }
         return line
     }
 
     /// `42s`, `3m05s`, `1h02m`: short enough for one line, exact enough for a person.
     public static func clock(_ duration: Duration) -> String {
         let seconds = max(0, Int((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18).rounded()))
-        if seconds < 60 { return "\(seconds)s" }
-        if seconds < 3600 { return "\(seconds / 60)m" + pad(seconds % 60) + "s" }
-        return "\(seconds / 3600)h" + pad(seconds % 3600 / 60) + "m"
+        if seconds < 60 { return Catalogue.text(.clockSeconds, ["seconds": seconds]) }
+        if seconds < 3600 { return Catalogue.text(.clockMinutes, ["minutes": seconds / 60, "seconds": pad(seconds % 60)]) }
+        return Catalogue.text(.clockHours, ["hours": seconds / 3600, "minutes": pad(seconds % 3600 / 60)])
     }
 
     private static func pad(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }

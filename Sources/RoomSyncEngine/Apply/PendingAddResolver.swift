@@ -24,9 +24,9 @@ public enum PendingAddResolver {
                     applied: appliedRecord(afterAdding: pending.request, id: match.meetingroomID, live: match),
                     ignoreChanges: pending.ignoreChanges)
                 managed.insert(match.meetingroomID)
-                notes.append("room '\(pending.key)': an interrupted add had created meetingroom_id \(match.meetingroomID); now mapped")
+                notes.append(Catalogue.text(.notePendingAddMapped, ["key": pending.key, "id": match.meetingroomID]))
             } else {
-                notes.append("room '\(pending.key)': an interrupted add had not reached WeCom; it will be added")
+                notes.append(Catalogue.text(.notePendingAddLost, ["key": pending.key]))
             }
         }
         state.pendingAdds = []

@@ -1,3 +1,5 @@
+import RoomSyncCore
+
 /// The markdown summaries `--notify` posts to a WeCom group robot (SPEC section 9). WeCom refuses content over
 /// 4096 bytes of UTF-8, so a message keeps its head and as many item lines as fit, then `… and N more`.
 public enum NotificationMessage {
@@ -6,23 +8,30 @@ public enum NotificationMessage {
     /// New drift (accepted drift is only counted), or `nil` when there is none: drift notifies only then.
     public static func drift(_ report: DriftReport, target: String) -> String? {
         guard report.hasDrift else { return nil }
-        var head = "## roomsync drift: \(newCount(report)) room(s) differ from the last apply\n"
-        head += "> target: \(plain(target))\n"
-        head += "> <font color=\"warning\">\(report.count(.changed)) changed</font>, "
-        head += "<font color=\"warning\">\(report.count(.deleted)) deleted</font>, "
-        head += "\(report.count(.unmanaged)) unmanaged"
-        if report.acceptedCount > 0 { head += ", \(report.acceptedCount) accepted earlier (not counted)" }
+        var head = Catalogue.text(.robotDriftTitle, ["count": newCount(report)]) + "\n"
+        head += Catalogue.text(.robotTarget, ["target": plain(target)]) + "\n"
+        head += "> " + Catalogue.text(.robotDriftCounts, [
+            "changed": report.count(.changed), "deleted": report.count(.deleted), "unmanaged": report.count(.unmanaged),
+        ])
+        if report.acceptedCount > 0 { head += Catalogue.text(.robotAcceptedCount, ["count": report.acceptedCount]) }
         head += "\n"
         let lines = report.items.filter { !$0.accepted }.map { item -> String in
             let label = plain(item.key ?? "#\(item.meetingroomID)")
             switch item.kind {
             case .changed:
-                let fields = item.fields.map { "\($0.field) \(plain($0.before.description)) → \(plain($0.after.description))" }
-                return "- ~ **\(label)** (\(item.meetingroomID)) changed: " + fields.joined(separator: "; ")
+                let fields = item.fields.map {
+                    Catalogue.text(.robotFieldChange, [
+                        "field": $0.label, "before": plain($0.before.description), "after": plain($0.after.description),
+                    ])
+                }
+                return Catalogue.text(.robotChanged, [
+                    "label": label, "id": item.meetingroomID,
+                    "fields": fields.joined(separator: Catalogue.text(.robotFieldSeparator)),
+                ])
             case .deleted:
-                return "- − **\(label)** (\(item.meetingroomID)) deleted outside roomsync"
+                return Catalogue.text(.robotDeleted, ["label": label, "id": item.meetingroomID])
             case .unmanaged:
-                return "- ? \(label) \"\(plain(item.name))\" is not managed"
+                return Catalogue.text(.robotUnmanaged, ["label": label, "name": plain(item.name)])
             }
         }
         return fit(head: head, lines: lines)
@@ -34,19 +43,27 @@ public enum NotificationMessage {
         notStarted: Int, target: String
     ) -> String {
         let ok = failures.isEmpty
-        var head = ok ? "## roomsync apply complete\n" : "## <font color=\"warning\">roomsync apply failed</font>\n"
-        head += "> target: \(plain(target))\n> "
+        var head = Catalogue.text(ok ? .robotApplyComplete : .robotApplyFailed) + "\n"
+        head += Catalogue.text(.robotTarget, ["target": plain(target)]) + "\n> "
         head += PlanRenderer.appliedCounts(succeeded)
-        if !ok { head += ", \(failures.count) failed" }
-        if notStarted > 0 { head += ", \(notStarted) not started" }
+        let separator = Catalogue.text(.listSeparator)
+        if !ok { head += separator + Catalogue.text(.countFailed, ["count": failures.count]) }
+        if notStarted > 0 { head += separator + Catalogue.text(.countNotStarted, ["count": notStarted]) }
         head += "\n"
-        let lines = failures.map { "- failed to \($0.action) **\(plain($0.key))**: \(plain($0.message))" }
+        let lines = failures.map { failure in
+            Catalogue.text(.robotFailedOperation, [
+                "action": PlannedChange.Action(rawValue: failure.action).map(PlanRenderer.actionName) ?? failure.action,
+                "key": plain(failure.key), "message": plain(failure.message),
+            ])
+        }
         return fit(head: head, lines: lines)
     }
 
     /// An apply that stopped before it could apply anything (a bad manifest, an unreachable WeCom).
     public static func applyError(_ message: String, target: String) -> String {
-        fit(head: "## <font color=\"warning\">roomsync apply failed</font>\n> target: \(plain(target))\n", lines: ["- " + plain(message)])
+        fit(
+            head: Catalogue.text(.robotApplyFailed) + "\n" + Catalogue.text(.robotTarget, ["target": plain(target)]) + "\n",
+            lines: ["- " + plain(message)])
     }
 
     /// `head`, then whole lines while they fit in `maxBytes` of UTF-8 with room for the cut note, then
@@ -78,7 +95,7 @@ public enum NotificationMessage {
         return out
     }
 
-    static func cutNote(_ count: Int) -> String { "… and \(count) more\n" }
+    static func cutNote(_ count: Int) -> String { Catalogue.text(.robotCutNote, ["count": count]) + "\n" }
 
     static func newCount(_ report: DriftReport) -> Int { report.items.lazy.filter { !$0.accepted }.count }
 

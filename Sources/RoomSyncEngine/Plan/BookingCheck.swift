@@ -96,18 +96,22 @@ public struct BookingCheck: Sendable, Hashable, Codable {
     }
 
     /// `next 2026-12-08 10:00–11:00 +08:00, zhangsan`.
-    static func describe(_ booking: Booking) -> String {
-        "\(ChinaStandardTime.format(booking.startTime))–\(ChinaStandardTime.formatTime(booking.endTime)) +08:00, \(booking.booker)"
+    static func describe(_ booking: Booking, in language: Language = Language.current) -> String {
+        Catalogue.text(
+            .bookingDescribe,
+            ["span": ChinaStandardTime.readableSpan(booking.startTime, booking.endTime, in: language), "booker": booking.booker],
+            in: language)
     }
 
     /// What a delete line adds: `3 bookings in the next 14 days (next 2026-12-08 10:00–11:00 +08:00, zhangsan)`;
     /// `nil` when the room has none.
-    public func note(for id: Int) -> String? {
-        if let failure { return "its bookings are unknown: \(failure)" }
+    public func note(for id: Int, in language: Language = Language.current) -> String? {
+        if let failure { return Catalogue.text(.bookingsUnknown, ["failure": failure], in: language) }
         let bookings = bookings(of: id)
         guard let next = bookings.first else { return nil }
-        let noun = bookings.count == 1 ? "booking" : "bookings"
-        return "\(bookings.count) \(noun) in the next \(horizonDays) days (next \(Self.describe(next)))"
+        return Catalogue.text(
+            bookings.count == 1 ? .bookingNoteOne : .bookingNoteMany,
+            ["count": bookings.count, "days": horizonDays, "next": Self.describe(next, in: language)], in: language)
     }
 
     /// The rooms of `plan` whose delete this check holds as booked, one phrase each:
@@ -115,7 +119,8 @@ public struct BookingCheck: Sendable, Hashable, Codable {
     public func bookedDeletes(in plan: Plan) -> [String] {
         plan.changes.filter { $0.action == .delete }.compactMap { change in
             guard let id = change.meetingroomID, !bookings(of: id).isEmpty else { return nil }
-            return "'\(change.key)' (meetingroom_id \(id)): \(note(for: id) ?? "")"
+            // An error's phrase: English until the error texts are in the catalogue.
+            return "'\(change.key)' (meetingroom_id \(id)): \(note(for: id, in: .en) ?? "")"
         }
     }
 
@@ -152,7 +157,7 @@ public struct BookingCheck: Sendable, Hashable, Codable {
             guard let first = new.first else { continue }
             let name = keys[room.meetingroomID].map { "'\($0)' (meetingroom_id \(room.meetingroomID))" }
                 ?? "meetingroom_id \(room.meetingroomID)"
-            lines.append("\(name) was booked since the plan was made (\(new.count) new, next \(Self.describe(first)))")
+            lines.append("\(name) was booked since the plan was made (\(new.count) new, next \(Self.describe(first, in: .en)))")
         }
         return lines
     }

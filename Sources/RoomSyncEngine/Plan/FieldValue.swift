@@ -41,12 +41,15 @@ public enum FieldValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .none: "(none)"
+        case .none: Catalogue.text(.valueNone)
         case .string(let value): "\"\(value)\""
         case .int(let value): String(value)
         case .list(let value): "[\(value.joined(separator: ", "))]"
         case .range(let range):
-            "users [\(range.userList.joined(separator: ", "))], departments [\(range.departmentList.map(String.init).joined(separator: ", "))]"
+            Catalogue.text(.valueRange, [
+                "users": range.userList.joined(separator: ", "),
+                "departments": range.departmentList.map(String.init).joined(separator: ", "),
+            ])
         case .coordinate(let coordinate): "(\(coordinate.latitude), \(coordinate.longitude))"
         }
     }
@@ -67,5 +70,28 @@ public struct FieldChange: Sendable, Hashable, Codable {
         self.field = field
         self.before = before
         self.after = after
+    }
+
+    /// The field as a person reads it: its name in English, the console's word in Chinese (容纳人数). JSON and
+    /// saved plans keep `field`.
+    public var label: String {
+        let key: MessageKey? =
+            switch field {
+            case "name": .fieldName
+            case "capacity": .fieldCapacity
+            case "city": .fieldCity
+            case "building": .fieldBuilding
+            case "floor": .fieldFloor
+            case "equipment": .fieldEquipment
+            case "coordinate": .fieldCoordinate
+            case "range": .fieldRange
+            default: nil
+            }
+        return key.map { Catalogue.text($0) } ?? field
+    }
+
+    /// `capacity: 10 → 12`.
+    public var readableChange: String {
+        Catalogue.text(.fieldChanged, ["field": label, "before": before, "after": after])
     }
 }

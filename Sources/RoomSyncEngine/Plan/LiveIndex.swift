@@ -108,11 +108,14 @@ final class LiveIndex: Sendable {
 
     /// WeCom fixes a building's coordinates when it is first created; a manifest that says otherwise is told so
     /// once per building and run (`warned`) rather than planning an edit that can never take.
-    func coordinateWarning(for room: DesiredRoom, warned: inout Set<BuildingKey>) -> String? {
+    func coordinateWarning(for room: DesiredRoom, warned: inout Set<BuildingKey>) -> LocalizedText? {
         guard let coordinate = room.coordinate, let location = room.location else { return nil }
         let building = BuildingKey(city: location.city, building: location.building)
         guard let existing = coordinates[building], existing != coordinate, warned.insert(building).inserted else { return nil }
-        return "\(room.origin): building \(location.city)/\(location.building) already has coordinates "
-            + "(\(existing.latitude), \(existing.longitude)); WeCom keeps them, so (\(coordinate.latitude), \(coordinate.longitude)) is not applied"
+        return LocalizedText(.warnBuildingCoordinates, [
+            "origin": "\(room.origin)", "city": location.city, "building": location.building,
+            "latitude": existing.latitude, "longitude": existing.longitude,
+            "newLatitude": coordinate.latitude, "newLongitude": coordinate.longitude,
+        ])
     }
 }

@@ -3,7 +3,8 @@ import RoomSyncCore
 /// What apply will do, and what it saw when it decided.
 public struct Plan: Sendable, Hashable, Codable {
     public var changes: [PlannedChange]
-    public var warnings: [String]
+    /// Rendered in the reader's language by text and markdown; in English in JSON and saved plans.
+    public var warnings: [LocalizedText]
     /// Managed rooms that need no change.
     public var unchanged: Int
     /// State-only updates that need no API call: the `protect` flag of rooms already in state, and keys whose
@@ -23,7 +24,7 @@ public struct Plan: Sendable, Hashable, Codable {
     public var subset: SubsetCoverage?
 
     public init(
-        changes: [PlannedChange], warnings: [String], unchanged: Int, protectUpdates: [String: Bool] = [:],
+        changes: [PlannedChange], warnings: [LocalizedText], unchanged: Int, protectUpdates: [String: Bool] = [:],
         ignoreChangesUpdates: [String: [ManagedField]] = [:], forgottenKeys: [String] = [],
         recordUpdates: [String: MeetingRoom] = [:], subset: SubsetCoverage? = nil
     ) {
@@ -65,7 +66,7 @@ public struct Plan: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         bookings = try container.decodeIfPresent(BookingCheck.self, forKey: .bookings)
         changes = try container.decode([PlannedChange].self, forKey: .changes)
-        warnings = try container.decode([String].self, forKey: .warnings)
+        warnings = try container.decode([LocalizedText].self, forKey: .warnings)
         unchanged = try container.decode(Int.self, forKey: .unchanged)
         protectUpdates = try container.decode([String: Bool].self, forKey: .protectUpdates)
         ignoreChangesUpdates = try container.decodeIfPresent([String: [ManagedField]].self, forKey: .ignoreChangesUpdates) ?? [:]
@@ -117,7 +118,7 @@ public struct PlannedChange: Sendable, Hashable, Codable {
     public var editRequest: EditMeetingRoomRequest?
     public var protect: Bool
     /// Why this add happens when the room used to be managed ("deleted outside roomsync").
-    public var reason: String?
+    public var reason: LocalizedText?
     /// For a move, the key before.
     public var from: String?
     /// The fields the manifest tells roomsync to leave alone after the add, remembered in the state.
@@ -126,7 +127,7 @@ public struct PlannedChange: Sendable, Hashable, Codable {
     public init(
         key: String, action: Action, meetingroomID: Int? = nil, fields: [FieldChange] = [], seen: MeetingRoom? = nil,
         addRequest: AddMeetingRoomRequest? = nil, editRequest: EditMeetingRoomRequest? = nil, protect: Bool = false,
-        reason: String? = nil, from: String? = nil, ignoreChanges: [ManagedField] = []
+        reason: LocalizedText? = nil, from: String? = nil, ignoreChanges: [ManagedField] = []
     ) {
         self.subject = .key(key)
         self.action = action
@@ -206,7 +207,7 @@ public struct PlannedChange: Sendable, Hashable, Codable {
         addRequest = try container.decodeIfPresent(AddMeetingRoomRequest.self, forKey: .addRequest)
         editRequest = try container.decodeIfPresent(EditMeetingRoomRequest.self, forKey: .editRequest)
         protect = try container.decode(Bool.self, forKey: .protect)
-        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        reason = try container.decodeIfPresent(LocalizedText.self, forKey: .reason)
         from = try container.decodeIfPresent(String.self, forKey: .from)
         ignoreChanges = try container.decodeIfPresent([ManagedField].self, forKey: .ignoreChanges) ?? []
     }

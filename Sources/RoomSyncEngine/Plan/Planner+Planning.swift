@@ -19,7 +19,7 @@ extension Planner {
         let imports: [String: MeetingRoom]
 
         var changes: [PlannedChange]
-        var warnings: [String] = []
+        var warnings: [LocalizedText] = []
         var unchanged = 0
         var protectUpdates: [String: Bool] = [:]
         var ignoreChangesUpdates: [String: [ManagedField]] = [:]
@@ -86,7 +86,7 @@ extension Planner {
             let target = RoomTarget(room)
             // No state entry, or its room was deleted outside roomsync: an unmanaged twin is adopted rather than a
             // second room added (a lost state, or an earlier add whose answer never came).
-            let gone = state.rooms[room.key].map { "meetingroom_id \($0.meetingroomID) was deleted outside roomsync" }
+            let gone = state.rooms[room.key].map { LocalizedText(.planReaddReason, ["id": String($0.meetingroomID)]) }
             let candidates = index.byName[room.name, default: []].filter {
                 !managedIDs.contains($0.meetingroomID) && !claimed.contains($0.meetingroomID) && matchesIdentity(target.values, $0)
             }
@@ -137,9 +137,7 @@ extension Planner {
                     continue
                 }
                 if entry.protect {
-                    warnings.append(
-                        "room '\(key)' (meetingroom_id \(entry.meetingroomID)) is protected and was not deleted; "
-                            + "to stop managing it run `roomsync state rm \(key)`")
+                    warnings.append(LocalizedText(.warnProtected, ["key": key, "id": String(entry.meetingroomID)]))
                     continue
                 }
                 changes.append(
@@ -160,15 +158,17 @@ extension Planner {
                 unmanaged.removeAll { room in
                     guard let exclusion = operations.exclusion(keeping: room.name) else { return false }
                     warnings.append(
-                        "live room '\(room.name)' (meetingroom_id \(room.meetingroomID)) is not managed and was kept: it matches "
-                            + "prune.exclude '\(exclusion.pattern)' (\(exclusion.origin))")
+                        LocalizedText(.warnPruneExcluded, [
+                            "name": room.name, "id": String(room.meetingroomID), "pattern": exclusion.pattern,
+                            "origin": "\(exclusion.origin)",
+                        ]))
                     return true
                 }
                 for room in unmanaged {
                     changes.append(.pruning(room))
                 }
             } else if !unmanaged.isEmpty {
-                warnings.append("\(unmanaged.count) live room(s) are not managed by roomsync and were left alone (--prune deletes them)")
+                warnings.append(LocalizedText(.warnUnmanaged, ["count": String(unmanaged.count)]))
             }
         }
 

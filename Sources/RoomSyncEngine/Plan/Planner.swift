@@ -238,7 +238,7 @@ public enum Planner {
         ManagedFieldTable.allRows { row in !row.identifies || !row.isSet(in: values) || row.created(by: values, live) }
     }
 
-    static func addChange(_ room: DesiredRoom, target: RoomTarget, reason: String?) -> PlannedChange {
+    static func addChange(_ room: DesiredRoom, target: RoomTarget, reason: LocalizedText?) -> PlannedChange {
         PlannedChange(
             key: room.key, action: .add, fields: target.addedFields, addRequest: target.addRequest, protect: room.protect,
             reason: reason, ignoreChanges: room.ignoreChanges.sorted())

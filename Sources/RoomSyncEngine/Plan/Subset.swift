@@ -124,7 +124,13 @@ public struct SubsetCoverage: Sendable, Hashable, Codable {
     }
 
     /// `(subset: 3 of 10 managed rooms)`, as every format says it.
-    public var note: String { "(subset: \(rooms) of \(managedRooms) managed rooms)" }
+    /// `(subset: 3 of 10 managed rooms)`, as JSON carries it in every language.
+    public var note: String { readableNote(in: .en) }
+
+    /// The note in the reader's language, for text and markdown.
+    public func readableNote(in language: Language = Language.current) -> String {
+        Catalogue.text(.subsetNote, ["rooms": rooms, "managed": managedRooms], in: language)
+    }
 }
 
 /// A subset applied to one plan's inputs: which managed keys it covers, worked out once against the state as the

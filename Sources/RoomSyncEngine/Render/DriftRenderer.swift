@@ -1,4 +1,5 @@
 import Foundation
+import RoomSyncCore
 
 /// `--format` of drift: the plan's formats plus Prometheus' text exposition format (SPEC section 5).
 public enum DriftFormat: String, Sendable, CaseIterable {
@@ -34,13 +35,27 @@ public enum DriftRenderer {
     public static func summaryLine(_ report: DriftReport) -> String {
         // A report limited to a subset says so in every format (text and markdown through this line).
         guard let coverage = report.subset else { return fullSummaryLine(report) }
-        return fullSummaryLine(report) + " " + coverage.note
+        return Catalogue.text(.summaryWithSubset, ["summary": fullSummaryLine(report), "note": coverage.readableNote()])
     }
 
     static func fullSummaryLine(_ report: DriftReport) -> String {
-        let accepted = report.acceptedCount > 0 ? " (\(report.acceptedCount) accepted earlier, not counted)" : ""
-        guard report.hasDrift else { return report.acceptedCount > 0 ? "No new drift\(accepted)." : "No drift." }
-        return "Drift: \(report.count(.changed)) changed, \(report.count(.deleted)) deleted, \(report.count(.unmanaged)) unmanaged\(accepted)."
+        let accepted = report.acceptedCount > 0 ? Catalogue.text(.driftAcceptedCount, ["count": report.acceptedCount]) : ""
+        guard report.hasDrift else {
+            return report.acceptedCount > 0 ? Catalogue.text(.driftNoNew, ["accepted": accepted]) : Catalogue.text(.driftNone)
+        }
+        return Catalogue.text(.driftSummary, [
+            "changed": report.count(.changed), "deleted": report.count(.deleted), "unmanaged": report.count(.unmanaged),
+            "accepted": accepted,
+        ])
+    }
+
+    /// "changed", "deleted", "unmanaged": a kind of drift named for a person (JSON keeps `Kind.rawValue`).
+    static func kindName(_ kind: DriftReport.Item.Kind) -> String {
+        switch kind {
+        case .changed: Catalogue.text(.driftKindChanged)
+        case .deleted: Catalogue.text(.driftKindDeleted)
+        case .unmanaged: Catalogue.text(.driftKindUnmanaged)
+        }
     }
 
     static func itemLines(_ item: DriftReport.Item, palette: Palette) -> String {
@@ -48,12 +63,12 @@ public enum DriftRenderer {
         var out = ""
         switch item.kind {
         case .changed:
-            out += palette.yellow("~ \(label) (meetingroom_id \(item.meetingroomID)) changed outside roomsync") + "\n"
-            for field in item.fields { out += "    \(field.field): \(field.before) → \(field.after)\n" }
+            out += palette.yellow("~ " + Catalogue.text(.driftChanged, ["label": label, "id": item.meetingroomID])) + "\n"
+            for field in item.fields { out += "    " + field.readableChange + "\n" }
         case .deleted:
-            out += palette.red("- \(label) (meetingroom_id \(item.meetingroomID)) was deleted outside roomsync") + "\n"
+            out += palette.red("- " + Catalogue.text(.driftDeleted, ["label": label, "id": item.meetingroomID])) + "\n"
         case .unmanaged:
-            out += palette.cyan("? \(label) \"\(item.name)\" is not managed by roomsync") + "\n"
+            out += palette.cyan("? " + Catalogue.text(.driftUnmanaged, ["label": label, "name": item.name])) + "\n"
         }
         return out
     }
@@ -64,7 +79,7 @@ public enum DriftRenderer {
         let accepted = report.items.filter(\.accepted)
         if !accepted.isEmpty {
             if report.hasDrift { out += "\n" }
-            out += "Accepted earlier (drift --accept), unchanged since:\n"
+            out += Catalogue.text(.driftAcceptedHeader) + "\n"
             for item in accepted {
                 out += itemLines(item, palette: Palette(enabled: false)).split(separator: "\n").map { "  " + $0 + "\n" }.joined()
             }

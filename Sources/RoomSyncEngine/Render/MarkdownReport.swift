@@ -15,22 +15,22 @@ public enum MarkdownReport {
     }
 
     static func plan(_ plan: Plan) -> String {
-        var head = "### roomsync plan\n\n"
+        var head = Catalogue.text(.mdPlanTitle) + "\n\n"
         // Moves and imports get a column only when the plan has some, as in the summary line.
-        var columns: [(String, Int)] = [.add, .change, .delete, .adopt].map { ($0.rawValue, plan.count($0)) }
+        var columns: [(String, Int)] = [.add, .change, .delete, .adopt].map { (PlanRenderer.actionName($0), plan.count($0)) }
         for action in [PlannedChange.Action.move, .import] where plan.count(action) > 0 {
-            columns.append((action.rawValue, plan.count(action)))
+            columns.append((PlanRenderer.actionName(action), plan.count(action)))
         }
-        columns.append(("unchanged", plan.unchanged))
+        columns.append((Catalogue.text(.columnUnchanged), plan.unchanged))
         head += "| " + columns.map(\.0).joined(separator: " | ") + " |\n|" + String(repeating: " ---: |", count: columns.count) + "\n"
         head += "| " + columns.map { String($0.1) }.joined(separator: " | ") + " |\n\n"
         head += "**\(PlanRenderer.summaryLine(plan))**\n"
-        if let coverage = plan.subset { head += "\nLimited to \(escape(coverage.subset.description)).\n" }
+        if let coverage = plan.subset { head += "\n" + Catalogue.text(.mdLimitedTo, ["subset": escape(coverage.subset.description)]) + "\n" }
         let sections = plan.changes.map { change -> String in
             var section = "\n`\(PlanRenderer.symbol(change.action))` **\(escape(change.key))**"
-            if let id = change.meetingroomID { section += " (meetingroom_id \(id))" }
-            section += " — \(change.action.rawValue)"
-            if let from = change.from { section += " from **\(escape(from))**" }
+            if let id = change.meetingroomID { section = PlanRenderer.roomName(section, id: id) }
+            section += " — \(PlanRenderer.actionName(change.action))"
+            if let from = change.from { section += Catalogue.text(.mdChangeFrom, ["from": escape(from)]) }
             section += "\n"
             if change.action == .delete, let id = change.meetingroomID, let bookings = plan.bookings,
                let note = bookings.note(for: id)
@@ -39,58 +39,65 @@ public enum MarkdownReport {
                 section += "\n⚠️ \(escape(note))\n"
                 let list = bookings.bookings(of: id)
                 if !list.isEmpty {
-                    section += "\n| booking | start | end | booker |\n| --- | --- | --- | --- |\n"
+                    section += "\n" + Catalogue.text(.mdBookingColumns) + "\n| --- | --- | --- | --- |\n"
                     for booking in list {
-                        section += "| \(escape(booking.bookingID)) | \(ChinaStandardTime.format(booking.startTime)) +08:00 | "
-                            + "\(ChinaStandardTime.format(booking.endTime)) +08:00 | \(escape(booking.booker)) |\n"
+                        section += "| \(escape(booking.bookingID)) | \(ChinaStandardTime.readable(booking.startTime)) | "
+                            + "\(ChinaStandardTime.readable(booking.endTime)) | \(escape(booking.booker)) |\n"
                     }
                 }
             }
             if !change.fields.isEmpty {
-                section += "\n| field | before | after |\n| --- | --- | --- |\n"
+                section += "\n" + Catalogue.text(.mdFieldColumns) + "\n| --- | --- | --- |\n"
                 for field in change.fields {
-                    section += "| \(field.field) | \(escape(field.before.description)) | \(escape(field.after.description)) |\n"
+                    section += "| \(field.label) | \(escape(field.before.description)) | \(escape(field.after.description)) |\n"
                 }
             }
             return section
         }
         return assemble(head: head, parts: [
-            Part(title: "\n#### Changes\n", sections: sections, noun: "changes"),
-            Part(title: "\n#### Warnings\n\n", sections: plan.warnings.map { "- \(escape($0))\n" }, noun: "warnings"),
+            Part(title: "\n" + Catalogue.text(.mdChanges) + "\n", sections: sections, noun: Catalogue.text(.mdNounChanges)),
+            Part(
+                title: "\n" + Catalogue.text(.mdWarnings) + "\n\n", sections: plan.warnings.map { "- \(escape($0.description))\n" },
+                noun: Catalogue.text(.mdNounWarnings)),
         ])
     }
 
     static func drift(_ report: DriftReport) -> String {
-        var head = "### roomsync drift\n\n"
-        head += "| changed | deleted | unmanaged | accepted |\n| ---: | ---: | ---: | ---: |\n"
+        var head = Catalogue.text(.mdDriftTitle) + "\n\n"
+        head += Catalogue.text(.mdDriftColumns) + "\n| ---: | ---: | ---: | ---: |\n"
         head += "| \(report.count(.changed)) | \(report.count(.deleted)) | \(report.count(.unmanaged)) | \(report.acceptedCount) |\n\n"
-        head += report.hasDrift ? "**Live rooms differ from the last apply.**\n" : report.acceptedCount > 0 ? "**No new drift.**\n" : "**No drift.**\n"
+        head += Catalogue.text(report.hasDrift ? .mdDriftFound : report.acceptedCount > 0 ? .mdNoNewDrift : .mdNoDrift) + "\n"
         if let coverage = report.subset {
-            head += "\nLimited to \(escape(coverage.subset.description)) \(escape(coverage.note)).\n"
+            head += "\n" + Catalogue.text(
+                .mdDriftLimitedTo, ["subset": escape(coverage.subset.description), "note": escape(coverage.readableNote())]) + "\n"
         }
         // New drift first, then what was accepted earlier, marked as such (the report keeps that order).
         let sections = report.items.map { item -> String in
-            let accepted = item.accepted ? " (accepted earlier)" : ""
-            var section = "\n**\(escape(item.key ?? "#\(item.meetingroomID)"))** (meetingroom_id \(item.meetingroomID), \(escape(item.name))) — \(item.kind.rawValue)\(accepted)\n"
+            let accepted = item.accepted ? Catalogue.text(.mdAcceptedEarlier) : ""
+            var section = "\n" + Catalogue.text(.mdDriftItem, [
+                "label": escape(item.key ?? "#\(item.meetingroomID)"), "id": item.meetingroomID, "name": escape(item.name),
+                "kind": DriftRenderer.kindName(item.kind), "accepted": accepted,
+            ]) + "\n"
             if !item.fields.isEmpty {
-                section += "\n| field | applied | live |\n| --- | --- | --- |\n"
+                section += "\n" + Catalogue.text(.mdDriftFieldColumns) + "\n| --- | --- | --- |\n"
                 for field in item.fields {
-                    section += "| \(field.field) | \(escape(field.before.description)) | \(escape(field.after.description)) |\n"
+                    section += "| \(field.label) | \(escape(field.before.description)) | \(escape(field.after.description)) |\n"
                 }
             }
             return section
         }
-        return assemble(head: head, parts: [Part(title: "\n#### Details\n", sections: sections, noun: "items")])
+        return assemble(
+            head: head, parts: [Part(title: "\n" + Catalogue.text(.mdDetails) + "\n", sections: sections, noun: Catalogue.text(.mdNounItems))])
     }
 
     /// A plan a guard refused: the error, then the rooms it would have deleted or re-added, a row each.
     static func refusal(_ refusal: MassChangeRefusal) -> String {
-        let head = "### roomsync plan refused\n\n**error: \(escape(refusal.message))**\n"
+        let head = Catalogue.text(.mdRefusedTitle) + "\n\n" + Catalogue.text(.mdRefusedError, ["message": escape(refusal.message)]) + "\n"
         let rows = refusal.rooms.map { "| \(escape($0.key)) | \($0.meetingroomID) | \(escape($0.name)) |\n" }
         return assemble(head: head, parts: [
             Part(
-                title: "\n\(PlanRenderer.refusedHeadline(refusal)):\n\n| key | meetingroom_id | name |\n| --- | ---: | --- |\n",
-                sections: rows, noun: "rooms")
+                title: "\n\(PlanRenderer.refusedHeadline(refusal)):\n\n" + Catalogue.text(.mdRefusedColumns) + "\n| --- | ---: | --- |\n",
+                sections: rows, noun: Catalogue.text(.mdNounRooms))
         ])
     }
 
@@ -135,6 +142,6 @@ public enum MarkdownReport {
     }
 
     static func cutNote(left: Int, of noun: String) -> String {
-        "\n_… \(left) more \(noun) not shown: the report is cut to stay under \(limit) characters. Run the command locally for the full output._\n"
+        "\n" + Catalogue.text(.mdCutNote, ["left": left, "noun": noun, "limit": limit]) + "\n"
     }
 }

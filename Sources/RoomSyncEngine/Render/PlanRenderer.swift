@@ -22,58 +22,67 @@ public enum PlanRenderer {
     }
 
     static func headline(_ change: PlannedChange) -> String {
+        symbol(change.action) + " " + description(change)
+    }
+
+    /// What a change does, in the reader's language: `fresh will be added`.
+    static func description(_ change: PlannedChange) -> String {
+        let room = roomName(change.key, id: change.meetingroomID)
+        let id = change.meetingroomID.map(String.init) ?? "?"
         switch change.action {
         case .move:
-            return "\(symbol(change.action)) \(change.from ?? "?") moved to \(change.key)"
+            return Catalogue.text(.planMove, ["from": change.from ?? "?", "key": change.key])
         case .import:
-            let id = change.meetingroomID.map(String.init) ?? "?"
-            return "\(symbol(change.action)) \(change.key) will be imported (meetingroom_id \(id))"
-                + (change.fields.isEmpty ? "" : " and changed")
-        default:
-            break
-        }
-        var line = "\(symbol(change.action)) \(change.key)"
-        if let id = change.meetingroomID { line += " (meetingroom_id \(id))" }
-        switch change.action {
-        case .add: line += change.reason.map { " will be re-added: \($0)" } ?? " will be added"
-        case .change: line += " will be changed"
-        case .delete: line += change.isUnmanagedRoom ? " will be deleted (unmanaged, --prune)" : " will be deleted"
+            return Catalogue.text(change.fields.isEmpty ? .planImport : .planImportChanged, ["key": change.key, "id": id])
+        case .add:
+            guard let reason = change.reason else { return Catalogue.text(.planAdd, ["room": room]) }
+            return Catalogue.text(.planReadd, ["room": room, "reason": reason.description])
+        case .change:
+            return Catalogue.text(.planChange, ["room": room])
+        case .delete:
+            return Catalogue.text(change.isUnmanagedRoom ? .planDeletePruned : .planDelete, ["room": room])
         case .adopt:
-            line += change.fields.isEmpty ? " will be adopted" : " will be adopted and changed"
-            if let reason = change.reason { line += " (\(reason))" }
-        case .move, .import: break
+            let line = Catalogue.text(change.fields.isEmpty ? .planAdopt : .planAdoptChanged, ["room": room])
+            guard let reason = change.reason else { return line }
+            return Catalogue.text(.planWithReason, ["headline": line, "reason": reason.description])
         }
-        return line
+    }
+
+    /// `sz-18f (meetingroom_id 7)`, or the key alone when the room has no id yet.
+    public static func roomName(_ key: String, id: Int?) -> String {
+        guard let id else { return key }
+        return Catalogue.text(.roomWithID, ["key": key, "id": id])
     }
 
     /// A key whose room is gone and that no manifest declares any more: apply drops it from the state, and the plan
     /// says so rather than doing it silently.
     static func forgottenNote(_ key: String) -> String {
-        "'\(key)' will be forgotten: its room no longer exists and no manifest declares it"
+        Catalogue.text(.planForgotten, ["key": key])
     }
 
     /// A room already as the manifest asks whose record lags: apply calls nothing, and `No changes.` stays true of
     /// WeCom, but the state is written, and the plan says so.
     static func recordNote(_ key: String) -> String {
-        "'\(key)' already matches the manifest live; apply records it in the state (no API call; an earlier apply's state write was lost)"
+        Catalogue.text(.planRecordUpdate, ["key": key])
     }
 
     public static func summaryLine(_ plan: Plan) -> String {
         // A plan limited to a subset says so in every format (text and markdown through this line).
         guard let coverage = plan.subset else { return fullSummaryLine(plan) }
-        return fullSummaryLine(plan) + " " + coverage.note
+        return Catalogue.text(.summaryWithSubset, ["summary": fullSummaryLine(plan), "note": coverage.readableNote()])
     }
 
     static func fullSummaryLine(_ plan: Plan) -> String {
-        guard plan.hasChanges else { return "No changes." }
-        var line = "Plan: \(plan.count(.add)) to add, \(plan.count(.change)) to change, \(plan.count(.delete)) to delete, \(plan.count(.adopt)) to adopt"
+        guard plan.hasChanges else { return Catalogue.text(.planNoChanges) }
+        var line = Catalogue.text(
+            .planSummary,
+            ["add": plan.count(.add), "change": plan.count(.change), "delete": plan.count(.delete), "adopt": plan.count(.adopt)])
         // Moves and imports are named only when the plan has some, so plans without them read as they always did.
-        for action in [PlannedChange.Action.move, .import] where plan.count(action) > 0 {
-            line += ", \(plan.count(action)) to \(action.rawValue)"
-        }
-        line += "."
+        if plan.count(.move) > 0 { line += Catalogue.text(.planSummaryMoves, ["count": plan.count(.move)]) }
+        if plan.count(.import) > 0 { line += Catalogue.text(.planSummaryImports, ["count": plan.count(.import)]) }
+        line += Catalogue.text(.sentenceEnd)
         if let cancelled = plan.bookings?.cancelledCount, cancelled > 0 {
-            line += " \(cancelled) \(cancelled == 1 ? "booking" : "bookings") would be cancelled."
+            line += Catalogue.text(cancelled == 1 ? .planBookingCancelled : .planBookingsCancelled, ["count": cancelled])
         }
         return line
     }
@@ -84,7 +93,7 @@ public enum PlanRenderer {
         guard change.action == .delete, let id = change.meetingroomID, let note = plan.bookings?.note(for: id) else {
             return line
         }
-        return line + ": " + note
+        return Catalogue.text(.planDeleteBookings, ["headline": line, "note": note])
     }
 
     static func text(_ plan: Plan, palette: Palette) -> String {
@@ -100,20 +109,20 @@ public enum PlanRenderer {
             out += color(headline(change, in: plan)) + "\n"
             for field in change.fields {
                 switch change.action {
-                case .add: out += "    \(field.field): \(field.after)\n"
-                case .delete: out += "    \(field.field): \(field.before)\n"
-                case .change, .adopt, .import, .move: out += "    \(field.field): \(field.before) → \(field.after)\n"
+                case .add: out += "    " + Catalogue.text(.fieldValue, ["field": field.label, "value": field.after]) + "\n"
+                case .delete: out += "    " + Catalogue.text(.fieldValue, ["field": field.label, "value": field.before]) + "\n"
+                case .change, .adopt, .import, .move: out += "    " + field.readableChange + "\n"
                 }
             }
         }
         for key in plan.forgottenKeys {
-            out += "note: " + forgottenNote(key) + "\n"
+            out += Catalogue.text(.noteLine, ["text": forgottenNote(key)]) + "\n"
         }
         for key in plan.recordUpdates.keys.sorted() {
-            out += "note: " + recordNote(key) + "\n"
+            out += Catalogue.text(.noteLine, ["text": recordNote(key)]) + "\n"
         }
         for warning in plan.warnings {
-            out += palette.yellow("warning: ") + warning + "\n"
+            out += palette.yellow(Catalogue.text(.warningLabel)) + warning.description + "\n"
         }
         if !plan.changes.isEmpty || !plan.warnings.isEmpty || !plan.forgottenKeys.isEmpty || !plan.recordUpdates.isEmpty {
             out += "\n"
@@ -226,12 +235,12 @@ public enum PlanRenderer {
                     key: change.key, action: change.action.rawValue, meetingroom_id: change.meetingroomID,
                     fields: JSONPlan.FieldDelta.object(change.fields),
                     // The JSON contract has always said a pruned room's delete this way.
-                    reason: change.isUnmanagedRoom ? "unmanaged" : change.reason, from: change.from,
+                    reason: change.isUnmanagedRoom ? "unmanaged" : change.reason?.english, from: change.from,
                     bookings: change.action == .delete
                         ? change.meetingroomID.flatMap { id in plan.bookings.map { $0.bookings(of: id).map(JSONPlan.JSONBooking.init) } }
                         : nil)
             },
-            warnings: plan.warnings, forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys,
+            warnings: plan.warnings.map(\.english), forgotten: plan.forgottenKeys.isEmpty ? nil : plan.forgottenKeys,
             bookings: plan.bookings.map {
                 JSONPlan.BookingSummary(horizon_days: $0.horizonDays, cancelled: $0.cancelledCount, failure: $0.failure)
             },
@@ -257,19 +266,43 @@ extension PlanRenderer {
     public static func appliedCounts(_ succeeded: [PlannedChange.Action: Int]) -> String {
         PlannedChange.Action.allCases
             .filter { ![.move, .import].contains($0) || (succeeded[$0] ?? 0) > 0 }
-            .map { "\(succeeded[$0] ?? 0) \(pastTense($0))" }
-            .joined(separator: ", ")
+            .map { Catalogue.text(countKey($0), ["count": succeeded[$0] ?? 0]) }
+            .joined(separator: Catalogue.text(.listSeparator))
+    }
+
+    /// `3 added`: how many operations of a kind succeeded.
+    static func countKey(_ action: PlannedChange.Action) -> MessageKey {
+        switch action {
+        case .add: .countAdded
+        case .change: .countChanged
+        case .delete: .countDeleted
+        case .adopt: .countAdopted
+        case .move: .countMoved
+        case .import: .countImported
+        }
     }
 
     /// "added", "changed", "deleted", "adopted": for progress lines and summaries.
     public static func pastTense(_ action: PlannedChange.Action) -> String {
         switch action {
-        case .add: "added"
-        case .change: "changed"
-        case .delete: "deleted"
-        case .adopt: "adopted"
-        case .move: "moved"
-        case .import: "imported"
+        case .add: Catalogue.text(.pastAdded)
+        case .change: Catalogue.text(.pastChanged)
+        case .delete: Catalogue.text(.pastDeleted)
+        case .adopt: Catalogue.text(.pastAdopted)
+        case .move: Catalogue.text(.pastMoved)
+        case .import: Catalogue.text(.pastImported)
+        }
+    }
+
+    /// "add", "change"…: an action named for a person (JSON keeps `Action.rawValue`).
+    public static func actionName(_ action: PlannedChange.Action) -> String {
+        switch action {
+        case .add: Catalogue.text(.actionAdd)
+        case .change: Catalogue.text(.actionChange)
+        case .delete: Catalogue.text(.actionDelete)
+        case .adopt: Catalogue.text(.actionAdopt)
+        case .move: Catalogue.text(.actionMove)
+        case .import: Catalogue.text(.actionImport)
         }
     }
 }
@@ -288,8 +321,8 @@ extension PlanRenderer {
 
     static func refusedHeadline(_ refusal: MassChangeRefusal) -> String {
         switch refusal.kind {
-        case .delete: "Refused: the plan would delete these \(refusal.rooms.count) rooms"
-        case .readd: "Refused: the plan would re-add these \(refusal.rooms.count) rooms, which vanished from list"
+        case .delete: Catalogue.text(.planRefusedDelete, ["count": refusal.rooms.count])
+        case .readd: Catalogue.text(.planRefusedReadd, ["count": refusal.rooms.count])
         }
     }
 
@@ -297,7 +330,7 @@ extension PlanRenderer {
         let symbol = refusal.kind == .delete ? "-" : "+"
         var out = refusedHeadline(refusal) + ":\n"
         for room in refusal.rooms {
-            out += "  \(symbol) \(room.key) (meetingroom_id \(room.meetingroomID)) \(FieldValue.string(room.name))\n"
+            out += "  \(symbol) \(roomName(room.key, id: room.meetingroomID)) \(FieldValue.string(room.name))\n"
         }
         return out
     }

@@ -13,9 +13,12 @@ public enum ValidationFormat: String, Sendable, CaseIterable {
 /// land on the pull request's lines, and SARIF 2.1.0 for code scanning.
 public enum ValidationRenderer {
     /// What `validate --format text` prints on stdout when the manifests are valid (diagnostics go to stderr).
-    public static func validLine(_ result: ManifestReadResult) -> String {
+    public static func validLine(_ result: ManifestReadResult, in language: Language = Language.current) -> String {
         let rooms = result.rooms.count, files = result.files.count
-        return "Valid: \(rooms) \(rooms == 1 ? "room" : "rooms") in \(files) \(files == 1 ? "file" : "files")."
+        return Catalogue.text(.validSummary, [
+            "rooms": Catalogue.text(rooms == 1 ? .roomCountOne : .roomCountMany, ["count": rooms], in: language),
+            "files": Catalogue.text(files == 1 ? .fileCountOne : .fileCountMany, ["count": files], in: language),
+        ], in: language)
     }
 
     /// The machine-readable forms; `text` is printed by the command itself (diagnostics on stderr).
@@ -108,7 +111,8 @@ public enum ValidationRenderer {
             }
             out += "::\(command)\(properties)::\(escapeData(diagnostic.message))\n"
         }
-        if !result.hasErrors { out += validLine(result) + "\n" }
+        // Workflow commands are read by GitHub's runner and the same in every language.
+        if !result.hasErrors { out += validLine(result, in: .en) + "\n" }
         return out
     }
 

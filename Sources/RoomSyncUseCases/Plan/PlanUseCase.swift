@@ -49,7 +49,8 @@ public enum PlanUseCase {
         for note in planned.snapshot.notes { notes.note(note) }
         var plan = await input.bookings.checked(planned.plan, api: api, notes: notes)
         if !input.bookings.allowBookedDelete, let refusal = plan.bookings?.refusal(for: plan) {
-            plan.warnings.append(refusal)
+            // Written as apply's error says it (English until error texts are translated).
+            plan.warnings.append(LocalizedText(verbatim: refusal))
         }
         if let out = input.out {
             try out.refuseWritingOver(command: "plan", saving: "plan", manifests: try await input.desired().files)

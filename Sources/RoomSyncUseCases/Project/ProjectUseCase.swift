@@ -127,6 +127,8 @@ public enum ProjectUseCase {
             childEnvironment[name] = nil
         }
         childEnvironment["WECOM_CORP_SECRET"] = secret
+        // Each target's run speaks the language this run chose, whether it came from --lang, ROOMSYNC_LANG or the locale.
+        childEnvironment["ROOMSYNC_LANG"] = Language.current.rawValue
         do {
             let (arguments, childEnvironment) = (arguments, childEnvironment)
             return try await offThePool {

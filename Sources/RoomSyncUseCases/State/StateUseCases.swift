@@ -49,7 +49,7 @@ public enum StateUseCases {
             try await StateTransfer.push(
                 file: file, into: store, force: force, by: .current(command: "state push"), wait: location.lockWait,
                 onWait: { [displayName = location.displayName] holder in
-                    notes.note("state \(displayName) is locked by \(holder); waiting for it")
+                    notes.note(Catalogue.text(.noteStateLocked, ["state": displayName, "holder": holder]))
                 })
         }
     }

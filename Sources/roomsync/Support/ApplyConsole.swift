@@ -17,7 +17,7 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
     }
 
     func note(_ message: String) {
-        Console.err("note: \(message)")
+        Console.err(Catalogue.text(.noteLine, ["text": message]))
     }
 
     func show(_ plan: Plan) {
@@ -29,7 +29,7 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
         guard Console.stdinIsTerminal else {
             throw EngineError("apply needs confirmation but stdin is not a terminal; review the plan and pass --auto-approve")
         }
-        Console.out("\nDo you want to apply these changes? Only 'yes' is accepted: ")
+        Console.out(Catalogue.text(.applyConfirm))
         return readLine()?.trimmingCharacters(in: .whitespaces) == "yes"
     }
 
@@ -70,9 +70,10 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
     }
 
     private func summary(_ result: ApplyResult) -> String {
-        var line = (result.isSuccess ? "Apply complete: " : "Apply incomplete: ") + PlanRenderer.appliedCounts(result.succeeded)
-        if !result.failures.isEmpty { line += ", \(result.failures.count) failed" }
-        if result.skipped > 0 { line += ", \(result.skipped) not started" }
-        return line + ".\n"
+        var counts = PlanRenderer.appliedCounts(result.succeeded)
+        let separator = Catalogue.text(.listSeparator)
+        if !result.failures.isEmpty { counts += separator + Catalogue.text(.countFailed, ["count": result.failures.count]) }
+        if result.skipped > 0 { counts += separator + Catalogue.text(.countNotStarted, ["count": result.skipped]) }
+        return Catalogue.text(result.isSuccess ? .applyComplete : .applyIncomplete, ["counts": counts]) + "\n"
     }
 }

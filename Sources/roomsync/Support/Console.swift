@@ -77,6 +77,6 @@ func listingRefusedRooms<T>(format: OutputFormat, _ body: () async throws -> T) 
 /// A use case's notes, each a `note: …` line on stderr.
 struct ConsoleNotes: NoteReporter {
     func note(_ message: String) {
-        Console.err("note: \(message)")
+        Console.err(Catalogue.text(.noteLine, ["text": message]))
     }
 }

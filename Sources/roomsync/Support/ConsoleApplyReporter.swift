@@ -41,13 +41,16 @@ final class ConsoleApplyReporter: ApplyReporter {
             let counter = "[\(progress.done)/\(progress.total)]"
             switch outcome {
             case .succeeded(let id):
-                let shown = id.map { " (meetingroom_id \($0))" } ?? ""
-                return "\(PlanRenderer.pastTense(change.action)) \(change.key)\(shown) in \(milliseconds) ms \(counter)\n"
+                return Catalogue.text(.progressSucceeded, [
+                    "action": PlanRenderer.pastTense(change.action), "room": PlanRenderer.roomName(change.key, id: id),
+                    "ms": milliseconds, "counter": counter,
+                ]) + "\n"
             case .failed(let message):
-                let shown = change.meetingroomID.map { " (meetingroom_id \($0))" } ?? ""
-                let said = progress.failureMessages.insert(message).inserted ? message : "the same error as above"
-                return palette.red("failed to \(change.action.rawValue) \(change.key)\(shown) after \(milliseconds) ms: \(said)")
-                    + " \(counter)\n"
+                let said = progress.failureMessages.insert(message).inserted ? message : Catalogue.text(.progressSameError)
+                return palette.red(Catalogue.text(.progressFailed, [
+                    "action": PlanRenderer.actionName(change.action),
+                    "room": PlanRenderer.roomName(change.key, id: change.meetingroomID), "ms": milliseconds, "message": said,
+                ])) + " \(counter)\n"
             }
         }
         FileHandle.standardOutput.write(Data(line.utf8))
@@ -76,7 +79,7 @@ final class ConsoleApplyReporter: ApplyReporter {
 
     func note(_ message: String) {
         let prefix = interactive ? "\r\u{1B}[2K" : ""
-        FileHandle.standardError.write(Data("\(prefix)note: \(message)\n".utf8))
+        FileHandle.standardError.write(Data((prefix + Catalogue.text(.noteLine, ["text": message]) + "\n").utf8))
     }
 
     /// Ends the live line so the summary starts on its own line.

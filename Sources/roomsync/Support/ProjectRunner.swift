@@ -99,13 +99,13 @@ enum ProjectRunner {
         switch format {
         case .text:
             return outcomes.map { outcome in
-                var section = "=== target \(outcome.name) ===\n" + outcome.stdout
+                var section = Catalogue.text(.projectTarget, ["name": outcome.name]) + "\n" + outcome.stdout
                 if outcome.status == 1 { section += errorLines(outcome).map { $0 + "\n" }.joined() }
                 return section
             }.joined(separator: "\n")
         case .markdown:
-            return "## roomsync: \(outcomes.count) target(s)\n\n" + outcomes.map { outcome in
-                var section = "## target `\(outcome.name)`\n\n" + outcome.stdout
+            return Catalogue.text(.mdProjectTitle, ["count": outcomes.count]) + "\n\n" + outcomes.map { outcome in
+                var section = Catalogue.text(.mdProjectTarget, ["name": outcome.name]) + "\n\n" + outcome.stdout
                 if outcome.status == 1 {
                     section += "\n```text\n" + errorLines(outcome).map { $0 + "\n" }.joined() + "```\n"
                 }

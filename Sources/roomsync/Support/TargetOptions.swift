@@ -74,7 +74,7 @@ struct TargetOptions: ParsableArguments {
                     "no target: CI is set and no credentials were given; set WECOM_CORP_ID and WECOM_CORP_SECRET "
                         + "(or --corp-secret-file), or pass --sandbox explicitly")
             }
-            return .embedded(note: "note: no WeCom credentials given; using the embedded sandbox (\(sandboxData)). Pass --sandbox to silence this.")
+            return .embedded(note: Catalogue.text(.noteLine, ["text": Catalogue.text(.noteEmbeddedSandbox, ["path": sandboxData])]))
         }
         let endpoint = endpoint ?? environment["WECOM_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultEndpoint
         let caFile = caFile ?? environment["SSL_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
