@@ -35,8 +35,7 @@ struct PostgresConnector: Sendable {
                 configuration.certificateVerification = .fullVerification
                 if let path = location.sslRootCert {
                     guard FileManager.default.isReadableFile(atPath: path) else {
-                        throw EngineError(
-                            "state database \(location.server): the CA file \(path) (sslrootcert or SSL_CERT_FILE) cannot be read")
+                        throw RoomSyncError(.postgresCAFileUnreadable, ["server": location.server, "path": path])
                     }
                     configuration.trustRoots = .file(path)
                 }
@@ -44,8 +43,8 @@ struct PostgresConnector: Sendable {
                 do {
                     context = try NIOSSLContext(configuration: configuration)
                 } catch {
-                    throw EngineError(
-                        "state database \(location.server): the CA file \(location.sslRootCert ?? "") holds no PEM certificate roomsync can use (\(error))")
+                    throw RoomSyncError(
+                        .postgresCAFileNoPEM, ["server": location.server, "path": location.sslRootCert ?? "", "reason": "\(error)"])
                 }
                 tls = .require(context)
             }
@@ -59,7 +58,7 @@ struct PostgresConnector: Sendable {
         }
     }
 
-    /// Runs `body`, rethrowing what the driver throws as an `EngineError` about this server.
+    /// Runs `body`, rethrowing what the driver throws as a `RoomSyncError` about this server.
     func run<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
@@ -70,18 +69,16 @@ struct PostgresConnector: Sendable {
 
     /// Whether `error` (as `explain` made it) says the server cannot be reached.
     func isUnreachable(_ error: any Error) -> Bool {
-        (error as? EngineError)?.message.hasPrefix("state database \(location.server) is unreachable") ?? false
+        (error as? RoomSyncError)?.code == .postgresUnreachable
     }
 
     func explain(_ error: any Error) -> any Error {
-        if !(error is EngineError), Self.isTLSFailure(error) {
-            return EngineError(
-                "state database \(location.server): its TLS certificate was not accepted (sslmode=\(location.sslMode.rawValue)): "
-                    + "it is not signed by a CA roomsync trusts, or not issued for \(location.host); give the CA with "
-                    + "sslrootcert=PATH in --state (or SSL_CERT_FILE), and connect by the host name on the certificate")
+        if !(error is RoomSyncError), Self.isTLSFailure(error) {
+            return RoomSyncError(
+                .postgresTLSRejected, ["server": location.server, "mode": location.sslMode.rawValue, "host": location.host])
         }
         switch error {
-        case is EngineError, is CancellationError:
+        case is RoomSyncError, is CancellationError:
             return error
         case let error as PostgresTransactionError:
             return explain(error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError ?? error)
@@ -91,26 +88,22 @@ struct PostgresConnector: Sendable {
                 let state = info[.sqlState] ?? ""
                 // 08: connection exceptions, 57: the server shutting down or restarting.
                 if state.hasPrefix("08") || state.hasPrefix("57") {
-                    return EngineError("state database \(location.server) is unreachable: \(message)")
+                    return RoomSyncError(.postgresUnreachable, ["server": location.server, "reason": message])
                 }
                 if state.hasPrefix("28") || state == "3D000" {
-                    return EngineError("state database \(location.server) refused the connection: \(message)")
+                    return RoomSyncError(.postgresRefusedConnection, ["server": location.server, "reason": message])
                 }
                 if state == "42501" {
-                    return EngineError(
-                        "state database \(location.server) refused user \(location.user): \(message); grant what roomsync "
-                            + "needs (`roomsync doctor` names it)")
+                    return RoomSyncError(.postgresRefusedUser, ["server": location.server, "user": location.user, "reason": message])
                 }
-                return EngineError("state database \(location.server) failed: \(message) (SQLSTATE \(state))")
+                return RoomSyncError(.postgresFailed, ["server": location.server, "reason": message, "state": state])
             }
             if error.code == .authMechanismRequiresPassword {
-                return EngineError(
-                    "state database \(location.server) asks a password of user \(location.user) and none was given: "
-                        + "set PGPASSWORD, or put it in the --state URL (postgres://\(location.user):PASSWORD@…)")
+                return RoomSyncError(.postgresNeedsPassword, ["server": location.server, "user": location.user])
             }
-            return EngineError("state database \(location.server) is unreachable: \(reason(error))")
+            return RoomSyncError(.postgresUnreachable, ["server": location.server, "reason": reason(error)])
         default:
-            return EngineError("state database \(location.server) is unreachable: \(reason(error))")
+            return RoomSyncError(.postgresUnreachable, ["server": location.server, "reason": reason(error)])
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import RoomSyncCore
 import RoomSyncEngine
 
 /// Where a postgres state lives: `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=…&schema=NAME]` plus the
@@ -40,8 +41,8 @@ public struct PostgresStateLocation: Sendable, Hashable {
     public init(url: String, workspace: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws
     {
-        func invalid(_ reason: String) -> EngineError {
-            EngineError("invalid --state URL \(Self.redacted(url)): \(reason)")
+        func invalid(_ reason: String) -> RoomSyncError {
+            RoomSyncError(.invalidStateURL, ["url": Self.redacted(url), "reason": reason])
         }
         let lower = url.lowercased()
         let rest: Substring
@@ -132,7 +133,7 @@ public struct PostgresStateLocation: Sendable, Hashable {
                 throw invalid("unknown parameter \(name) (known: sslmode, sslrootcert, schema)")
             }
         }
-        guard !workspace.isEmpty else { throw EngineError("--workspace must not be empty") }
+        guard !workspace.isEmpty else { throw RoomSyncError(.workspaceEmpty) }
 
         self.user = user
         // An empty PGPASSWORD (an unset CI secret) is no password, which the server's refusal then says.

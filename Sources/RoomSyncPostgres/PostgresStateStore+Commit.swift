@@ -153,9 +153,7 @@ extension PostgresStateStore {
                     ).decode((Int,).self) {
                         found = serial
                     }
-                    throw EngineError(
-                        "state \(displayName) was written by someone else meanwhile (expected serial \(previous), "
-                            + "found \(found ?? 0)); nothing was written, run the command again")
+                    throw RoomSyncError(.postgresWrittenMeanwhile, ["state": displayName, "expected": previous, "found": found ?? 0])
                 }
                 if let documentJSON {
                     try await connection.send(

@@ -45,7 +45,7 @@ extension PostgresStateStore {
         do {
             steps = try Self.steps(from: rows)
         } catch {
-            throw EngineError("state \(displayName) holds step rows that are not valid (\(error))")
+            throw RoomSyncError(.postgresInvalidSteps, ["state": displayName, "reason": "\(error)"])
         }
         return try current.rewound(to: serial, steps: steps, in: displayName)
     }
@@ -80,11 +80,11 @@ extension PostgresStateStore {
                 }
             }
         } catch {
-            throw EngineError("state \(displayName) holds rows that are not a valid roomsync state (\(error))")
+            throw RoomSyncError(.postgresInvalidRows, ["state": displayName, "reason": "\(error)"])
         }
         guard state.formatVersion == RoomSyncState.formatVersion else {
-            throw EngineError(
-                "state \(displayName) has format_version \(state.formatVersion); this roomsync reads \(RoomSyncState.formatVersion)")
+            throw RoomSyncError(
+                .postgresFormatVersion, ["state": displayName, "version": state.formatVersion, "supported": RoomSyncState.formatVersion])
         }
         state.serial = serial
         state.lineage = lineage
@@ -110,7 +110,7 @@ extension PostgresStateStore {
                         key: key, position: position, before: try decode(PendingAdd.self, before),
                         after: try decode(PendingAdd.self, after)))
             case "document":
-                guard let after = try decode(RoomSyncState.self, after) else { throw EngineError("a document step without its document") }
+                guard let after = try decode(RoomSyncState.self, after) else { throw RoomSyncError(.postgresStepWithoutDocument) }
                 step.document = StateStep.Document(before: try decode(RoomSyncState.self, before), after: after)
             default:
                 break

@@ -49,10 +49,8 @@ extension PostgresStateStore {
     }
 
     /// The error of a commit whose lock was lost.
-    func lostLock() -> EngineError {
-        EngineError(
-            "lost the lock on state \(displayName): its database session ended, so another run may hold it now; "
-                + "nothing more was written, run the command again")
+    func lostLock() -> RoomSyncError {
+        RoomSyncError(.postgresLostLock, ["state": displayName])
     }
 
     /// Runs `body` in a transaction holding this workspace's record lock, a transaction-scoped advisory lock
@@ -93,8 +91,7 @@ extension PostgresStateStore {
             case .failure(let held): who = held.who
             }
             if wait <= .zero {
-                throw EngineError(
-                    "state \(displayName) is locked by \(who); wait for it to finish, or pass --lock-timeout SECONDS to wait")
+                throw RoomSyncError(.stateLocked, ["state": displayName, "holder": who])
             }
             if !told {
                 told = true
@@ -102,8 +99,7 @@ extension PostgresStateStore {
             }
             let left = deadline - clock.now
             if left <= .zero {
-                throw EngineError(
-                    "state \(displayName) is still locked by \(who) after waiting \(Self.seconds(wait)); try again later")
+                throw RoomSyncError(.postgresStillLocked, ["state": displayName, "holder": who, "waited": Self.seconds(wait)])
             }
             try await Task.sleep(for: min(left, .milliseconds(100)))
         }

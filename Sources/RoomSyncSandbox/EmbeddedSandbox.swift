@@ -9,7 +9,7 @@ public final class EmbeddedSandbox: MeetingRoomAPI, MeetingRoomBookingAPI {
     private let showRange: Bool
     public let targetDescription: String
 
-    /// Loads `dataFile` if it exists (a corrupt file throws `SandboxStore.DataFileError`); `nil` or `:memory:`
+    /// Loads `dataFile` if it exists (a corrupt file throws a `RoomSyncError` naming it); `nil` or `:memory:`
     /// keeps nothing. Parent directories are created on the first write.
     public init(dataFile: String?, showRange: Bool = false) throws {
         store = try SandboxStore(dataFile: dataFile)

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import RoomSyncCore
+import Synchronization
 
 /// The sandbox served over HTTP with Hummingbird: WeCom's `gettoken`, `oa/meetingroom/{add,list,edit,del}` and the
 /// booking API (`get_booking_info`, `book`, `cancel_book`, `bookinfo/get`, SPEC section 10),
@@ -132,7 +133,7 @@ public struct SandboxServer: Sendable {
     let logger: Logger
     let webhookLog: WebhookLog?
 
-    /// Opens (or creates) the data file; throws `SandboxStore.DataFileError` when it is corrupt.
+    /// Opens (or creates) the data file; throws a `RoomSyncError` naming it when it cannot be read.
     public init(options: Options, logger: Logger = Logger(label: "roomsync.sandbox")) throws {
         self.options = options
         self.store = try SandboxStore(dataFile: options.dataFile)
@@ -144,12 +145,30 @@ public struct SandboxServer: Sendable {
     /// Serves until the task running it is cancelled. `onListening` gets the host and the actual port once the
     /// socket is bound.
     public func run(onListening: @escaping @Sendable (String, Int) -> Void) async throws {
-        try await makeApplication(onListening: onListening).run()
+        try await naming(onListening) { try await makeApplication(onListening: $0).run() }
     }
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully; for `roomsync sandbox serve`.
     public func runUntilSignalled(onListening: @escaping @Sendable (String, Int) -> Void) async throws {
-        try await makeApplication(onListening: onListening).runService()
+        try await naming(onListening) { try await makeApplication(onListening: $0).runService() }
+    }
+
+    /// Runs `serve`; a system error before the socket listens (the port taken, an address not on this machine) is
+    /// `cannotListen` naming the address and the system's reason, instead of NIO's `bind(descriptor:ptr:bytes:)`.
+    private func naming(
+        _ onListening: @escaping @Sendable (String, Int) -> Void,
+        serve: (@escaping @Sendable (String, Int) -> Void) async throws -> Void
+    ) async throws {
+        let listening = ListeningFlag()
+        do {
+            try await serve { host, port in
+                listening.set()
+                onListening(host, port)
+            }
+        } catch let error as IOError where !listening.isSet {
+            throw RoomSyncError(
+                .cannotListen, ["host": options.host, "port": options.port, "reason": String(cString: strerror(error.errnoCode))])
+        }
     }
 
     private func makeApplication(
@@ -184,4 +203,12 @@ struct SandboxRequestContext: RequestContext {
         coreContext = .init(source: source)
         channel = source.channel
     }
+}
+
+/// Whether the server got as far as listening, told by its `onServerRunning` callback.
+private final class ListeningFlag: Sendable {
+    private let value = Mutex(false)
+
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
 }

@@ -26,13 +26,6 @@ public actor SandboxStore {
         case valid, invalid, expired
     }
 
-    /// Thrown by `init` when the data file exists but cannot be read as a sandbox file.
-    public struct DataFileError: Error, CustomStringConvertible, Sendable {
-        public let path: String
-        public let reason: String
-        public var description: String { "sandbox data file \(path) is not valid: \(reason)" }
-    }
-
     struct Building: Codable, Hashable, Sendable {
         var city: String
         var building: String
@@ -93,25 +86,29 @@ public actor SandboxStore {
     /// How many access tokens `gettoken` has issued since this store was created.
     public private(set) var tokensIssued = 0
 
-    /// Loads `dataFile` if it exists; `nil` or `:memory:` keeps everything in memory only.
+    /// Loads `dataFile` if it exists; `nil` or `:memory:` keeps everything in memory only. A file that cannot be
+    /// read, or is not a sandbox's, is a `RoomSyncError` naming it (`cannotReadSandboxData`, `sandboxDataNotJSON`,
+    /// `sandboxDataVersion`).
     public init(dataFile: String?) throws {
         let path = (dataFile == ":memory:") ? nil : dataFile
         self.dataFile = path
         guard let path, FileManager.default.fileExists(atPath: path) else { return }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            // Read as the state is, so a folder is the system's `Is a directory`, not Foundation's error 256.
+            guard let read = try AtomicFile.read(path) else { return }
+            data = read
         } catch {
-            throw DataFileError(path: path, reason: "cannot read it (\(error.localizedDescription))")
+            throw error.error(about: .sandboxData)
         }
         let snapshot: Snapshot
         do {
             snapshot = try JSONDecoder().decode(Snapshot.self, from: data)
         } catch {
-            throw DataFileError(path: path, reason: "it is not sandbox JSON; move it away or use another --data file")
+            throw RoomSyncError(.sandboxDataNotJSON, ["path": path])
         }
         guard snapshot.version == 1 else {
-            throw DataFileError(path: path, reason: "unknown format version \(snapshot.version)")
+            throw RoomSyncError(.sandboxDataVersion, ["path": path, "version": snapshot.version])
         }
         for room in snapshot.rooms { rooms[room.id] = room }
         buildings = snapshot.buildings

@@ -93,12 +93,12 @@ enum StateStoreContract {
                 try await step(store, RoomSyncState(), action: "add") { $0.rooms["b"] = room(2, "B") }
             } throws: { error in
                 let message = "\(error)"
-                return error is EngineError && message.contains("someone else") && !message.contains("\n")
+                return error is RoomSyncError && message.contains("someone else") && !message.contains("\n")
             }
             // A writer that skipped a step.
             var skipped = first.nextStep().nextStep()
             skipped.rooms["b"] = room(2, "B")
-            await #expect(throws: EngineError.self) {
+            await #expect(throws: RoomSyncError.self) {
                 try await store.commit(skipped, changes: StateChange.between(first, skipped, action: "add"), by: machineA)
             }
             #expect(try await store.load() == first)
@@ -146,7 +146,7 @@ enum StateStoreContract {
                         try await second.withLock(machineB, wait: .zero, onWait: { _ in }) {}
                     } throws: { error in
                         let message = "\(error)"
-                        return error is EngineError && message.contains("is locked by roomsync apply (pid 101 on machine-a")
+                        return error is RoomSyncError && message.contains("is locked by roomsync apply (pid 101 on machine-a")
                             && message.contains("--lock-timeout") && !message.contains("\n")
                     }
                 }
@@ -346,7 +346,7 @@ extension StateStoreContract {
         try await fixture.open { store in
             func pulled() async throws -> String { String(decoding: try await StateTransfer.pull(from: store), as: UTF8.self) }
             // A state never written is no state to back up (SPEC 8); as serial 0 it is the empty document.
-            await #expect(throws: EngineError.self) { try await pulled() }
+            await #expect(throws: RoomSyncError.self) { try await pulled() }
             pulls[0] = String(decoding: try await StateTransfer.pull(from: store, serial: 0), as: UTF8.self)
             var state = try await step(store, RoomSyncState(), action: "add") { state in
                 state.target = target
@@ -402,7 +402,7 @@ extension StateStoreContract {
                     try await store.load(serial: unknown)
                 } throws: { error in
                     let message = "\(error)"
-                    return error is EngineError && message.contains("has no serial \(unknown): its serial is 6")
+                    return error is RoomSyncError && message.contains("has no serial \(unknown): its serial is 6")
                         && message.contains("serials 0 to 6 can be pulled") && !message.contains("\n")
                 }
             }

@@ -14,13 +14,15 @@ public struct OutputFile: Sendable, Hashable {
     }
 
     /// Throws when the file is a manifest or the state. `command` names the option in the error, `what` says
-    /// what it meant to save.
-    public func refuseWritingOver(command: String, saving what: String, manifests: [String] = []) throws {
+    /// what it meant to save (`savedThingPlan`, `savedThingManifest`).
+    public func refuseWritingOver(command: String, saving what: MessageKey, manifests: [String] = []) throws {
         if let manifest = manifests.first(where: { AtomicFile.isSameFile(path, $0) }) {
-            throw EngineError("\(command) --out \(path) would write over the manifest \(manifest); save the \(what) to another file")
+            throw RoomSyncError(
+                .outWouldOverwriteManifest, ["command": command, "out": path, "manifest": manifest, "what": Catalogue.text(what)])
         }
         if let stateFile, AtomicFile.isSameFile(path, stateFile) {
-            throw EngineError("\(command) --out \(path) would write over the state \(stateFile); save the \(what) to another file")
+            throw RoomSyncError(
+                .outWouldOverwriteState, ["command": command, "out": path, "state": stateFile, "what": Catalogue.text(what)])
         }
     }
 }

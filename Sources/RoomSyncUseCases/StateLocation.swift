@@ -27,16 +27,13 @@ public struct StateLocation: Sendable, Hashable {
         // room as new, and the pull request's comment would be wrong.
         guard !state.isEmpty else {
             if environment["ROOMSYNC_STATE"] == "" {
-                throw EngineError(
-                    "ROOMSYNC_STATE is set but empty (a missing secret?); set it to the state, or unset it to use .roomsync/state.json")
+                throw RoomSyncError(.stateVariableEmpty)
             }
-            throw EngineError("--state must not be empty")
+            throw RoomSyncError(.stateFlagEmpty)
         }
         if !isPostgres, let workspace {
             let named = environment["ROOMSYNC_WORKSPACE"] == workspace ? "ROOMSYNC_WORKSPACE" : "--workspace"
-            throw EngineError(
-                "\(named) \(workspace) names a workspace of a postgres state, but the state is the file \(state); "
-                    + "pass --state postgres://… or drop \(named)")
+            throw RoomSyncError(.workspaceWithFileState, ["option": named, "workspace": workspace, "state": state])
         }
     }
 

@@ -8,12 +8,8 @@ public enum TargetDefaults {
     /// WeCom's API, when credentials are given without an endpoint.
     public static let endpoint = "https://qyapi.weixin.qq.com"
 
-    /// The embedded sandbox kept in `dataFile`, with the one-line error a data file that cannot be read gets.
+    /// The embedded sandbox kept in `dataFile`; a data file that cannot be read is a one-line error naming it.
     public static func embeddedSandbox(dataFile: String) throws -> EmbeddedSandbox {
-        do {
-            return try EmbeddedSandbox(dataFile: dataFile)
-        } catch {
-            throw EngineError("cannot open the embedded sandbox \(dataFile): \(error)")
-        }
+        try EmbeddedSandbox(dataFile: dataFile)
     }
 }

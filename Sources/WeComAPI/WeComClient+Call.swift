@@ -11,7 +11,7 @@ extension WeComClient {
         do {
             payload = try JSONEncoder().encode(body)
         } catch {
-            throw MeetingRoomAPIError.transport(operation: operation, message: "cannot encode the request: \(error)")
+            throw MeetingRoomAPIError.transport(operation: operation, detail: LocalizedText(.wecomCannotEncode, ["reason": "\(error)"]))
         }
         return try await send(operation, method: .POST, address: .meetingRoom, body: payload, resendable: resendable)
     }

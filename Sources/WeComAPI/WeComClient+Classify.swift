@@ -13,38 +13,39 @@ extension WeComClient {
         if let error = error as? HTTPClientError,
            [.invalidURL, .emptyHost, .emptyScheme, .alreadyShutdown].contains(error)
         {
-            return .final(.transport(operation: operation, message: "cannot send to \(redact(base)): \(described)"))
+            return .final(.transport(
+                operation: operation, detail: LocalizedText(.wecomCannotSend, ["endpoint": redact(base), "reason": described])))
         }
         if let tls = tlsFailure(error) {
             // Final: a certificate that is not trusted now will not be trusted on the next attempt.
-            return .final(.transport(operation: operation, message: tls))
+            return .final(.transport(operation: operation, detail: tls))
         }
         if let error = error as? HTTPClientError, error == .proxyAuthenticationRequired {
-            let proxy = configuration.proxy.map(\.description) ?? "the proxy"
-            return .final(.transport(
-                operation: operation,
-                message: "\(proxy) refused roomsync's credentials (HTTP 407): check the user and password in the proxy URL"))
+            let proxy = configuration.proxy.map(\.description) ?? Catalogue.text(.wecomTheProxy)
+            return .final(.transport(operation: operation, detail: LocalizedText(.wecomProxyRefusedCredentials, ["proxy": proxy])))
         }
         if Self.failedBeforeSending(error) {
-            let why = Self.connectReason(described)
-            let via = configuration.proxy.map { " through the proxy \($0)" } ?? ""
+            let why = ConnectionFailure.reason(error) ?? Self.connectReason(described)
+            let detail =
+                configuration.proxy.map {
+                    LocalizedText(.wecomCannotConnectViaProxy, ["endpoint": redact(base), "proxy": $0.description, "reason": why])
+                } ?? LocalizedText(.wecomCannotConnect, ["endpoint": redact(base), "reason": why])
             return .retryable(
-                .transport(operation: operation, message: "cannot connect to \(redact(base))\(via): \(why)"),
+                .transport(operation: operation, detail: detail),
                 reason: "cannot connect (\(why))"
             )
         }
-        let why = Self.isTimeout(error) ? "timeout" : described
+        let why = Self.isTimeout(error) ? "timeout" : ConnectionFailure.reason(error) ?? described
         guard resendable else {
             // A lost answer and a timeout are the same to an add: it may have been applied.
             return .final(.outcomeUnknown(
                 operation: operation,
-                message: "no answer from \(redact(base)) after the request was sent (\(why)); "
-                    + "the room may or may not have been added: list before adding again",
+                detail: LocalizedText(.wecomNoAnswerAfterSending, ["endpoint": redact(base), "reason": why]),
                 timedOut: Self.isTimeout(error)
             ))
         }
         return .retryable(
-            .transport(operation: operation, message: "no answer from \(redact(base)): \(why)"),
+            .transport(operation: operation, detail: LocalizedText(.wecomNoAnswer, ["endpoint": redact(base), "reason": why])),
             reason: "no answer (\(why))"
         )
     }

@@ -36,13 +36,12 @@ extension WeComClient {
         configuration.logger.debug("\(operation): HTTP \(status.code), \(data.count) bytes")
         if (500...599).contains(status.code) {
             let error = MeetingRoomAPIError.transport(
-                operation: operation, message: "\(redact(base)) answered HTTP \(status.code)"
+                operation: operation, detail: LocalizedText(.wecomHTTPStatus, ["endpoint": redact(base), "status": String(status.code)])
             )
             guard resendable else {
                 return .final(.outcomeUnknown(
                     operation: operation,
-                    message: "the server answered HTTP \(status.code) after the request was sent; "
-                        + "the room may or may not have been added: list before adding again"
+                    detail: LocalizedText(.wecomHTTPStatusAfterSending, ["status": String(status.code)])
                 ))
             }
             return .retryable(error, reason: "HTTP \(status.code)")
@@ -59,16 +58,17 @@ extension WeComClient {
         } else {
             let lenient = LenientJSON.removingTrailingCommas(data)
             guard let object = try? JSONSerialization.jsonObject(with: lenient), let fields = object as? [String: Any] else {
-                return .final(.badResponse(operation: operation, message: Self.describeBadBody(data, contentType)))
+                return .final(.badResponse(operation: operation, detail: Self.describeBadBody(data, contentType)))
             }
             (errcode, rawErrmsg) = (fields["errcode"] as? Int, fields["errmsg"] as? String)
         }
         guard let errcode else {
-            return .final(.badResponse(operation: operation, message: "the JSON answer has no integer errcode"))
+            return .final(.badResponse(operation: operation, detail: LocalizedText(.wecomNoErrcode)))
         }
         let errmsg = redact(rawErrmsg ?? "")
-        let error = MeetingRoomAPIError.wecom(
-            errcode: errcode, errmsg: advice(errcode: errcode, errmsg: errmsg) ?? errmsg, operation: operation)
+        let error =
+            advice(errcode: errcode, errmsg: errmsg).map { .wecom(errcode: errcode, advice: $0, operation: operation) }
+            ?? MeetingRoomAPIError.wecom(errcode: errcode, errmsg: errmsg, operation: operation)
         switch errcode {
         case 0:
             return .success(data)
@@ -109,12 +109,10 @@ extension WeComClient {
     static let bulkField = ["oa/meetingroom/list": "meetingroom_list"]
 
 
-    static func describeBadBody(_ data: Data, _ contentType: String) -> String {
+    static func describeBadBody(_ data: Data, _ contentType: String) -> LocalizedText {
         let text = String(decoding: data.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        if text.isEmpty { return "expected a JSON body, got an empty one (Content-Type: \(contentType))" }
-        if text.hasPrefix("<") {
-            return "expected JSON, got an HTML page (Content-Type: \(contentType)); is the endpoint a WeCom API?"
-        }
-        return "expected JSON, got \(data.count) bytes that are not valid JSON (truncated or malformed)"
+        if text.isEmpty { return LocalizedText(.wecomEmptyBody, ["type": contentType]) }
+        if text.hasPrefix("<") { return LocalizedText(.wecomHTMLBody, ["type": contentType]) }
+        return LocalizedText(.wecomNotJSON, ["count": String(data.count)])
     }
 }

@@ -1,19 +1,19 @@
 import Foundation
 import NIOSSL
+import RoomSyncCore
 
 /// A TLS failure in one line that says what to trust.
 extension WeComClient {
     /// The one line for a TLS failure, or `nil` when `error` is not one.
-    func tlsFailure(_ error: any Error) -> String? {
+    func tlsFailure(_ error: any Error) -> LocalizedText? {
         guard error is NIOSSLError || error is NIOSSLExtraError || error is BoringSSLError else { return nil }
         let host = URLComponents(string: base)?.host ?? base
         let detail = Self.describe(error, redacting: redact)
         let lower = detail.lowercased()
         if lower.contains("certificate") || lower.contains("hostname") || lower.contains("verify") {
-            return "the certificate of \(host) is not trusted (\(Self.tlsReason(detail))); if a company proxy re-signs "
-                + "TLS, trust its CA with --ca-file PATH (or SSL_CERT_FILE=PATH)"
+            return LocalizedText(.wecomCertificateUntrusted, ["host": host, "reason": Self.tlsReason(detail)])
         }
-        return "TLS with \(host) failed (\(Self.tlsReason(detail))); is \(redact(base)) an https endpoint?"
+        return LocalizedText(.wecomTLSFailed, ["host": host, "reason": Self.tlsReason(detail), "endpoint": redact(base)])
     }
 
     /// BoringSSL's reason, without the error-queue noise.

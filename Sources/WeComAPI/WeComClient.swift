@@ -201,12 +201,11 @@ public final class WeComClient: MeetingRoomAPI, MeetingRoomBookingAPI {
     @discardableResult
     public static func checkCAFile(_ path: String) throws -> Int {
         guard FileManager.default.isReadableFile(atPath: path) else {
-            throw MeetingRoomAPIError.transport(operation: "tls", message: "cannot read the CA file \(path)")
+            throw MeetingRoomAPIError.transport(operation: "tls", detail: LocalizedText(.wecomCAFileUnreadable, ["path": path]))
         }
         let certificates = (try? NIOSSLCertificate.fromPEMFile(path)) ?? []
         guard !certificates.isEmpty else {
-            throw MeetingRoomAPIError.transport(
-                operation: "tls", message: "the CA file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+            throw MeetingRoomAPIError.transport(operation: "tls", detail: LocalizedText(.wecomCAFileNoPEM, ["path": path]))
         }
         return certificates.count
     }
@@ -252,14 +251,11 @@ public final class WeComClient: MeetingRoomAPI, MeetingRoomBookingAPI {
         if let fast { return fast }
         // The envelope was read only up to the rooms (`bulkField`): an answer cut short in them is told as one.
         guard (try? JSONSerialization.jsonObject(with: LenientJSON.removingTrailingCommas(data))) != nil else {
-            throw MeetingRoomAPIError.badResponse(operation: operation, message: Self.describeBadBody(data, "application/json"))
+            throw MeetingRoomAPIError.badResponse(operation: operation, detail: Self.describeBadBody(data, "application/json"))
         }
         struct Answer: Decodable { var meetingroom_list: [MeetingRoom]? }
         guard let rooms = try decode(Answer.self, data, operation: operation).meetingroom_list else {
-            throw MeetingRoomAPIError.badResponse(
-                operation: operation,
-                message: "the answer has no meetingroom_list (absent or null), so it does not say which rooms exist; "
-                    + "not read as \"no rooms\"")
+            throw MeetingRoomAPIError.badResponse(operation: operation, detail: LocalizedText(.wecomNoRoomList))
         }
         return rooms
     }
@@ -306,8 +302,7 @@ public final class WeComClient: MeetingRoomAPI, MeetingRoomBookingAPI {
             return try JSONDecoder().decode(type, from: LenientJSON.removingTrailingCommas(data))
         } catch {
             throw MeetingRoomAPIError.badResponse(
-                operation: operation, message: "the answer does not have the fields WeCom documents (\(Self.describe(error)))"
-            )
+                operation: operation, detail: LocalizedText(.wecomMissingFields, ["reason": Self.describe(error)]))
         }
     }
 

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import RoomSyncCore
 
 /// Posts messages to a WeCom group robot (`群机器人`): `POST …/cgi-bin/webhook/send?key=KEY` with
 /// `{"msgtype":"markdown","markdown":{"content":…}}`. The URL carries the robot's key, which lets anyone post to
@@ -16,6 +17,8 @@ public struct WebhookNotifier: Sendable {
 
     let url: String
     let host: String
+    /// `HOST:PORT`, the port the URL names or its scheme's, for a robot that cannot be reached.
+    let address: String
     let timeout: Duration
 
     /// `url` is the full webhook URL as WeCom shows it when the robot is added to a chat.
@@ -28,6 +31,7 @@ public struct WebhookNotifier: Sendable {
         }
         self.url = url
         self.host = host
+        self.address = "\(host):\(parsed.port ?? (scheme == "https" ? 443 : 80))"
         self.timeout = timeout
     }
 
@@ -65,7 +69,8 @@ public struct WebhookNotifier: Sendable {
             response = try await http.execute(request, timeout: timeout.timeAmount)
             body = try await response.body.collect(upTo: 1 << 20)
         } catch {
-            throw Failure(description: "cannot reach the group robot at \(host): \(redact(String(describing: error)))")
+            let reason = ConnectionFailure.reason(error) ?? redact(String(describing: error))
+            throw Failure(description: Catalogue.text(.robotUnreachable, ["host": address, "reason": reason]))
         }
         guard response.status == .ok else {
             throw Failure(description: "the group robot at \(host) answered HTTP \(response.status.code)")

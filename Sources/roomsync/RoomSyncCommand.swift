@@ -34,7 +34,7 @@ struct RoomSyncCommand: AsyncParsableCommand {
                 language = try Language.choose(
                     flag: (command as? any LanguageChoosing)?.language.lang, environment: ProcessInfo.processInfo.environment)
             } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                Console.printError(error)
                 exit(withError: ExitCode.failure)
             }
             let parsed = Parsed(command: command)

@@ -141,18 +141,14 @@ extension RoomSyncCommand.Sandbox {
                 trustedIPs: try parsedTrustedIPs(), forbiddenAPIs: try parsedForbiddenAPIs(), maxConcurrent: maxConcurrent,
                 webhookLog: webhookLog
             )
-            let server: SandboxServer
-            do {
-                server = try SandboxServer(options: options)
-            } catch {
-                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-                throw ExitCode(1)
+            try await reportingErrors {
+                let server = try SandboxServer(options: options)
+                try await server.runUntilSignalled { host, port in
+                    // Scripts wait for this line, so it must not sit in stdio's buffer: FileHandle writes at once.
+                    FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
+                }
+                FileHandle.standardError.write(Data("\(await server.store.servedSummary)\n".utf8))
             }
-            try await server.runUntilSignalled { host, port in
-                // Scripts wait for this line, so it must not sit in stdio's buffer: FileHandle writes at once.
-                FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
-            }
-            FileHandle.standardError.write(Data("\(await server.store.servedSummary)\n".utf8))
         }
     }
 }

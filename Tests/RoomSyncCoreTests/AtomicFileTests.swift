@@ -19,7 +19,7 @@ import Testing
     func errorsNameTheFileAndTheReason(code: Int32, text: String) {
         let error = FileSystemError(.write, path: ".roomsync/state.json", code: code)
         #expect(error.description == text)
-        #expect(error.description(of: "state") == text.replacingOccurrences(of: "write ", with: "write state "))
+        #expect(error.error(about: .state).message == text.replacingOccurrences(of: "write ", with: "write state "))
     }
 
     @Test func writesAndReplacesAndLeavesNoTemporaryFile() async throws {

@@ -36,7 +36,7 @@ import Testing
             let first = state.nextStep()
             try await store.commit(first, changes: [], by: Self.writer)
             // A second writer that started from the same serial loses.
-            await #expect(throws: EngineError.self) { try await store.commit(state.nextStep(), changes: [], by: Self.writer) }
+            await #expect(throws: RoomSyncError.self) { try await store.commit(state.nextStep(), changes: [], by: Self.writer) }
             try await store.commit(first.nextStep(), changes: [], by: Self.writer)
             #expect(try await store.load().serial == 2)
             #expect(try await store.load().lineage == first.lineage)

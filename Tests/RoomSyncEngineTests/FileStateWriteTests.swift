@@ -82,7 +82,7 @@ import Testing
 
             let blocker = directory.appendingPathComponent(".state.json.tmp-\(getpid())").path
             try FileManager.default.createDirectory(atPath: blocker, withIntermediateDirectories: false)
-            await #expect(throws: EngineError.self) {
+            await #expect(throws: RoomSyncError.self) {
                 try await recorder.record(key: "b", meetingroomID: 2, protect: false, applied: Fixture.live(2, name: "B"))
             }
             #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)

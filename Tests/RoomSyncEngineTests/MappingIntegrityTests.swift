@@ -157,7 +157,7 @@ final class LosingAPI: MeetingRoomAPI {
         try await withTemporaryDirectory { directory in
             let room = Fixture.live(7, name: "Seven")
             let recorder = StateRecorder(state: Fixture.state([("seven", room)]), path: directory.appendingPathComponent("s.json").path)
-            await #expect(throws: EngineError.self) {
+            await #expect(throws: RoomSyncError.self) {
                 try await recorder.record(key: "other", meetingroomID: 7, protect: false, applied: room)
             }
             #expect(await recorder.state.rooms["other"] == nil)
@@ -199,7 +199,7 @@ final class LosingAPI: MeetingRoomAPI {
         // 20 live rooms, all renamed in the console; the state is lost; --prune would delete all and add 20.
         let live = (1...20).map { Fixture.live($0, name: "console-\($0)") }
         let desired = (1...20).map { Fixture.desired("k\($0)") }
-        #expect(throws: EngineError.self) {
+        #expect(throws: MassChangeRefusal.self) {
             try Planner.plan(desired: desired, live: live, state: RoomSyncState(), options: PlanOptions(prune: true))
         }
         let allowed = try Planner.plan(

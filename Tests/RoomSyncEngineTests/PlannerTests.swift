@@ -100,7 +100,7 @@ import Testing
 
     @Test func ambiguousAdoptionIsAnError() throws {
         let rooms = [Fixture.live(3, name: "a-room"), Fixture.live(4, name: "a-room")]
-        #expect(throws: EngineError.self) {
+        #expect(throws: RoomSyncError.self) {
             try Planner.plan(desired: [Fixture.desired("a")], live: rooms, state: RoomSyncState())
         }
     }
@@ -152,7 +152,7 @@ import Testing
         let state = Fixture.state(rooms)
         let live = rooms.map(\.1)
         if refused {
-            #expect(throws: EngineError.self) { try Planner.plan(desired: desired, live: live, state: state) }
+            #expect(throws: MassChangeRefusal.self) { try Planner.plan(desired: desired, live: live, state: state) }
             let allowed = try Planner.plan(desired: desired, live: live, state: state, options: PlanOptions(allowMassDelete: true))
             #expect(allowed.count(.delete) == deleted)
         } else {

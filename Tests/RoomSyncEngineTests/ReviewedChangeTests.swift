@@ -13,11 +13,10 @@ import Testing
     @Test func aStateMappingOneRoomToTwoKeysIsRefusedNamingTheKeysAndTheFix() throws {
         let room = Fixture.live(7, name: "Lobby")
         var state = Fixture.state([("a", room), ("b", room), ("c", Fixture.live(8, name: "Other"))])
+        let shared = #expect(throws: RoomSyncError.self) { try state.checkOneKeyPerRoom(in: "s.json") }
         #expect(
-            throws: EngineError(
-                "state s.json maps meetingroom_id 7 to 2 keys, 'a' and 'b'; one live room has one key: "
-                    + "remove the wrong one with `roomsync state rm KEY`")
-        ) { try state.checkOneKeyPerRoom(in: "s.json") }
+            shared?.message == "state s.json maps meetingroom_id 7 to 2 keys, 'a' and 'b'; one live room has one key: "
+                + "remove the wrong one with `roomsync state rm KEY`")
         state.rooms["b"] = nil
         try state.checkOneKeyPerRoom(in: "s.json")
     }
@@ -39,7 +38,7 @@ import Testing
             #expect(Set(repaired.rooms.keys) == ["c", "e"])
             try repaired.checkOneKeyPerRoom(in: "s.json")
             // Repairing never lets an edit share a room that was not shared before.
-            await #expect(throws: EngineError.self) {
+            await #expect(throws: RoomSyncError.self) {
                 try await store.edit(action: "mv", by: writer, repairing: true) { $0.rooms["f"] = $0.rooms["c"] }
             }
         }
@@ -59,13 +58,12 @@ import Testing
         do {
             _ = try plan()
             Issue.record("\(deleted) of 10 managed rooms were deleted unguarded")
-        } catch let error as EngineError {
-            let refusal = try #require(error.refusal)
+        } catch let refusal as MassChangeRefusal {
             #expect(refusal.kind == .delete)
             #expect(refusal.base == 10)
             #expect(refusal.rooms.map(\.key) == ["k1", "k2", "k3", "k4"])
             #expect(refusal.rooms.map(\.meetingroomID) == [1, 2, 3, 4])
-            #expect(error.message.hasPrefix("the plan deletes 4 of 10 managed rooms (more than 30%)"))
+            #expect(refusal.message.hasPrefix("the plan deletes 4 of 10 managed rooms (more than 30%)"))
         }
     }
 
@@ -81,10 +79,10 @@ import Testing
             #expect(try Planner.plan(desired: desired, live: live, state: state).count(.add) == vanished)
             return
         }
-        let error = #expect(throws: EngineError.self) { try Planner.plan(desired: desired, live: live, state: state) }
-        #expect(error?.refusal?.kind == .readd)
-        #expect(error?.refusal?.rooms.count == vanished)
-        #expect(error?.refusal?.base == managed)
+        let refusal = #expect(throws: MassChangeRefusal.self) { try Planner.plan(desired: desired, live: live, state: state) }
+        #expect(refusal?.kind == .readd)
+        #expect(refusal?.rooms.count == vanished)
+        #expect(refusal?.base == managed)
         // New keys are adds, not re-adds: never guarded.
         let fresh = (1...managed).map { Fixture.desired("new\($0)") } + desired
         #expect(try Planner.plan(desired: fresh, live: rooms.map(\.1), state: state).count(.add) == managed)

@@ -46,11 +46,12 @@ import Testing
         try await StateEdits.importRoom(key: "a", meetingroomID: id, api: sandbox, target: Self.target, state: &state, path: "state.json")
         #expect(state.target == Self.target)
         #expect(state.rooms["a"]?.applied.name == "A")
-        await #expect(throws: EngineError("'A b' is not a valid manifest key: use [a-z0-9][a-z0-9._-]{0,63}")) {
+        let invalid = await #expect(throws: RoomSyncError.self) {
             try await StateEdits.importRoom(key: "A b", meetingroomID: id, api: sandbox, target: Self.target, state: &state, path: "state.json")
         }
+        #expect(invalid?.message == "'A b' is not a valid manifest key: use [a-z0-9][a-z0-9._-]{0,63}")
         var other = RoomSyncState(target: StateTarget(endpoint: "sandbox:other", corpID: nil))
-        await #expect(throws: EngineError.self) {
+        await #expect(throws: RoomSyncError.self) {
             try await StateEdits.importRoom(key: "a", meetingroomID: id, api: sandbox, target: Self.target, state: &other, path: "state.json")
         }
     }
@@ -112,16 +113,18 @@ import Testing
             try SavedPlan(target: Self.target, plan: plan, state: state).write(to: path)
             #expect(try SavedPlan.applicable(path, target: Self.target, live: [live], state: state) == plan)
             let elsewhere = StateTarget(endpoint: "sandbox:other", corpID: nil)
-            #expect(throws: EngineError("the plan \(path) was made for \(Self.target), not \(elsewhere)")) {
+            let otherTarget = #expect(throws: RoomSyncError.self) {
                 try SavedPlan.applicable(path, target: elsewhere, live: [live], state: state)
             }
+            #expect(otherTarget?.message == "the plan \(path) was made for \(Self.target), not \(elsewhere)")
             var renamed = live
             renamed.capacity = 3
+            let stale = #expect(throws: RoomSyncError.self) {
+                try SavedPlan.applicable(path, target: Self.target, live: [renamed], state: state)
+            }
             #expect(
-                throws: EngineError(
-                    "the plan \(path) is stale: 'a' (meetingroom_id 7) changed since the plan was made (capacity). "
-                        + "Run `roomsync plan --out \(path)` again.")
-            ) { try SavedPlan.applicable(path, target: Self.target, live: [renamed], state: state) }
+                stale?.message == "the plan \(path) is stale: 'a' (meetingroom_id 7) changed since the plan was made (capacity). "
+                    + "Run `roomsync plan --out \(path)` again.")
         }
     }
 

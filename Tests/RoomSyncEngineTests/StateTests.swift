@@ -63,7 +63,7 @@ import Testing
             #expect {
                 try StateFile.load(path)
             } throws: { error in
-                let message = (error as? EngineError)?.message ?? ""
+                let message = (error as? RoomSyncError)?.message ?? ""
                 return message.hasPrefix("state file \(path)") && !message.contains("\n")
             }
         }
@@ -97,7 +97,7 @@ import Testing
         var state = RoomSyncState()
         try StateFile.bind(&state, to: StateTarget(endpoint: "https://a", corpID: "x"), path: "s.json")
         #expect(state.target == StateTarget(endpoint: "https://a", corpID: "x"))
-        #expect(throws: EngineError.self) {
+        #expect(throws: RoomSyncError.self) {
             try StateFile.bind(&state, to: StateTarget(endpoint: "https://a", corpID: "y"), path: "s.json")
         }
     }
@@ -116,10 +116,10 @@ import Testing
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("state.json").path
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-            #expect(throws: EngineError("cannot read state \(path): Is a directory")) { try StateFile.load(path) }
-            #expect(throws: EngineError("cannot write state \(path): Is a directory")) {
-                try StateFile.save(RoomSyncState(), to: path)
-            }
+            let read = #expect(throws: RoomSyncError.self) { try StateFile.load(path) }
+            #expect(read?.message == "cannot read state \(path): Is a directory")
+            let write = #expect(throws: RoomSyncError.self) { try StateFile.save(RoomSyncState(), to: path) }
+            #expect(write?.message == "cannot write state \(path): Is a directory")
         }
     }
 
@@ -128,10 +128,10 @@ import Testing
             let blocker = directory.appendingPathComponent("blocker")
             try Data("x".utf8).write(to: blocker)
             let path = blocker.appendingPathComponent("state.json").path
-            #expect(throws: EngineError("cannot read state \(path): Not a directory")) { try StateFile.load(path) }
-            #expect(throws: EngineError("cannot write state \(path): Not a directory")) {
-                try StateFile.save(RoomSyncState(), to: path)
-            }
+            let read = #expect(throws: RoomSyncError.self) { try StateFile.load(path) }
+            #expect(read?.message == "cannot read state \(path): Not a directory")
+            let write = #expect(throws: RoomSyncError.self) { try StateFile.save(RoomSyncState(), to: path) }
+            #expect(write?.message == "cannot write state \(path): Not a directory")
         }
     }
 
@@ -146,9 +146,8 @@ import Testing
             try FileManager.default.removeItem(at: folder)
             try Data("x".utf8).write(to: folder)
             let pending = PendingAdd(key: "a", request: AddMeetingRoomRequest(name: "A", capacity: 1), protect: false)
-            await #expect(throws: EngineError("cannot write state \(path): Not a directory")) {
-                try await recorder.journal(pending)
-            }
+            let error = await #expect(throws: RoomSyncError.self) { try await recorder.journal(pending) }
+            #expect(error?.message == "cannot write state \(path): Not a directory")
         }
     }
 
@@ -189,9 +188,9 @@ import Testing
         var state = RoomSyncState()
         let live = [Fixture.live(4, name: "x")]
         try StateEdits.importRoom(key: "x", meetingroomID: 4, live: live, state: &state)
-        #expect(throws: EngineError.self) { try StateEdits.importRoom(key: "y", meetingroomID: 4, live: live, state: &state) }
-        #expect(throws: EngineError.self) { try StateEdits.importRoom(key: "Bad Key", meetingroomID: 5, live: live, state: &state) }
-        #expect(throws: EngineError.self) { try StateEdits.importRoom(key: "z", meetingroomID: 99, live: live, state: &state) }
+        #expect(throws: RoomSyncError.self) { try StateEdits.importRoom(key: "y", meetingroomID: 4, live: live, state: &state) }
+        #expect(throws: RoomSyncError.self) { try StateEdits.importRoom(key: "Bad Key", meetingroomID: 5, live: live, state: &state) }
+        #expect(throws: RoomSyncError.self) { try StateEdits.importRoom(key: "z", meetingroomID: 99, live: live, state: &state) }
         try StateEdits.move("x", to: "y", in: &state)
         #expect(state.rooms["y"]?.meetingroomID == 4)
         try StateEdits.remove("y", from: &state)

@@ -174,7 +174,7 @@ import Testing
         // Everything: 4 of 40 is 10%, under the guard.
         #expect(try Planner.plan(desired: desired, live: sz + bj, state: state).count(.delete) == 4)
         for subset in [Subset(targets: ["sz-*"]), Subset(city: "深圳")] {
-            #expect(throws: EngineError.self, "\(subset.description)") {
+            #expect(throws: MassChangeRefusal.self, "\(subset.description)") {
                 try Planner.plan(desired: desired, live: sz + bj, state: state, options: Self.options(subset))
             }
             let allowed = try Planner.plan(desired: desired, live: sz + bj, state: state, options: Self.options(subset, allowMassDelete: true))
@@ -189,7 +189,7 @@ import Testing
         let state = Fixture.state(sz.enumerated().map { ("sz-\($0.offset)", $0.element) } + bj.enumerated().map { ("bj-\($0.offset)", $0.element) })
         let desired = (0..<10).map { Fixture.desired("sz-\($0)") } + (0..<30).map { Fixture.desired("bj-\($0)", location: Self.beijing) }
         #expect(try Planner.plan(desired: desired, live: bj, state: state).count(.add) == 10)
-        #expect(throws: EngineError.self) {
+        #expect(throws: MassChangeRefusal.self) {
             try Planner.plan(desired: desired, live: bj, state: state, options: Self.options(Subset(targets: ["sz-*"])))
         }
     }

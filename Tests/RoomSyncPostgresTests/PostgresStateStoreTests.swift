@@ -342,7 +342,7 @@ struct PostgresStateStoreTests {
             let expected = "state database 127.0.0.1:\(cluster.port) is unreachable: "
             func isClear(_ error: any Error) -> Bool {
                 let message = "\(error)"
-                return error is EngineError && message.hasPrefix(expected) && !message.contains("\n")
+                return error is RoomSyncError && message.hasPrefix(expected) && !message.contains("\n")
             }
             var committed = RoomSyncState()
             try await StateStoreFixture.postgres(cluster).open { store in
@@ -410,7 +410,7 @@ struct PostgresStateStoreTests {
             try PostgresStateLocation(url: url, workspace: "w", environment: [:])
         } throws: { error in
             let message = "\(error)"
-            return error is EngineError && message.hasPrefix("invalid --state URL postgres://")
+            return error is RoomSyncError && message.hasPrefix("invalid --state URL postgres://")
                 && !message.contains("hunter2") && !message.contains("\n")
         }
     }

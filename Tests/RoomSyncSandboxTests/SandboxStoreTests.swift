@@ -72,7 +72,8 @@ import Testing
         try await withTemporaryDirectory { directory in
             let file = directory.appendingPathComponent("sandbox.json")
             try Data("{\"rooms\": [".utf8).write(to: file)
-            let error = #expect(throws: SandboxStore.DataFileError.self) { try EmbeddedSandbox(dataFile: file.path) }
+            let error = #expect(throws: RoomSyncError.self) { try EmbeddedSandbox(dataFile: file.path) }
+            #expect(error?.code == .sandboxDataNotJSON)
             #expect(error?.description.contains(file.path) == true)
         }
     }

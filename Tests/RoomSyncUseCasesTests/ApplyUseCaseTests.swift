@@ -29,7 +29,7 @@ import Testing
         try await withTemporaryDirectory { directory in
             let workspace = try UseCaseWorkspace(directory)
             let console = RecordingConsole(answer: false), progress = RecordingProgress()
-            await #expect(throws: EngineError("apply cancelled; nothing was changed")) {
+            await #expect(throws: RoomSyncError(.applyCancelled)) {
                 try await ApplyUseCase.run(
                     ApplyInput(desired: try workspace.manifests(twoRooms), parallelism: 4), store: workspace.store,
                     api: workspace.sandbox, target: workspace.target, output: console, confirmation: console,
@@ -97,7 +97,7 @@ import Testing
                 .init(meetingroomID: small, startTime: start, endTime: start + 3600, booker: "zhangsan"))
 
             let console = RecordingConsole()
-            await #expect(throws: EngineError.self) {
+            await #expect(throws: RoomSyncError.self) {
                 try await ApplyUseCase.run(
                     ApplyInput(desired: oneRoom, parallelism: 4), store: workspace.store, api: workspace.sandbox,
                     target: workspace.target, output: console, confirmation: console, progress: RecordingProgress())

@@ -61,7 +61,7 @@ import Testing
     @Test func anUnresolvedTargetIsItsErrorAndTheStateIsStillChecked() async throws {
         try await withTemporaryDirectory { directory in
             let workspace = try UseCaseWorkspace(directory)
-            let report = try await doctor(workspace, target: .unresolved(EngineError("no corp secret: set WECOM_CORP_SECRET")))
+            let report = try await doctor(workspace, target: .unresolved(RoomSyncError(LocalizedText(plain: "no corp secret: set WECOM_CORP_SECRET"))))
             #expect(lines(report).dropFirst().first == "fail target: no corp secret: set WECOM_CORP_SECRET")
             #expect(lines(report).last == "ok state lock: not locked")
         }
@@ -94,8 +94,9 @@ import Testing
         }
         #expect(never == nil)
         #expect(try await withTimeLimit(.seconds(60)) { 7 } == 7)
-        await #expect(throws: EngineError("refused")) {
-            try await withTimeLimit(.seconds(60)) { () async throws -> Int in throw EngineError("refused") }
+        let refused = RoomSyncError(.noLiveRoom, ["id": 7])
+        await #expect(throws: refused) {
+            try await withTimeLimit(.seconds(60)) { () async throws -> Int in throw refused }
         }
     }
 

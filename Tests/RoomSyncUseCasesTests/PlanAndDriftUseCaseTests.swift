@@ -32,8 +32,9 @@ import Testing
             let input = PlanInput(
                 desired: { manifests }, paths: [workspace.manifestPath],
                 out: OutputFile(path: workspace.manifestPath, stateFile: workspace.statePath))
-            await #expect(throws: EngineError(
-                "plan --out \(workspace.manifestPath) would write over the manifest \(workspace.manifestPath); save the plan to another file"
+            await #expect(throws: RoomSyncError(
+                .outWouldOverwriteManifest,
+                ["command": "plan", "out": workspace.manifestPath, "manifest": workspace.manifestPath, "what": "plan"]
             )) {
                 try await PlanUseCase.run(
                     input, store: workspace.store, api: workspace.sandbox, target: workspace.target, notes: RecordingConsole())

@@ -78,7 +78,7 @@ import Testing
             #expect(outcome.exitStatus == 2)
 
             let projectPath = directory.appendingPathComponent("roomsync.yaml").path
-            await #expect(throws: EngineError("\(projectPath) has no target 'gz'; its targets: hq, sz, bj")) {
+            await #expect(throws: RoomSyncError(.projectHasNoTarget, ["path": projectPath, "name": "gz", "targets": "hq, sz, bj"])) {
                 try await ProjectUseCase.run(try input(directory, targets: ["sz", "gz"]))
             }
         }

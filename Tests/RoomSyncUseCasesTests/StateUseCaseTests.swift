@@ -30,8 +30,9 @@ import Testing
             let workspace = try UseCaseWorkspace(directory)
             try await workspace.apply(twoRooms)
             let before = try Data(contentsOf: URL(fileURLWithPath: workspace.statePath))
-            await #expect(throws: EngineError(
-                "export --out \(workspace.statePath) would write over the state \(workspace.statePath); save the manifest to another file"
+            await #expect(throws: RoomSyncError(
+                .outWouldOverwriteState,
+                ["command": "export", "out": workspace.statePath, "state": workspace.statePath, "what": "manifest"]
             )) {
                 try await ExportUseCase.run(
                     out: OutputFile(path: workspace.statePath, stateFile: workspace.statePath), state: workspace.location,
@@ -46,7 +47,7 @@ import Testing
             let workspace = try UseCaseWorkspace(directory)
             let id = try await workspace.sandbox.addMeetingRoom(AddMeetingRoomRequest(name: "18F-大会议室", capacity: 10))
             let manifests = try workspace.manifests(twoRooms)
-            await #expect(throws: EngineError.self) {
+            await #expect(throws: RoomSyncError.self) {
                 try await ImportUseCase.run(
                     ImportInput(key: "undeclared", meetingroomID: id, manifests: manifests), state: workspace.location,
                     api: workspace.provider, notes: RecordingConsole())

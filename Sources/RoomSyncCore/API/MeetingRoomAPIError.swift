@@ -1,6 +1,6 @@
 /// Why a meeting-room API call failed, after the implementation's own retries. A struct around a private code,
 /// so that new kinds of failure can be added without breaking callers.
-public struct MeetingRoomAPIError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct MeetingRoomAPIError: Error, Sendable, Hashable, CustomStringConvertible, RenderableError {
     private enum Code: Hashable, Sendable {
         /// WeCom answered with a non-zero errcode.
         case wecom(errcode: Int)
@@ -18,29 +18,50 @@ public struct MeetingRoomAPIError: Error, Sendable, Hashable, CustomStringConver
     private let code: Code
     /// The API path, for example `oa/meetingroom/add`.
     public let operation: String
-    /// What went wrong, in words; WeCom's errmsg for `wecom` errors. Never contains a secret or token.
-    public let message: String
+    /// What went wrong, with what to do: WeCom's errmsg as it is, or the client's words from the catalogue. Never
+    /// contains a secret or token.
+    public let detail: LocalizedText
 
-    private init(_ code: Code, operation: String, message: String) {
+    private init(_ code: Code, operation: String, detail: LocalizedText) {
         self.code = code
         self.operation = operation
-        self.message = message
+        self.detail = detail
     }
 
+    /// What went wrong, in the task's language; WeCom's errmsg for `wecom` errors.
+    public var message: String { detail.rendered() }
+
     public static func wecom(errcode: Int, errmsg: String, operation: String) -> MeetingRoomAPIError {
-        MeetingRoomAPIError(.wecom(errcode: errcode), operation: operation, message: errmsg)
+        MeetingRoomAPIError(.wecom(errcode: errcode), operation: operation, detail: LocalizedText(plain: errmsg))
+    }
+
+    /// A WeCom errcode with the client's advice in place of WeCom's errmsg (which the advice quotes).
+    public static func wecom(errcode: Int, advice: LocalizedText, operation: String) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(.wecom(errcode: errcode), operation: operation, detail: advice)
     }
 
     public static func outcomeUnknown(operation: String, message: String, timedOut: Bool = false) -> MeetingRoomAPIError {
-        MeetingRoomAPIError(timedOut ? .outcomeUnknownTimedOut : .outcomeUnknown, operation: operation, message: message)
+        outcomeUnknown(operation: operation, detail: LocalizedText(plain: message), timedOut: timedOut)
+    }
+
+    public static func outcomeUnknown(operation: String, detail: LocalizedText, timedOut: Bool = false) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(timedOut ? .outcomeUnknownTimedOut : .outcomeUnknown, operation: operation, detail: detail)
     }
 
     public static func badResponse(operation: String, message: String) -> MeetingRoomAPIError {
-        MeetingRoomAPIError(.badResponse, operation: operation, message: message)
+        badResponse(operation: operation, detail: LocalizedText(plain: message))
+    }
+
+    public static func badResponse(operation: String, detail: LocalizedText) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(.badResponse, operation: operation, detail: detail)
     }
 
     public static func transport(operation: String, message: String) -> MeetingRoomAPIError {
-        MeetingRoomAPIError(.transport, operation: operation, message: message)
+        transport(operation: operation, detail: LocalizedText(plain: message))
+    }
+
+    public static func transport(operation: String, detail: LocalizedText) -> MeetingRoomAPIError {
+        MeetingRoomAPIError(.transport, operation: operation, detail: detail)
     }
 
     /// WeCom's errcode, when WeCom answered with one.
@@ -55,14 +76,22 @@ public struct MeetingRoomAPIError: Error, Sendable, Hashable, CustomStringConver
     public var isBadResponse: Bool { code == .badResponse }
     public var isTransport: Bool { code == .transport }
 
-    public var description: String {
+    /// `OPERATION: WeCom error ERRCODE: ERRMSG` and the like, in the language of whoever prints it; WeCom's errmsg
+    /// and the client's words for a transport failure are shown as they are.
+    public var text: LocalizedText {
         switch code {
-        case .wecom(let errcode): "\(operation): WeCom error \(errcode): \(message)"
-        case .outcomeUnknown, .outcomeUnknownTimedOut: "\(operation): outcome unknown: \(message)"
-        case .badResponse: "\(operation): bad response: \(message)"
-        case .transport: "\(operation): \(message)"
+        case .wecom(let errcode):
+            LocalizedText(.apiWeComError, ["operation": operation, "errcode": String(errcode), "message": message])
+        case .outcomeUnknown, .outcomeUnknownTimedOut:
+            LocalizedText(.apiOutcomeUnknown, ["operation": operation, "message": message])
+        case .badResponse: LocalizedText(.apiBadResponse, ["operation": operation, "message": message])
+        case .transport: LocalizedText(.apiTransport, ["operation": operation, "message": message])
         }
     }
+
+    public var diagnostics: [Diagnostic] { [Diagnostic(.error, at: nil, text)] }
+
+    public var description: String { text.rendered() }
 }
 
 /// WeCom's errcodes that roomsync and the sandbox give meaning to (SPEC section 6).

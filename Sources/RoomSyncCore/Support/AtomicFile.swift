@@ -204,10 +204,7 @@ public struct FileSystemError: Error, Sendable, Hashable, CustomStringConvertibl
     /// The operating system's words for `code` (`strerror`).
     public var reason: String { String(cString: strerror(code)) }
 
-    public var description: String { "cannot \(operation.rawValue) \(path): \(reason)" }
-
-    /// The message with what the file is: `cannot write state .roomsync/state.json: No space left on device`.
-    public func description(of what: String) -> String { "cannot \(operation.rawValue) \(what) \(path): \(reason)" }
+    public var description: String { text.rendered() }
 }
 
 #if canImport(Glibc)

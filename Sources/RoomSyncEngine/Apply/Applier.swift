@@ -11,7 +11,11 @@ public struct ApplyResult: Sendable, Hashable {
     public struct Failure: Sendable, Hashable {
         public var key: String
         public var action: PlannedChange.Action
-        public var message: String
+        /// Why: operations that failed for one cause (a full disk fails every state write) have equal errors.
+        public var error: RoomSyncError
+
+        /// Why, in the task's language.
+        public var message: String { error.message }
     }
 
     public var isSuccess: Bool { failures.isEmpty }
@@ -107,8 +111,8 @@ public struct Applier: Sendable {
                         switch outcome {
                         case .succeeded:
                             result.succeeded[change.action, default: 0] += 1
-                        case .failed(let message):
-                            result.failures.append(.init(key: change.key, action: change.action, message: message))
+                        case .failed(let error):
+                            result.failures.append(.init(key: change.key, action: change.action, error: error))
                         }
                     }
                     if result.failures.isEmpty, !stopping {
@@ -130,7 +134,7 @@ public struct Applier: Sendable {
             let id = try await execute(change, callsDone: callsDone)
             outcome = .succeeded(meetingroomID: id)
         } catch {
-            outcome = .failed(message: "\(error)")
+            outcome = .failed(RoomSyncError(error))
         }
         reporter.operationFinished(change, outcome: outcome, duration: clock.now - start)
         return outcome
@@ -140,7 +144,7 @@ public struct Applier: Sendable {
     private func execute(_ change: PlannedChange, callsDone: CallsDone) async throws -> Int? {
         switch change.action {
         case .delete:
-            guard let id = change.meetingroomID else { throw EngineError("delete of '\(change.key)' has no meetingroom_id") }
+            guard let id = change.meetingroomID else { throw RoomSyncError(.deleteWithoutID, ["key": change.key]) }
             do {
                 try await api.deleteMeetingRoom(DeleteMeetingRoomRequest(meetingroomID: id))
             } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.invalidParameter {
@@ -151,7 +155,7 @@ public struct Applier: Sendable {
             return id
         case .change, .adopt, .import:
             guard let id = change.meetingroomID, let seen = change.seen else {
-                throw EngineError("\(change.action.rawValue) of '\(change.key)' has no live record")
+                throw RoomSyncError(.operationWithoutRecord, ["action": change.action.rawValue, "key": change.key])
             }
             if change.action == .import {
                 // The mapping first, as the manifest asked; an edit that then fails leaves the room imported.
@@ -171,11 +175,11 @@ public struct Applier: Sendable {
                 action: change.action == .import ? "change" : change.action.rawValue, ignoreChanges: change.ignoreChanges)
             return id
         case .move:
-            guard let from = change.from else { throw EngineError("move to '\(change.key)' has no source key") }
+            guard let from = change.from else { throw RoomSyncError(.moveWithoutSource, ["key": change.key]) }
             try await recorder.move(from: from, to: change.key)
             return change.meetingroomID
         case .add:
-            guard let request = change.addRequest else { throw EngineError("add of '\(change.key)' has no request") }
+            guard let request = change.addRequest else { throw RoomSyncError(.addWithoutRequest, ["key": change.key]) }
             return try await add(
                 request, key: change.key, protect: change.protect, ignoreChanges: change.ignoreChanges, callsDone: callsDone)
         }
@@ -202,9 +206,7 @@ public struct Applier: Sendable {
                 return found.meetingroomID
             }
             callsDone(failed: true)
-            throw EngineError(
-                "\(error); it did not show up in a list, so it was not sent again: the add stays journaled, and the "
-                    + "next run maps the room if WeCom made it, or adds it")
+            throw RoomSyncError(.addLostNotResent, ["error": error.text.rendered()])
         } catch {
             // WeCom answered with an error, or nothing was sent: the room was not added. Nothing new starts
             // while the journal is cleared.

@@ -1,7 +1,10 @@
+import RoomSyncCore
+
 /// How one operation of an apply ended.
 public enum OperationOutcome: Sendable, Hashable {
     case succeeded(meetingroomID: Int?)
-    case failed(message: String)
+    /// Why, as an error: two operations that failed for one cause have equal errors (code and values).
+    case failed(RoomSyncError)
 }
 
 /// Receives apply's progress; the CLI prints it, tests collect it.

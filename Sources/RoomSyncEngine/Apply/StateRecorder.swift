@@ -150,7 +150,7 @@ public actor StateRecorder {
     /// A manifest's `moved`: the key `from` becomes `to`, same room, no API call.
     public func move(from: String, to: String) async throws {
         guard let entry = state.rooms[from] else { throw StateEdits.noSuchKey(from) }
-        guard state.rooms[to] == nil else { throw EngineError("moved: '\(to)' is already in the state") }
+        guard state.rooms[to] == nil else { throw RoomSyncError(.moveTargetInState, ["key": to]) }
         state.rooms[from] = nil
         state.rooms[to] = entry
         managers[entry.meetingroomID] = to
@@ -237,9 +237,7 @@ public actor StateRecorder {
 
     private func claim(_ meetingroomID: Int, for key: String) throws {
         if let holder = managers[meetingroomID], holder != key {
-            throw EngineError(
-                "meetingroom_id \(meetingroomID) is already managed by '\(holder)'; '\(key)' was not mapped to it "
-                    + "(one live room is never managed by two keys)")
+            throw RoomSyncError(.roomManagedByOtherKey, ["id": meetingroomID, "holder": holder, "key": key])
         }
         if let previous = state.rooms[key]?.meetingroomID, previous != meetingroomID, managers[previous] == key {
             managers[previous] = nil

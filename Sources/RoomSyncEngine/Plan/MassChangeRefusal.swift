@@ -1,7 +1,9 @@
+import RoomSyncCore
+
 /// SPEC 4: a plan the mass-delete or the mass re-add guard refused, with the rooms it would have deleted or
 /// re-added, so that every output format lists them (a pull-request comment shows what was refused, not only that
 /// something was).
-public struct MassChangeRefusal: Sendable, Hashable {
+public struct MassChangeRefusal: Error, Sendable, Hashable, RenderableError {
     public enum Kind: String, Sendable, Hashable {
         case delete
         /// Managed rooms added again because they vanished from `list`.
@@ -26,20 +28,18 @@ public struct MassChangeRefusal: Sendable, Hashable {
         self.counted = counted
     }
 
-    /// The one line of the error.
-    public var message: String {
-        let share = "more than \(percent)%"
-        switch kind {
-        case .delete:
-            return "the plan deletes \(rooms.count) of \(base) \(counted) rooms (\(share)); "
-                + "check the manifests, then pass --allow-mass-delete if this is intended"
-        case .readd:
-            return "the plan re-adds \(rooms.count) of \(base) managed rooms that vanished from list (\(share)); a list that "
-                + "suddenly misses rooms is more likely wrong (the app's visible range changed, a partial answer) and "
-                + "re-adding them makes duplicates: check with `roomsync drift`, then pass --allow-mass-readd if they "
-                + "were really deleted"
-        }
+    /// What the guard says, in the language of whoever prints it.
+    public var text: LocalizedText {
+        let counted = Catalogue.text(counted == "live" ? .massChangeCountedLive : .massChangeCountedManaged)
+        return LocalizedText(
+            kind == .delete ? .massDeleteRefused : .massReaddRefused,
+            ["count": String(rooms.count), "base": String(base), "counted": counted, "percent": String(percent)])
     }
+
+    /// The one line of the error, without `error:`.
+    public var message: String { text.rendered() }
+
+    public var diagnostics: [Diagnostic] { [Diagnostic(.error, at: nil, text)] }
 
     /// A room as the refusal lists it: its key (`#ID` for an unmanaged one), its id (for a re-add, the one that
     /// vanished) and its name.

@@ -106,9 +106,7 @@ extension Planner {
                 ignoreChangesUpdates[room.key] = nil
             default:
                 let ids = candidates.map { String($0.meetingroomID) }.joined(separator: ", ")
-                throw EngineError(
-                    "\(room.origin): error: room '\(room.key)' matches \(candidates.count) unmanaged live rooms "
-                        + "(meetingroom_id \(ids)); choose one with `roomsync import \(room.key) ID`")
+                throw RoomSyncError(.ambiguousAdoption, ["key": room.key, "count": candidates.count, "ids": ids], at: room.origin)
             }
         }
 

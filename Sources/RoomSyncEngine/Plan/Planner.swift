@@ -154,9 +154,7 @@ public enum Planner {
             let hasFrom = state.rooms[move.from] != nil
             guard state.rooms[move.to] == nil else {
                 if hasFrom {
-                    throw EngineError(
-                        "\(move.origin): error: moved: both '\(move.from)' and '\(move.to)' are in the state; "
-                            + "remove the one that is wrong with `roomsync state rm KEY`")
+                    throw RoomSyncError(.movedBothInState, ["from": move.from, "to": move.to], at: move.origin)
                 }
                 continue
             }
@@ -178,16 +176,14 @@ public enum Planner {
         for entry in imports {
             if let mapped = state.rooms[entry.key] {
                 if mapped.meetingroomID == entry.meetingroomID { continue }
-                throw EngineError(
-                    "\(entry.origin): error: import: '\(entry.key)' already manages meetingroom_id \(mapped.meetingroomID); "
-                        + "drop this entry, or run `roomsync state rm \(entry.key)` to import \(entry.meetingroomID) instead")
+                throw RoomSyncError(
+                    .importKeyManages, ["key": entry.key, "managed": mapped.meetingroomID, "id": entry.meetingroomID], at: entry.origin)
             }
             guard let live = index.byID[entry.meetingroomID] else {
-                throw EngineError("\(entry.origin): error: import: no live room has meetingroom_id \(entry.meetingroomID)")
+                throw RoomSyncError(.importNoLiveRoom, ["id": entry.meetingroomID], at: entry.origin)
             }
             if let holder = managers[entry.meetingroomID] {
-                throw EngineError(
-                    "\(entry.origin): error: import: meetingroom_id \(entry.meetingroomID) is already managed by '\(holder)'")
+                throw RoomSyncError(.importRoomManaged, ["id": entry.meetingroomID, "holder": holder], at: entry.origin)
             }
             rooms[entry.key] = live
         }
@@ -205,8 +201,7 @@ public enum Planner {
         guard exceedsMassShare(deletes.count, of: deletable, percent: options.massDeletePercent) else { return }
         let what = options.prune && live > managed ? "live" : "managed"
         let rooms = deletes.map { MassChangeRefusal.Room(key: $0.key, meetingroomID: $0.meetingroomID ?? 0, name: $0.seen?.name ?? "") }
-        throw EngineError(
-            refusing: MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what, percent: options.massDeletePercent))
+        throw MassChangeRefusal(kind: .delete, rooms: rooms, base: deletable, counted: what, percent: options.massDeletePercent)
     }
 
     /// SPEC 4: rooms re-added because they vanished from `list`, as a share of the managed rooms. A list that
@@ -220,7 +215,7 @@ public enum Planner {
             return MassChangeRefusal.Room(key: change.key, meetingroomID: vanished.meetingroomID, name: vanished.applied.name)
         }
         guard exceedsMassShare(readds.count, of: managed) else { return }
-        throw EngineError(refusing: MassChangeRefusal(kind: .readd, rooms: readds, base: managed, counted: "managed"))
+        throw MassChangeRefusal(kind: .readd, rooms: readds, base: managed, counted: "managed")
     }
 
     /// More than `massDeleteFraction` of `base`, when `base` is at least `massDeleteMinimumManaged`.

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import RoomSyncCore
 
@@ -128,20 +133,22 @@ public struct SavedPlan: Sendable, Hashable, Codable {
     }
 
     public static func read(from path: String) throws -> SavedPlan {
+        // Read as the state is, so a failure is the system's reason (`Is a directory`), not Foundation's text.
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let read = try AtomicFile.read(path) else { throw FileSystemError(.read, path: path, code: ENOENT) }
+            data = read
         } catch {
-            throw EngineError("cannot read plan file \(path): \(error.localizedDescription)")
+            throw RoomSyncError(.cannotReadPlanFile, ["path": path, "reason": RoomSyncError.systemReason(of: error)])
         }
         let saved: SavedPlan
         do {
             saved = try JSONDecoder().decode(SavedPlan.self, from: data)
         } catch {
-            throw EngineError("\(path) is not a roomsync plan file (\(describe(error)))")
+            throw RoomSyncError(.notAPlanFile, ["path": path, "why": describe(error)])
         }
         guard saved.kind == kind, saved.formatVersion == 1 else {
-            throw EngineError("\(path) is not a roomsync plan file of format_version 1")
+            throw RoomSyncError(.planFileVersion, ["path": path])
         }
         return saved
     }
@@ -151,21 +158,19 @@ public struct SavedPlan: Sendable, Hashable, Codable {
     public static func applicable(_ path: String, target: StateTarget, live: [MeetingRoom], state: RoomSyncState) throws -> Plan {
         let saved = try read(from: path)
         guard saved.target == target else {
-            throw EngineError("the plan \(path) was made for \(saved.target), not \(target)")
+            throw RoomSyncError(.planForOtherTarget, ["path": path, "made": saved.target, "target": target])
         }
-        let again = "Run `\(saved.planCommand(path))` again."
+        let command = saved.planCommand(path)
         guard saved.stateSeen != nil else {
-            throw EngineError(
-                "the plan \(path) was saved by an older roomsync, without the state it saw, so its operations cannot be "
-                    + "checked against the state. \(again)")
+            throw RoomSyncError(.planWithoutState, ["path": path, "command": command])
         }
         let findings = saved.staleFindings(live: live, state: state)
         guard findings.isEmpty else {
-            throw EngineError("the plan \(path) is stale: \(SavedPlanFinding.summary(findings)). \(again)")
+            throw RoomSyncError(.planStale, ["path": path, "findings": SavedPlanFinding.summary(findings), "command": command])
         }
         let refusals = saved.plan.refusals(against: state, live: live)
         guard refusals.isEmpty else {
-            throw EngineError("the plan \(path) is refused: \(SavedPlanFinding.summary(refusals)). \(again)")
+            throw RoomSyncError(.planRefused, ["path": path, "findings": SavedPlanFinding.summary(refusals), "command": command])
         }
         return saved.plan.seeing(live)
     }

@@ -350,7 +350,7 @@ extension PlanRenderer {
 
     static func refusedJSON(_ refusal: MassChangeRefusal) -> String {
         encodeJSON(JSONRefusal(
-            error: refusal.message,
+            error: refusal.text.rendered(in: .en),
             refused: .init(
                 action: refusal.kind.rawValue, count: refusal.rooms.count, of: refusal.base, counted: refusal.counted,
                 rooms: refusal.rooms)))

@@ -88,7 +88,7 @@ public enum ValidationRenderer {
             valid: !result.hasErrors, rooms: result.rooms.count, files: result.files.count,
             diagnostics: result.diagnostics.map {
                 .init(file: $0.location?.file, line: $0.location?.line, column: $0.location?.column,
-                      severity: $0.severity.rawValue, message: $0.message)
+                      severity: $0.severity.rawValue, message: $0.text.rendered(in: .en))
             }))
     }
 
@@ -204,7 +204,8 @@ public enum ValidationRenderer {
             let index = Self.rules.firstIndex { $0.severity == diagnostic.severity }!
             return SARIFLog.Result(
                 ruleId: Self.rules[index].id, ruleIndex: index, level: level(diagnostic.severity),
-                message: .init(text: diagnostic.message),
+                // SPEC 12: machine formats are the same in every language.
+                message: .init(text: diagnostic.text.rendered(in: .en)),
                 locations: diagnostic.location.map { location in
                     [SARIFLog.Location(physicalLocation: .init(
                         artifactLocation: .init(uri: artifactURI(location.file)),

@@ -68,9 +68,7 @@ public final class FileStateStore: StateStore {
     ) async throws {
         let known = stored.withLock { $0 }
         if let known, known.serial != previous {
-            throw EngineError(
-                "state \(path) was written by someone else while this command ran (serial \(known.serial), expected "
-                    + "\(previous)); nothing was written, run it again")
+            throw RoomSyncError(.stateWrittenMeanwhile, ["path": path, "serial": known.serial, "expected": previous])
         }
         // A store that never read the file (a caller with a state of its own) reads what the step replaces. If it
         // cannot, the write goes ahead and says why it failed in its own words; the step is then not recorded.

@@ -80,11 +80,10 @@ public struct RoomSyncState: Sendable, Hashable, Codable {
         for room in rooms.values where !ids.insert(room.meetingroomID).inserted { shared.insert(room.meetingroomID) }
         guard let first = shared.min() else { return }
         let keys = rooms.filter { $0.value.meetingroomID == first }.map(\.key).sorted()
-        let named = keys.dropLast().map { "'\($0)'" }.joined(separator: ", ") + " and '\(keys.last!)'"
-        let more = shared.count > 1 ? " (and \(shared.count - 1) more meetingroom_id(s) mapped to several keys)" : ""
-        throw EngineError(
-            "state \(name) maps meetingroom_id \(first) to \(keys.count) keys, \(named)\(more); one live room has one key: "
-                + "remove the wrong one with `roomsync state rm KEY`")
+        let named = Catalogue.text(
+            .stateSharesRoomKeys, ["first": keys.dropLast().map { "'\($0)'" }.joined(separator: ", "), "last": "'\(keys.last!)'"])
+        let more = shared.count > 1 ? Catalogue.text(.stateSharesMoreRooms, ["count": shared.count - 1]) : ""
+        throw RoomSyncError(.stateSharesRoom, ["state": name, "id": first, "count": keys.count, "keys": named, "more": more])
     }
 
     /// The mappings (`key`, id) of every id that more than one key maps; empty in a sound state.

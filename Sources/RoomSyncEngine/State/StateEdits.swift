@@ -5,7 +5,7 @@ public enum StateEdits {
     /// Refuses a key the manifest reader would refuse, by its own rule (`ManifestRules.isValidKey`).
     static func checkKey(_ key: String) throws {
         guard ManifestRules.isValidKey(key) else {
-            throw EngineError("'\(key)' is not a valid manifest key: use \(ManifestRules.keyPattern)")
+            throw RoomSyncError(.invalidKey, ["key": key, "pattern": ManifestRules.keyPattern])
         }
     }
 
@@ -22,13 +22,13 @@ public enum StateEdits {
     public static func importRoom(key: String, meetingroomID: Int, live: [MeetingRoom], state: inout RoomSyncState) throws {
         try checkKey(key)
         if let entry = state.rooms[key] {
-            throw EngineError("'\(key)' already manages meetingroom_id \(entry.meetingroomID); run `roomsync state rm \(key)` first")
+            throw RoomSyncError(.keyAlreadyManages, ["key": key, "id": entry.meetingroomID])
         }
         if let holder = state.key(managing: meetingroomID) {
-            throw EngineError("meetingroom_id \(meetingroomID) is already managed as '\(holder)'; use `roomsync state mv \(holder) \(key)` to rename")
+            throw RoomSyncError(.roomAlreadyManagedAs, ["id": meetingroomID, "holder": holder, "key": key])
         }
         guard let room = live.first(where: { $0.meetingroomID == meetingroomID }) else {
-            throw EngineError("no live room has meetingroom_id \(meetingroomID)")
+            throw RoomSyncError(.noLiveRoom, ["id": meetingroomID])
         }
         state.rooms[key] = ManagedRoom(meetingroomID: meetingroomID, protect: false, applied: room)
     }
@@ -38,20 +38,19 @@ public enum StateEdits {
     public static func checkDeclared(_ key: String, in manifests: ManifestReadResult) throws {
         try checkKey(key)
         guard manifests.rooms.contains(where: { $0.key == key }) else {
-            throw EngineError(
-                "'\(key)' is not a room of the manifests (\(manifests.files.joined(separator: ", "))); declare it under 'rooms' first")
+            throw RoomSyncError(.keyNotInManifests, ["key": key, "files": manifests.files.joined(separator: ", ")])
         }
     }
 
     /// The error for a key the state does not have, with where to look.
-    public static func noSuchKey(_ key: String) -> EngineError {
-        EngineError("no room '\(key)' in the state; `roomsync state list` shows the managed keys")
+    public static func noSuchKey(_ key: String) -> RoomSyncError {
+        RoomSyncError(.noSuchKey, ["key": key])
     }
 
     public static func move(_ old: String, to new: String, in state: inout RoomSyncState) throws {
         try checkKey(new)
         guard let entry = state.rooms[old] else { throw noSuchKey(old) }
-        guard state.rooms[new] == nil else { throw EngineError("'\(new)' is already in the state") }
+        guard state.rooms[new] == nil else { throw RoomSyncError(.keyAlreadyInState, ["key": new]) }
         state.rooms[old] = nil
         state.rooms[new] = entry
     }

@@ -10,7 +10,7 @@ public enum StateFile {
             // read as it goes, so the file is never in memory whole next to the state made from it.
             read = try AtomicFile.map(path)
         } catch {
-            throw EngineError(error.description(of: "state"))
+            throw error.error(about: .state)
         }
         guard let file = read else { return RoomSyncState() }
         let state: RoomSyncState
@@ -22,12 +22,10 @@ public enum StateFile {
             }
             state = try fast ?? JSONDecoder().decode(RoomSyncState.self, from: file.contents)
         } catch {
-            throw EngineError(
-                "state file \(path) is not a valid roomsync state (\(describe(error))); restore it from git or "
-                    + "move it away and run plan, which adopts existing rooms")
+            throw RoomSyncError(.stateFileInvalid, ["path": path, "why": describe(error)])
         }
         guard state.formatVersion == RoomSyncState.formatVersion else {
-            throw EngineError("state file \(path) has format_version \(state.formatVersion); this roomsync reads 1")
+            throw RoomSyncError(.stateFormatVersion, ["path": path, "version": state.formatVersion])
         }
         return state
     }
@@ -44,7 +42,7 @@ public enum StateFile {
         do {
             try encoder.write(state, to: path, changedKeys: changedKeys, after: previous)
         } catch let error as FileSystemError {
-            throw EngineError(error.description(of: "state"))
+            throw error.error(about: .state)
         }
     }
 
@@ -53,7 +51,7 @@ public enum StateFile {
         do {
             try AtomicFile.write(data, to: path)
         } catch {
-            throw EngineError(error.description(of: "state"))
+            throw error.error(about: .state)
         }
     }
 
@@ -70,12 +68,9 @@ public enum StateFile {
             guard bound == target else {
                 // A database keeps a state per workspace: the fix is usually another --workspace, not another file.
                 if path.hasPrefix("postgres://") {
-                    throw EngineError(
-                        "state \(path) belongs to \(bound), not \(target); use --workspace to pick this target's "
-                            + "workspace (or --state for another database)")
+                    throw RoomSyncError(.stateOfOtherWorkspace, ["path": path, "bound": bound, "target": target])
                 }
-                throw EngineError(
-                    "state file \(path) belongs to \(bound), not \(target); use --state to pick the state of this target")
+                throw RoomSyncError(.stateFileOfOtherTarget, ["path": path, "bound": bound, "target": target])
             }
         } else {
             state.target = target

@@ -30,7 +30,7 @@ enum StateHistoryFile {
             }
             try handle.write(contentsOf: data)
         } catch {
-            throw EngineError("cannot append to state history \(path): \(error.localizedDescription)")
+            throw RoomSyncError(.cannotAppendStateHistory, ["path": path, "reason": RoomSyncError.systemReason(of: error)])
         }
     }
 
@@ -44,12 +44,12 @@ enum StateHistoryFile {
 
     /// Every line that decodes as `Entry`, in file order; the others (cut short by a crash) are skipped.
     static func readLines<Entry: Decodable>(_ path: String, as type: Entry.Type, _ each: (Entry) -> Void) throws {
-        guard FileManager.default.fileExists(atPath: path) else { return }
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let read = try AtomicFile.read(path) else { return }
+            data = read
         } catch {
-            throw EngineError("cannot read state history \(path): \(error.localizedDescription)")
+            throw RoomSyncError(.cannotReadStateHistory, ["path": path, "reason": RoomSyncError.systemReason(of: error)])
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601

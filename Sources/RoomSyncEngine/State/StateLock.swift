@@ -66,7 +66,7 @@ public final class StateLock: Sendable {
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw EngineError("cannot open lock file \(path): \(String(cString: strerror(errno)))")
+            throw RoomSyncError(.cannotOpenLockFile, ["path": path, "reason": String(cString: strerror(errno))])
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             close(descriptor)
@@ -78,11 +78,10 @@ public final class StateLock: Sendable {
         return .acquired(StateLock(descriptor: descriptor, path: path))
     }
 
-    private static func locked(_ statePath: String, by who: String, waited: Duration = .zero) -> EngineError {
-        let advice = waited == .zero
-            ? "wait for it to finish, or pass --lock-timeout SECONDS to wait"
-            : "gave up after waiting \(waited.seconds) s (--lock-timeout)"
-        return EngineError("state \(statePath) is locked by \(who); \(advice)")
+    private static func locked(_ statePath: String, by who: String, waited: Duration = .zero) -> RoomSyncError {
+        waited == .zero
+            ? RoomSyncError(.stateLocked, ["state": statePath, "holder": who])
+            : RoomSyncError(.stateLockedGaveUp, ["state": statePath, "holder": who, "seconds": waited.seconds])
     }
 
     /// Who holds the lock of the state at `statePath`, or `nil` when nobody does (`doctor`). Opens the lock file

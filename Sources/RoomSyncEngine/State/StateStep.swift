@@ -101,21 +101,19 @@ extension RoomSyncState {
     /// The state as it was before `step`, the step that made this one. Fails, naming the store, when this state
     /// is not what the step left (a file edited by hand, or restored from git behind its history's back).
     public func undoing(_ step: StateStep, in store: String) throws -> RoomSyncState {
-        func mismatch(_ what: String) -> EngineError {
-            EngineError(
-                "state \(store) cannot be taken back past serial \(step.serial): \(what) is not what the recorded "
-                    + "step left (the state was changed outside roomsync)")
+        func mismatch(_ what: MessageKey, _ values: KeyValuePairs<String, any CustomStringConvertible> = [:]) -> RoomSyncError {
+            RoomSyncError(.stateUndoMismatch, ["state": store, "serial": step.serial, "what": Catalogue.text(what, values)])
         }
-        guard serial == step.serial else { throw mismatch("the serial \(serial)") }
+        guard serial == step.serial else { throw mismatch(.stateUndoSerial, ["serial": serial]) }
         var state = self
         for room in step.rooms {
-            guard state.rooms[room.key] == room.after else { throw mismatch("room '\(room.key)'") }
+            guard state.rooms[room.key] == room.after else { throw mismatch(.stateUndoRoom, ["key": room.key]) }
             state.rooms[room.key] = room.before
         }
         if !step.journal.isEmpty {
             let current = Dictionary(state.pendingAdds.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
             for entry in step.journal where current[entry.key] != entry.after {
-                throw mismatch("the journaled add '\(entry.key)'")
+                throw mismatch(.stateUndoJournal, ["key": entry.key])
             }
             let touched = Set(step.journal.map(\.key))
             var journal = state.pendingAdds.filter { !touched.contains($0.key) }
@@ -127,7 +125,7 @@ extension RoomSyncState {
             state.pendingAdds = journal
         }
         if let document = step.document {
-            guard state.document == document.after else { throw mismatch("the target, lineage or accepted drift") }
+            guard state.document == document.after else { throw mismatch(.stateUndoDocument) }
             let before = document.before ?? RoomSyncState()
             state.formatVersion = before.formatVersion
             state.target = before.target
@@ -143,16 +141,15 @@ extension RoomSyncState {
     /// `target` is not a serial this state had, or a step on the way back was not recorded.
     public func rewound(to target: Int, steps: [StateStep], in store: String) throws -> RoomSyncState {
         guard target <= serial, target >= 0 else {
-            throw EngineError("state \(store) has no serial \(target): its serial is \(serial)\(Self.range(steps, serial))")
+            throw RoomSyncError(.stateNoSuchSerial, ["state": store, "target": target, "serial": serial, "range": Self.range(steps, serial)])
         }
         var bySerial: [Int: StateStep] = [:]
         for step in steps where step.serial > target && step.serial <= serial { bySerial[step.serial] = step }
         var state = self
         while state.serial > target {
             guard let step = bySerial[state.serial] else {
-                throw EngineError(
-                    "state \(store) cannot be taken back to serial \(target): step \(state.serial) was not recorded"
-                        + Self.range(steps, serial))
+                throw RoomSyncError(
+                    .stateStepNotRecorded, ["state": store, "target": target, "step": state.serial, "range": Self.range(steps, serial)])
             }
             state = try state.undoing(step, in: store)
         }
@@ -164,6 +161,8 @@ extension RoomSyncState {
         let recorded = Set(steps.map(\.serial))
         var earliest = serial
         while earliest > 0, recorded.contains(earliest) { earliest -= 1 }
-        return earliest == serial ? "; only serial \(serial) can be pulled" : "; serials \(earliest) to \(serial) can be pulled"
+        return earliest == serial
+            ? Catalogue.text(.stateOnlySerialPullable, ["serial": serial])
+            : Catalogue.text(.stateSerialsPullable, ["earliest": earliest, "serial": serial])
     }
 }

@@ -189,7 +189,7 @@ extension StateStore {
         _ state: RoomSyncState, changes: [StateChange], by writer: StateWriter, replacingSerial previous: Int
     ) async throws {
         guard previous == state.serial - 1 else {
-            throw EngineError("state \(displayName) cannot store serial \(state.serial) over serial \(previous)")
+            throw RoomSyncError(.stateCannotStoreSerial, ["state": displayName, "serial": state.serial, "previous": previous])
         }
         try await commit(state, changes: changes, by: writer)
     }

@@ -10,8 +10,7 @@ public enum StateTransfer {
     public static func pull(from store: any StateStore) async throws -> Data {
         let state = try await store.load()
         guard state != RoomSyncState() else {
-            throw EngineError(
-                "state \(store.displayName) does not exist (nothing was ever written to it); check --state and --workspace")
+            throw RoomSyncError(.stateNeverWritten, ["state": store.displayName])
         }
         return try StateFile.encode(state)
     }
@@ -37,7 +36,7 @@ public enum StateTransfer {
         onWait: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> RoomSyncState {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw EngineError("state file \(path) does not exist")
+            throw RoomSyncError(.stateFileMissing, ["path": path])
         }
         let pushed = try StateFile.load(path)
         try pushed.checkOneKeyPerRoom(in: "file \(path)")
@@ -45,16 +44,13 @@ public enum StateTransfer {
             let current = try await store.load()
             let isEmpty = current.serial == 0 && current.rooms.isEmpty && current.pendingAdds.isEmpty
             if !isEmpty, current.lineage != pushed.lineage || pushed.lineage == nil, !force {
-                throw EngineError(
-                    "state \(store.displayName) already holds another state (lineage \(current.lineage ?? "none"), "
-                        + "serial \(current.serial), \(current.rooms.count) rooms); pass --force to replace it, "
-                        + "after `roomsync state pull > backup.json`")
+                throw RoomSyncError(
+                    .statePushOverOtherLineage,
+                    ["state": store.displayName, "lineage": current.lineage ?? "none", "serial": current.serial, "rooms": current.rooms.count])
             }
             if !isEmpty, current.lineage == pushed.lineage, pushed.serial < current.serial, !force {
-                throw EngineError(
-                    "\(path) is older than state \(store.displayName) (serial \(pushed.serial) < serial \(current.serial), "
-                        + "same lineage): pushing it would undo what was applied since; `roomsync state pull` gives the "
-                        + "current state, or pass --force to replace it anyway, after `roomsync state pull > backup.json`")
+                throw RoomSyncError(
+                    .statePushOlder, ["path": path, "state": store.displayName, "pushed": pushed.serial, "serial": current.serial])
             }
             var next = pushed
             next.serial = max(pushed.serial, current.serial + 1)

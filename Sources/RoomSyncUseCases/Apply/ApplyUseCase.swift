@@ -78,13 +78,11 @@ public enum ApplyUseCase {
         if let planFile = input.planFile, let bookingsSeen, let now = plan.bookings {
             let since = now.bookedSince(bookingsSeen, in: plan)
             if !since.isEmpty {
-                throw EngineError(
-                    "the plan \(planFile) is stale: " + since.joined(separator: "; ")
-                        + ". Run `roomsync plan --out \(planFile)` again.")
+                throw RoomSyncError(.applyPlanBookedSince, ["path": planFile, "bookings": since.joined(separator: "; ")])
             }
         }
         if !input.bookings.allowBookedDelete, let refusal = plan.bookings?.refusal(for: plan) {
-            throw EngineError(refusal + "; nothing was changed")
+            throw RoomSyncError(.applyRefusedBookedDelete, ["refusal": refusal])
         }
         let recorder = StateRecorder(state: snapshot.state, store: store, writer: .current(command: "apply"))
         // Journaled adds settled by listing, and a new state's target, are stored before anything else.
@@ -97,7 +95,7 @@ public enum ApplyUseCase {
         }
         // A saved plan was reviewed when it was saved.
         if input.planFile == nil, !(try await confirmation.confirm(plan)) {
-            throw EngineError("apply cancelled; nothing was changed")
+            throw RoomSyncError(.applyCancelled)
         }
         let applier = Applier(api: api, recorder: recorder, parallelism: input.parallelism, reporter: progress)
         let result = try await applier.apply(plan)

@@ -53,7 +53,7 @@ public enum DoctorUseCase {
     /// when one could be resolved.
     static func checkTarget(_ target: DoctorInput.Target, _ report: inout DoctorReport) async -> StateTarget? {
         switch target {
-        case .unresolved(let error as EngineError):
+        case .unresolved(let error as RoomSyncError):
             report.fail("target: \(error.message)")
             return nil
         case .unresolved(let error):

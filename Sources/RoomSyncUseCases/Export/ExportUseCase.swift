@@ -15,7 +15,7 @@ public enum ExportUseCase {
     public static func run(
         out: OutputFile?, state: StateLocation, api: any MeetingRoomAPIProvider, notes: any NoteReporter
     ) async throws -> ExportOutcome {
-        try out?.refuseWritingOver(command: "export", saving: "manifest")
+        try out?.refuseWritingOver(command: "export", saving: .savedThingManifest)
         // Under the state's lock, as plan reads: an add an apply has journaled but not yet recorded would
         // otherwise be exported as an unmanaged room to import under a second key.
         let export = try await state.withLockedStore(command: "export", lookingOnly: true, notes: notes) { store in

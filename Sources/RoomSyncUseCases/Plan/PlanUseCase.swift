@@ -53,7 +53,7 @@ public enum PlanUseCase {
             plan.warnings.append(LocalizedText(verbatim: refusal))
         }
         if let out = input.out {
-            try out.refuseWritingOver(command: "plan", saving: "plan", manifests: try await input.desired().files)
+            try out.refuseWritingOver(command: "plan", saving: .savedThingPlan, manifests: try await input.desired().files)
             let saved = SavedPlan(target: target, plan: plan, state: planned.snapshot.state, paths: input.paths)
             try saved.write(to: out.path)
         }

@@ -36,12 +36,21 @@ public struct TargetRun: Sendable, Hashable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+    /// The error lines the run printed, as it recorded them (`ProjectUseCase.errorFileVariable`), for the report.
+    public var errors: [String]
 
-    public init(name: String, status: Int32, stdout: String, stderr: String) {
+    public init(name: String, status: Int32, stdout: String, stderr: String, errors: [String] = []) {
         self.name = name
         self.status = status
         self.stdout = stdout
         self.stderr = stderr
+        self.errors = errors
+    }
+
+    /// The run of a target that failed before its process started.
+    static func failed(_ name: String, _ error: RoomSyncError) -> TargetRun {
+        let lines = error.diagnostics.map(\.description)
+        return TargetRun(name: name, status: 1, stdout: "", stderr: lines.map { $0 + "\n" }.joined(), errors: lines)
     }
 }
 
@@ -63,6 +72,9 @@ public enum ProjectUseCase {
     public static let perTargetFlags = ["--corp-id", "--corp-secret-file", "--endpoint", "--state", "--workspace", "--sandbox", "--out"]
     /// Targets run at once: a few, so that a corp's rate limits and the machine are not flooded.
     static let concurrentTargets = 3
+    /// Set for each target's run: the file the run appends its error lines to, so that the report shows them
+    /// without picking them out of stderr by their text.
+    public static let errorFileVariable = "ROOMSYNC_ERROR_FILE"
 
     /// A project file that does not read throws its `DiagnosticList`; a target it does not name, a one-line error.
     public static func run(_ input: ProjectInput) async throws -> ProjectOutcome {
@@ -71,7 +83,8 @@ public enum ProjectUseCase {
         if let names = input.targetNames {
             let known = Set(targets.map(\.name))
             for name in names where !known.contains(name) {
-                throw EngineError("\(input.projectPath) has no target '\(name)'; its targets: \(targets.map(\.name).joined(separator: ", "))")
+                throw RoomSyncError(
+                    .projectHasNoTarget, ["path": input.projectPath, "name": name, "targets": targets.map(\.name).joined(separator: ", ")])
             }
             targets = targets.filter { names.contains($0.name) }
         }
@@ -109,9 +122,7 @@ public enum ProjectUseCase {
         let environment = input.environment
         // Never a fallback to the sandbox or to another corp's secret: a missing variable is this target's error.
         guard let secret = environment[target.secretEnv], !secret.isEmpty else {
-            return TargetRun(
-                name: target.name, status: 1, stdout: "",
-                stderr: "error: target '\(target.name)': the environment variable \(target.secretEnv) (its secret_env) is not set")
+            return .failed(target.name, RoomSyncError(.projectSecretEnvUnset, ["target": target.name, "variable": target.secretEnv]))
         }
         var arguments = [input.command] + input.forwarded + ["--corp-id", target.corpID, "--state", target.statePath]
         if target.usesPostgres { arguments += ["--workspace", target.workspace ?? target.name] }
@@ -136,7 +147,8 @@ public enum ProjectUseCase {
                     input.executable, arguments, environment: childEnvironment, directory: directory, name: target.name)
             }
         } catch {
-            return TargetRun(name: target.name, status: 1, stdout: "", stderr: "error: target '\(target.name)': cannot run roomsync: \(error)")
+            return .failed(
+                target.name, RoomSyncError(.projectCannotRun, ["target": target.name, "reason": RoomSyncError.systemReason(of: error)]))
         }
     }
 
@@ -153,8 +165,9 @@ public enum ProjectUseCase {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let out = scratch.appendingPathComponent("stdout"), err = scratch.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        let errors = scratch.appendingPathComponent("errors")
+        for file in [out, err, errors] { _ = FileManager.default.createFile(atPath: file.path, contents: nil) }
+        process.environment?[errorFileVariable] = errors.path
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
@@ -163,6 +176,7 @@ public enum ProjectUseCase {
         return TargetRun(
             name: name, status: process.terminationReason == .uncaughtSignal ? 1 : process.terminationStatus,
             stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "",
+            errors: ((try? String(contentsOf: errors, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init))
     }
 }

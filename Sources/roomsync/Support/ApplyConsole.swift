@@ -27,7 +27,7 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
     func confirm(_ plan: Plan) async throws -> Bool {
         guard !autoApprove else { return true }
         guard Console.stdinIsTerminal else {
-            throw EngineError("apply needs confirmation but stdin is not a terminal; review the plan and pass --auto-approve")
+            throw RoomSyncError(.applyNeedsConfirmation)
         }
         Console.out(Catalogue.text(.applyConfirm))
         return readLine()?.trimmingCharacters(in: .whitespaces) == "yes"
@@ -42,8 +42,9 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
         progress.finish()
         Console.out(summary(result))
         if !result.isSuccess {
-            for line in failureLines(result.failures) { Console.err(line) }
-            Console.err("error: apply stopped after \(result.failures.count) failure(s); what succeeded is saved in \(outcome.stateName). Fix the cause and run apply again.")
+            Console.printDiagnostics(
+                failureLines(result.failures)
+                    + [.error(at: nil, LocalizedText(.applyStopped, ["count": String(result.failures.count), "state": outcome.stateName]))])
         }
         return NotificationMessage.apply(
             succeeded: result.succeeded, failures: result.failures.map { ($0.key, $0.action.rawValue, $0.message) },
@@ -52,20 +53,25 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
 
     /// One line per cause: operations in flight that failed for one reason (a full disk fails every state
     /// write) are named together after it, in the order they failed.
-    private func failureLines(_ failures: [ApplyResult.Failure]) -> [String] {
-        var order: [String] = []
-        var byMessage: [String: [ApplyResult.Failure]] = [:]
+    private func failureLines(_ failures: [ApplyResult.Failure]) -> [Diagnostic] {
+        var order: [RoomSyncError] = []
+        var byCause: [RoomSyncError: [ApplyResult.Failure]] = [:]
         for failure in failures {
-            if byMessage[failure.message] == nil { order.append(failure.message) }
-            byMessage[failure.message, default: []].append(failure)
+            if byCause[failure.error] == nil { order.append(failure.error) }
+            byCause[failure.error, default: []].append(failure)
         }
-        return order.map { message in
-            let failed = byMessage[message]!
+        return order.map { cause in
+            let failed = byCause[cause]!
+            let reason = cause.message
             guard failed.count > 1 else {
-                return "error: \(failed[0].action.rawValue) '\(failed[0].key)' failed: \(message)"
+                return .error(
+                    at: cause.location,
+                    LocalizedText(.operationFailed, ["action": failed[0].action.rawValue, "key": failed[0].key, "reason": reason]))
             }
-            let names = failed.map { "\($0.action.rawValue) '\($0.key)'" }.joined(separator: ", ")
-            return "error: \(message) (\(failed.count) operations failed: \(names))"
+            let names = failed.map { Catalogue.text(.operationNamed, ["action": $0.action.rawValue, "key": $0.key]) }
+            return .error(
+                at: cause.location,
+                LocalizedText(.operationsFailed, ["reason": reason, "count": String(failed.count), "operations": names.joined(separator: ", ")]))
         }
     }
 

@@ -20,9 +20,34 @@ enum Console {
     }
 
     /// Every diagnostic on stderr, in one write: thousands of diagnostics should not mean thousands of syscalls.
+    /// The errors among them also go to the project runner's error file when this run is one of its targets.
     static func printDiagnostics(_ diagnostics: [Diagnostic]) {
         guard !diagnostics.isEmpty else { return }
         FileHandle.standardError.write(Data((diagnostics.map(\.description).joined(separator: "\n") + "\n").utf8))
+        recordErrors(diagnostics.filter { $0.severity == .error })
+    }
+
+    /// `error`'s lines on stderr (and in the project runner's error file); an error no part of roomsync put into
+    /// words is its text after `error:`.
+    static func printError(_ error: any Error) {
+        printDiagnostics(diagnostics(of: error))
+    }
+
+    static func diagnostics(of error: any Error) -> [Diagnostic] {
+        (error as? any RenderableError)?.diagnostics ?? RoomSyncError(error).diagnostics
+    }
+
+    /// Set by `ProjectRunner` for each target's run: the file the run appends its error lines to, so the project's
+    /// report shows them without picking them out of stderr by their text.
+    static let errorFileVariable = ProjectUseCase.errorFileVariable
+
+    private static func recordErrors(_ errors: [Diagnostic]) {
+        guard !errors.isEmpty, let path = ProcessInfo.processInfo.environment[errorFileVariable], !path.isEmpty,
+            let file = FileHandle(forWritingAtPath: path)
+        else { return }
+        defer { try? file.close() }
+        _ = try? file.seekToEnd()
+        try? file.write(contentsOf: Data(errors.map { $0.description + "\n" }.joined().utf8))
     }
 
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
@@ -43,7 +68,7 @@ func reportingErrors(_ body: () async throws -> Void) async throws {
     try await reportingErrors(onError: { _ in }, body)
 }
 
-/// `reportingErrors`, also handing the error's line to `onError` (for `--notify`).
+/// `reportingErrors`, also handing the error's lines to `onError` (for `--notify`).
 func reportingErrors(onError: (String) -> Void, _ body: () async throws -> Void) async throws {
     do {
         try await body()
@@ -51,14 +76,10 @@ func reportingErrors(onError: (String) -> Void, _ body: () async throws -> Void)
         throw exit
     } catch let error as CleanExit {
         throw error
-    } catch let error as EngineError {
-        let line = error.message.hasPrefix("error:") || error.message.contains(": error: ") ? error.message : "error: \(error.message)"
-        onError(line)
-        Console.err(line)
-        throw ExitCode(1)
     } catch {
-        onError("error: \(error)")
-        Console.err("error: \(error)")
+        let diagnostics = Console.diagnostics(of: error)
+        onError(diagnostics.map(\.description).joined(separator: "\n"))
+        Console.printDiagnostics(diagnostics)
         throw ExitCode(1)
     }
 }
@@ -68,9 +89,9 @@ func reportingErrors(onError: (String) -> Void, _ body: () async throws -> Void)
 func listingRefusedRooms<T>(format: OutputFormat, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
-    } catch let error as EngineError {
-        if let refusal = error.refusal { Console.out(PlanRenderer.render(refusal, format: format)) }
-        throw error
+    } catch let refusal as MassChangeRefusal {
+        Console.out(PlanRenderer.render(refusal, format: format))
+        throw refusal
     }
 }
 

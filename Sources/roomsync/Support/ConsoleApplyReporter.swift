@@ -14,7 +14,7 @@ final class ConsoleApplyReporter: ApplyReporter {
         /// Until when the client said it is waiting for a rate-limit window.
         var waitingUntil: ContinuousClock.Instant?
         /// Failure messages already printed: one cause shared by every operation in flight is said once.
-        var failureMessages: Set<String> = []
+        var failures: Set<RoomSyncError> = []
         /// Between `applyStarted` and `finish`: the client's rate-limit waits show on the live line.
         var running = false
     }
@@ -45,8 +45,8 @@ final class ConsoleApplyReporter: ApplyReporter {
                     "action": PlanRenderer.pastTense(change.action), "room": PlanRenderer.roomName(change.key, id: id),
                     "ms": milliseconds, "counter": counter,
                 ]) + "\n"
-            case .failed(let message):
-                let said = progress.failureMessages.insert(message).inserted ? message : Catalogue.text(.progressSameError)
+            case .failed(let error):
+                let said = progress.failures.insert(error).inserted ? error.message : Catalogue.text(.progressSameError)
                 return palette.red(Catalogue.text(.progressFailed, [
                     "action": PlanRenderer.actionName(change.action),
                     "room": PlanRenderer.roomName(change.key, id: change.meetingroomID), "ms": milliseconds, "message": said,

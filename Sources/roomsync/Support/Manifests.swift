@@ -12,7 +12,7 @@ func reportManifests(_ result: ManifestReadResult) throws -> ManifestReadResult 
     Console.printDiagnostics(result.diagnostics)
     if result.hasErrors {
         let count = result.diagnostics.filter { $0.severity == .error }.count
-        Console.err("error: \(count) error(s) in the manifests; nothing was planned")
+        Console.printDiagnostics([.error(at: nil, LocalizedText(.manifestErrors, ["count": String(count)]))])
         throw ExitCode(1)
     }
     return result

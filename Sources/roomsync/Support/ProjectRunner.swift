@@ -55,11 +55,8 @@ enum ProjectRunner {
         let outcome: ProjectOutcome
         do {
             outcome = try await ProjectUseCase.run(input)
-        } catch let list as DiagnosticList {
-            for diagnostic in list.diagnostics { Console.err(diagnostic.description) }
-            throw ExitCode(1)
-        } catch let error as EngineError {
-            Console.err("error: \(error.message)")
+        } catch {
+            Console.printError(error)
             throw ExitCode(1)
         }
         for run in outcome.runs {
@@ -92,7 +89,7 @@ enum ProjectRunner {
     }
 
     static func errorLines(_ outcome: TargetRun) -> [String] {
-        outcome.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("error:") || $0.contains(": error: ") }
+        outcome.errors
     }
 
     static func render(_ outcomes: [TargetRun], format: ReportFormat) -> String {

@@ -55,24 +55,17 @@ struct TargetOptions: ParsableArguments {
         let secret = try readSecret(environment)
         guard let corpID, let secret else {
             if corpID != nil || secret != nil {
-                throw EngineError(
-                    corpID == nil
-                        ? "a corp secret was given but no corp id: set WECOM_CORP_ID or pass --corp-id"
-                        : "no corp secret: set WECOM_CORP_SECRET or pass --corp-secret-file PATH")
+                throw RoomSyncError(corpID == nil ? .corpIDMissing : .corpSecretMissing)
             }
             // An endpoint named is a target chosen: missing credentials are a mistake there, never a reason to
             // change nothing real while saying it worked.
             if let named = endpoint.map({ ("--endpoint", $0) })
                 ?? environment["WECOM_ENDPOINT"].flatMap({ $0.isEmpty ? nil : ("WECOM_ENDPOINT", $0) })
             {
-                throw EngineError(
-                    "no target: an endpoint was named (\(named.0) \(named.1)) but no credentials were given; set "
-                        + "WECOM_CORP_ID and WECOM_CORP_SECRET (or --corp-secret-file), or pass --sandbox explicitly")
+                throw RoomSyncError(.noTargetEndpointOnly, ["source": named.0, "endpoint": named.1])
             }
             if environment["CI"].map({ !$0.isEmpty }) == true {
-                throw EngineError(
-                    "no target: CI is set and no credentials were given; set WECOM_CORP_ID and WECOM_CORP_SECRET "
-                        + "(or --corp-secret-file), or pass --sandbox explicitly")
+                throw RoomSyncError(.noTargetInCI)
             }
             return .embedded(note: Catalogue.text(.noteLine, ["text": Catalogue.text(.noteEmbeddedSandbox, ["path": sandboxData])]))
         }
@@ -82,14 +75,17 @@ struct TargetOptions: ParsableArguments {
             do {
                 try WeComClient.checkCAFile(caFile)
             } catch let error as MeetingRoomAPIError {
-                throw EngineError(error.message + (self.caFile == nil ? " (from SSL_CERT_FILE)" : ""))
+                // The client's words for what is wrong with the file, without the operation it would be used for.
+                throw self.caFile == nil
+                    ? RoomSyncError(.caFileFromEnvironment, ["problem": error.message])
+                    : RoomSyncError(error.detail)
             }
         }
         let proxySettings: ProxySettings?
         do {
             proxySettings = try ProxySettings.resolve(explicit: proxy, endpoint: endpoint, environment: environment)
         } catch {
-            throw EngineError("\(error)")
+            throw RoomSyncError(error)
         }
         let configuration = WeComClient.Configuration(
             endpoint: endpoint, corpID: corpID, corpSecret: secret,
@@ -159,17 +155,17 @@ struct TargetOptions: ParsableArguments {
             do {
                 data = try AtomicFile.read(corpSecretFile)
             } catch {
-                throw EngineError(error.description(of: "the corp secret file"))
+                throw error.error(about: .corpSecretFile)
             }
             guard let data else {
-                throw EngineError(FileSystemError(.read, path: corpSecretFile, code: ENOENT).description(of: "the corp secret file"))
+                throw FileSystemError(.read, path: corpSecretFile, code: ENOENT).error(about: .corpSecretFile)
             }
             // Never echoed: a file that is not text is only said to be unreadable.
             guard let text = String(data: data, encoding: .utf8) else {
-                throw EngineError("cannot read the corp secret file \(corpSecretFile): it is not UTF-8 text")
+                throw RoomSyncError(.corpSecretNotUTF8, ["path": corpSecretFile])
             }
             let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !secret.isEmpty else { throw EngineError("the corp secret file \(corpSecretFile) is empty") }
+            guard !secret.isEmpty else { throw RoomSyncError(.corpSecretEmpty, ["path": corpSecretFile]) }
             return secret
         }
         return environment["WECOM_CORP_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
