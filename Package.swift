@@ -122,11 +122,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Helpers the tests share: a served sandbox on a loopback port, running the built binary, temp dirs.
+        // What every test may use and a Core test needs: golden files, temporary folders, manifest invariants, Python
+        // tools, the seeded generator. Only RoomSyncCore, so a Core test links no network stack.
+        .target(
+            name: "RoomSyncCoreTestSupport",
+            dependencies: ["RoomSyncCore"],
+            swiftSettings: swiftSettings
+        ),
+        // The network support, which re-exports RoomSyncCoreTestSupport: a served sandbox on a loopback port, fake
+        // WeCom, proxies, TLS fixtures, raw HTTP, the postgres cluster, the state store contract, the built binary.
         .target(
             name: "RoomSyncTestSupport",
             dependencies: [
-                "RoomSyncCore", "RoomSyncSandbox", "WeComAPI",
+                "RoomSyncCore", "RoomSyncCoreTestSupport", "RoomSyncEngine", "RoomSyncSandbox", "WeComAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -139,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoomSyncCoreTests",
-            dependencies: ["RoomSyncCore", "RoomSyncTestSupport"],
+            dependencies: ["RoomSyncCore", "RoomSyncCoreTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -156,8 +164,18 @@ let package = Package(
         ),
         .testTarget(
             name: "RoomSyncEngineTests",
-            dependencies: ["RoomSyncEngine", "RoomSyncPostgres", "RoomSyncSandbox", "RoomSyncTestSupport"],
+            dependencies: ["RoomSyncEngine", "RoomSyncSandbox", "RoomSyncTestSupport"],
             exclude: ["Golden"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoomSyncSandboxTests",
+            dependencies: ["RoomSyncSandbox", "WeComAPI", "RoomSyncTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RoomSyncPostgresTests",
+            dependencies: ["RoomSyncPostgres", "RoomSyncEngine", "RoomSyncTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

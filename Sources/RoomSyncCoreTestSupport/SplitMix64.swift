@@ -1,9 +1,8 @@
-import RoomSyncSandbox
+import RoomSyncCore
 
-/// The sandbox's seeded generator (one implementation), for tests whose random cases must be the same on every run.
-public typealias SplitMix64 = RoomSyncSandbox.SplitMix64
-
-extension RoomSyncSandbox.SplitMix64 {
+/// Core's seeded generator (the sandbox's faults use it too), for tests whose random cases must be the same on
+/// every run.
+extension SplitMix64 {
     /// A number in `0..<bound` (`bound` > 0); the modulo bias is irrelevant for tests.
     public mutating func below(_ bound: Int) -> Int {
         Int(next() % UInt64(bound))

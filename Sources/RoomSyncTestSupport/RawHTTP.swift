@@ -4,15 +4,15 @@ import NIOCore
 
 /// Sends exact bytes, so tests can check the sandbox answers the seed document's JSON (trailing commas and all)
 /// the way WeCom does, without going through `WeComClient`.
-enum RawHTTP {
-    static func post(_ url: String, _ body: String) async throws -> [String: Any] {
+public enum RawHTTP {
+    public static func post(_ url: String, _ body: String) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.body = .bytes(ByteBuffer(string: body))
         return try await send(request)
     }
 
-    static func get(_ url: String) async throws -> [String: Any] {
+    public static func get(_ url: String) async throws -> [String: Any] {
         try await send(HTTPClientRequest(url: url))
     }
 
@@ -28,6 +28,6 @@ enum RawHTTP {
     }
 }
 
-struct RawHTTPError: Error {
-    let status: UInt
+public struct RawHTTPError: Error {
+    public let status: UInt
 }

@@ -1,27 +1,33 @@
 import Foundation
 import RoomSyncCore
 import RoomSyncEngine
-import RoomSyncTestSupport
 import Synchronization
 import Testing
 
 /// Opens stores over one fresh state. Each `open` is a separate store, as another process would have: two
 /// opened at once contend for the same lock and see each other's commits.
-struct StateStoreFixture: Sendable {
-    var open: @Sendable (_ body: (any StateStore) async throws -> Void) async throws -> Void
+public struct StateStoreFixture: Sendable {
+    public var open: @Sendable (_ body: (any StateStore) async throws -> Void) async throws -> Void
+
+    public init(open: @escaping @Sendable (_ body: (any StateStore) async throws -> Void) async throws -> Void) {
+        self.open = open
+    }
 }
 
 /// The checks every `StateStore` passes, whatever keeps the state (SPEC 8: the same semantics and tests).
-enum StateStoreContract {
-    static let target = StateTarget(endpoint: "sandbox:contract", corpID: "ww-contract")
-    static let machineA = StateWriter(host: "machine-a", pid: 101, user: "alice", command: "apply")
-    static let machineB = StateWriter(host: "machine-b", pid: 202, user: "bob", command: "state rm")
+public enum StateStoreContract {
+    public static let target = StateTarget(endpoint: "sandbox:contract", corpID: "ww-contract")
+    public static let machineA = StateWriter(host: "machine-a", pid: 101, user: "alice", command: "apply")
+    public static let machineB = StateWriter(host: "machine-b", pid: 202, user: "bob", command: "state rm")
 
-    static func room(_ id: Int, _ name: String, protect: Bool = false) -> ManagedRoom {
-        ManagedRoom(meetingroomID: id, protect: protect, applied: Fixture.live(id, name: name, equipment: [1, 3]))
+    public static func room(_ id: Int, _ name: String, protect: Bool = false) -> ManagedRoom {
+        ManagedRoom(meetingroomID: id, protect: protect, applied: MeetingRoom(
+                meetingroomID: id, name: name, capacity: 10, city: "深圳", building: "腾讯大厦", floor: "18F",
+                equipment: [1, 3], coordinate: Coordinate(latitude: "22.540503", longitude: "113.934528"), needApproval: 0,
+                range: nil))
     }
 
-    static func pending(_ key: String) -> PendingAdd {
+    public static func pending(_ key: String) -> PendingAdd {
         PendingAdd(
             key: key,
             request: AddMeetingRoomRequest(
@@ -32,7 +38,7 @@ enum StateStoreContract {
 
     /// Commits `edit` applied to `state` as one step, with the changes `between` finds.
     @discardableResult
-    static func step(
+    public static func step(
         _ store: any StateStore, _ state: RoomSyncState, action: String, by writer: StateWriter = machineA,
         _ edit: (inout RoomSyncState) -> Void
     ) async throws -> RoomSyncState {
@@ -42,7 +48,7 @@ enum StateStoreContract {
         return next
     }
 
-    static func emptyStateLoadsEmpty(_ fixture: StateStoreFixture) async throws {
+    public static func emptyStateLoadsEmpty(_ fixture: StateStoreFixture) async throws {
         try await fixture.open { store in
             let state = try await store.load()
             #expect(state == RoomSyncState())
@@ -51,7 +57,7 @@ enum StateStoreContract {
         }
     }
 
-    static func commitsRoundTrip(_ fixture: StateStoreFixture) async throws {
+    public static func commitsRoundTrip(_ fixture: StateStoreFixture) async throws {
         var written = RoomSyncState()
         try await fixture.open { store in
             written = try await step(store, RoomSyncState(), action: "add") { state in
@@ -85,7 +91,7 @@ enum StateStoreContract {
         }
     }
 
-    static func staleSerialIsRefused(_ fixture: StateStoreFixture) async throws {
+    public static func staleSerialIsRefused(_ fixture: StateStoreFixture) async throws {
         try await fixture.open { store in
             let first = try await step(store, RoomSyncState(), action: "add") { $0.rooms["a"] = room(1, "A") }
             // A writer that read the state before `first` landed.
@@ -107,7 +113,7 @@ enum StateStoreContract {
         }
     }
 
-    static func historyIsNewestFirst(_ fixture: StateStoreFixture) async throws {
+    public static func historyIsNewestFirst(_ fixture: StateStoreFixture) async throws {
         try await fixture.open { store in
             var state = try await step(store, RoomSyncState(), action: "add") { state in
                 state.rooms["a"] = room(1, "A")
@@ -138,7 +144,7 @@ enum StateStoreContract {
         }
     }
 
-    static func secondLockFailsNamingTheHolder(_ fixture: StateStoreFixture) async throws {
+    public static func secondLockFailsNamingTheHolder(_ fixture: StateStoreFixture) async throws {
         try await fixture.open { first in
             try await fixture.open { second in
                 try await first.withLock(machineA, wait: .zero, onWait: { _ in }) {
@@ -159,7 +165,7 @@ enum StateStoreContract {
     }
 
     /// `doctor`'s question: who holds the lock, answered without taking it, while it is held and after.
-    static func lockHolderNamesTheHolderWithoutTakingIt(_ fixture: StateStoreFixture) async throws {
+    public static func lockHolderNamesTheHolderWithoutTakingIt(_ fixture: StateStoreFixture) async throws {
         try await fixture.open { first in
             try await fixture.open { probe in
                 #expect(try await probe.lockHolder() == nil, "a state nobody ever locked")
@@ -187,7 +193,7 @@ enum StateStoreContract {
         }
     }
 
-    static func waitingLockRunsAfterTheHolder(_ fixture: StateStoreFixture) async throws {
+    public static func waitingLockRunsAfterTheHolder(_ fixture: StateStoreFixture) async throws {
         let (held, heldSignal) = AsyncStream<Void>.makeStream()
         let (waiting, waitingSignal) = AsyncStream<String>.makeStream()
         let events = Events()
@@ -228,7 +234,7 @@ enum StateStoreContract {
 extension StateStoreContract {
     /// `state push` of a file written before serial and lineage existed, then `state pull`: the file comes back
     /// byte for byte, plus the two fields its upgrade added. Another lineage is refused without `--force`.
-    static func pushThenPullRoundTrips(_ fixture: StateStoreFixture) async throws {
+    public static func pushThenPullRoundTrips(_ fixture: StateStoreFixture) async throws {
         try await withTemporaryDirectory { directory in
             var original = RoomSyncState(target: target)
             original.rooms["a"] = room(1, "Alpha")
@@ -293,7 +299,7 @@ extension StateStoreContract {
     /// `state push` keeps the file's serial, so the store's serial still says which of two states of one lineage
     /// is newer; an older file of the same lineage is refused without `--force`, writing nothing (re-running a
     /// migration weeks later rolled the team back), and with it goes in under the store's next serial.
-    static func pushKeepsTheSerialAndRefusesAnOlderStateOfTheSameLineage(_ fixture: StateStoreFixture) async throws {
+    public static func pushKeepsTheSerialAndRefusesAnOlderStateOfTheSameLineage(_ fixture: StateStoreFixture) async throws {
         try await withTemporaryDirectory { directory in
             var file = RoomSyncState(target: target)
             file.rooms["a"] = room(1, "Alpha")
@@ -341,7 +347,7 @@ extension StateStoreContract {
     /// `state pull --serial N` gives back, for every serial the state had, exactly what `state pull` printed
     /// then: rooms added, changed, removed and moved, the journal filled, reordered and settled, the target and
     /// accepted drift changed, a step that changed nothing. Read by another store (process) than the writer.
-    static func pullsEverySerialItHad(_ fixture: StateStoreFixture) async throws {
+    public static func pullsEverySerialItHad(_ fixture: StateStoreFixture) async throws {
         var pulls: [Int: String] = [:]
         try await fixture.open { store in
             func pulled() async throws -> String { String(decoding: try await StateTransfer.pull(from: store), as: UTF8.self) }
@@ -410,7 +416,7 @@ extension StateStoreContract {
     }
 
     /// A workspace's first step taken back gives the empty state; an empty store has serial 0 only.
-    static func anEmptyStateHasOnlySerialZero(_ fixture: StateStoreFixture) async throws {
+    public static func anEmptyStateHasOnlySerialZero(_ fixture: StateStoreFixture) async throws {
         try await fixture.open { store in
             let empty = try await store.load(serial: 0)
             #expect(empty == RoomSyncState())
@@ -423,30 +429,12 @@ extension StateStoreContract {
     }
 }
 
-@Suite struct StateHistoryTextTests {
-    @Test func rendersNewestFirstInColumns() {
-        let at = Date(timeIntervalSince1970: 1_795_000_000)
-        let entries = [
-            StateHistoryEntry(
-                serial: 7, at: at, writer: StateStoreContract.machineB, key: "sz-18f", action: "delete",
-                meetingroomIDBefore: 4711, meetingroomIDAfter: nil),
-            StateHistoryEntry(
-                serial: 2, at: at, writer: StateStoreContract.machineA, key: "sz-18f", action: "add",
-                meetingroomIDBefore: nil, meetingroomIDAfter: 4711),
-        ]
-        let lines = StateTransfer.render(entries).split(separator: "\n")
-        #expect(lines.count == 3)
-        #expect(lines[0].hasPrefix("SERIAL  WHEN"))
-        #expect(lines[1].hasPrefix("7       2026-") && lines[1].contains("delete  sz-18f  4711 → -"))
-        #expect(lines[1].hasSuffix("bob@machine-b pid 202 (state rm)"))
-        #expect(lines[2].contains("add     sz-18f  - → 4711"))
-        #expect(StateTransfer.render([]) == "No recorded changes.\n")
-    }
-}
-
-final class Events: Sendable {
+/// Lines a concurrent callback reports (a lock's `onWait`), for a test to inspect afterwards.
+public final class Events: Sendable {
     private let items = Mutex<[String]>([])
 
-    func append(_ item: String) { items.withLock { $0.append(item) } }
-    var all: [String] { items.withLock { $0 } }
+    public init() {}
+
+    public func append(_ item: String) { items.withLock { $0.append(item) } }
+    public var all: [String] { items.withLock { $0 } }
 }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 import Foundation
 import RoomSyncCore
-import RoomSyncTestSupport
+import RoomSyncCoreTestSupport
 import Testing
 
 /// SPEC section 7: a file-system failure is one line naming the file and the operating system's reason.

@@ -1,6 +1,6 @@
 import Foundation
 @testable import RoomSyncCore
-import RoomSyncTestSupport
+import RoomSyncCoreTestSupport
 import Testing
 
 /// A big manifest's rooms are decoded a batch at a time while the file is read (`YAMLParser.parse(handingOutRooms:)`,

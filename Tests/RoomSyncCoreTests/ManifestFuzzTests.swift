@@ -1,6 +1,6 @@
 import Foundation
 import RoomSyncCore
-import RoomSyncTestSupport
+import RoomSyncCoreTestSupport
 import Testing
 
 /// The manifest reader against hostile bytes: every file of fuzz/corpus replayed (seeds and the inputs that once

@@ -249,7 +249,7 @@ import Testing
     }
 }
 
-import RoomSyncTestSupport
+import RoomSyncCoreTestSupport
 
 func withTemporaryManifest(_ text: String, _ body: (String) throws -> Void) async throws {
     try await withTemporaryDirectory { directory in

@@ -1,6 +1,6 @@
 import Foundation
 @testable import RoomSyncCore
-import RoomSyncTestSupport
+import RoomSyncCoreTestSupport
 import Testing
 
 /// `roomsync schema` (SPEC section 9): the committed `schema/roomsync.schema.json` is the generated schema, and

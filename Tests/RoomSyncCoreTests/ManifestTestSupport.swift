@@ -1,6 +1,6 @@
 import Foundation
 import RoomSyncCore
-import RoomSyncTestSupport
+import RoomSyncCoreTestSupport
 
 /// Writes files into a temporary directory, reads them as manifests and renders the diagnostics with paths
 /// relative to that directory, so tests compare the exact text a user sees.

@@ -1,6 +1,6 @@
 import Foundation
 @testable import RoomSyncCore
-import RoomSyncTestSupport
+import RoomSyncCoreTestSupport
 import Testing
 
 /// A big manifest is read by libyaml in pieces on several cores (`YAMLPieces`). Whatever the text, the document
