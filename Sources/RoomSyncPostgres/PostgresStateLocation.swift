@@ -41,8 +41,8 @@ public struct PostgresStateLocation: Sendable, Hashable {
     public init(url: String, workspace: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws
     {
-        func invalid(_ reason: String) -> RoomSyncError {
-            RoomSyncError(.invalidStateURL, ["url": Self.redacted(url), "reason": reason])
+        func invalid(_ reason: MessageKey, _ values: KeyValuePairs<String, any CustomStringConvertible> = [:]) -> RoomSyncError {
+            RoomSyncError(.invalidStateURL, ["url": Self.redacted(url), "reason": Catalogue.text(reason, values)])
         }
         let lower = url.lowercased()
         let rest: Substring
@@ -51,10 +51,10 @@ public struct PostgresStateLocation: Sendable, Hashable {
         } else if lower.hasPrefix("postgresql://") {
             rest = url.dropFirst("postgresql://".count)
         } else {
-            throw invalid("expected postgres://USER@HOST:PORT/DB")
+            throw invalid(.stateURLShape)
         }
         guard let at = Self.userInfoEnd(rest) else {
-            throw invalid(rest.contains("@") ? "missing /DB after the host" : "missing USER@ before the host")
+            throw invalid(rest.contains("@") ? .stateURLMissingDatabasePath : .stateURLMissingUser)
         }
         let userInfo = rest[..<at]
         let afterAt = rest[rest.index(after: at)...]
@@ -76,21 +76,21 @@ public struct PostgresStateLocation: Sendable, Hashable {
         } else {
             rawUser = userInfo
         }
-        guard let user = String(rawUser).removingPercentEncoding, !user.isEmpty else { throw invalid("missing USER") }
-        guard let slash = hostAndPath.firstIndex(of: "/") else { throw invalid("missing /DB after the host") }
+        guard let user = String(rawUser).removingPercentEncoding, !user.isEmpty else { throw invalid(.stateURLEmptyUser) }
+        guard let slash = hostAndPath.firstIndex(of: "/") else { throw invalid(.stateURLMissingDatabasePath) }
         let hostPort = hostAndPath[..<slash]
         guard let database = String(hostAndPath[hostAndPath.index(after: slash)...]).removingPercentEncoding,
             !database.isEmpty
-        else { throw invalid("missing DB after the host") }
+        else { throw invalid(.stateURLEmptyDatabase) }
 
         var host: Substring
         var portText: Substring?
         if hostPort.hasPrefix("[") {
-            guard let close = hostPort.firstIndex(of: "]") else { throw invalid("unclosed [ in the host") }
+            guard let close = hostPort.firstIndex(of: "]") else { throw invalid(.stateURLUnclosedBracket) }
             host = hostPort[hostPort.index(after: hostPort.startIndex)..<close]
             let after = hostPort[hostPort.index(after: close)...]
             if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
-                throw invalid("unexpected \(after) after the host")
+                throw invalid(.stateURLAfterHost, ["text": after])
             }
         } else if let colon = hostPort.lastIndex(of: ":") {
             host = hostPort[..<colon]
@@ -98,11 +98,11 @@ public struct PostgresStateLocation: Sendable, Hashable {
         } else {
             host = hostPort
         }
-        guard !host.isEmpty else { throw invalid("missing HOST") }
+        guard !host.isEmpty else { throw invalid(.stateURLMissingHost) }
         var port = Self.defaultPort
         if let portText {
             guard let value = Int(portText), (1...65535).contains(value) else {
-                throw invalid("port \(portText) is not a number from 1 to 65535")
+                throw invalid(.stateURLBadPort, ["port": portText])
             }
             port = value
         }
@@ -117,20 +117,19 @@ public struct PostgresStateLocation: Sendable, Hashable {
             switch name {
             case "sslmode":
                 guard let mode = SSLMode(rawValue: value) else {
-                    throw invalid(
-                        "sslmode \(value) is not one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw invalid(.stateURLBadSSLMode, ["value": value, "modes": SSLMode.allCases.map(\.rawValue).joined(separator: ", ")])
                 }
                 sslMode = mode
             case "schema":
                 guard Self.isIdentifier(value) else {
-                    throw invalid("schema \(value) is not a plain SQL name (letters, digits, _; at most 63)")
+                    throw invalid(.stateURLBadSchema, ["value": value])
                 }
                 schema = value
             case "sslrootcert":
-                guard !value.isEmpty else { throw invalid("sslrootcert needs a PATH") }
+                guard !value.isEmpty else { throw invalid(.stateURLRootCertWithoutPath) }
                 sslRootCert = value
             default:
-                throw invalid("unknown parameter \(name) (known: sslmode, sslrootcert, schema)")
+                throw invalid(.stateURLUnknownParameter, ["name": name])
             }
         }
         guard !workspace.isEmpty else { throw RoomSyncError(.workspaceEmpty) }

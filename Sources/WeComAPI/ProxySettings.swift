@@ -1,4 +1,5 @@
 import Foundation
+import RoomSyncCore
 
 /// The forward proxy the client reaches WeCom through (SPEC section 3, network options): `--proxy URL`, or
 /// `HTTPS_PROXY`/`HTTP_PROXY` (by the endpoint's scheme) unless `NO_PROXY` names the endpoint's host. A loopback
@@ -21,8 +22,11 @@ public struct ProxySettings: Sendable, Hashable, CustomStringConvertible {
     public var source: String
 
     /// A bad proxy URL, described without its credentials.
-    public struct ParseError: Error, CustomStringConvertible, Sendable {
-        public let description: String
+    public struct ParseError: Error, CustomStringConvertible, Sendable, RenderableError {
+        public let text: LocalizedText
+
+        public var description: String { text.rendered() }
+        public var diagnostics: [Diagnostic] { [Diagnostic(.error, at: nil, text)] }
     }
 
     /// Parses a proxy URL. Errors never repeat the URL's credentials.
@@ -32,17 +36,15 @@ public struct ProxySettings: Sendable, Hashable, CustomStringConvertible {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               let host = components.host, !host.isEmpty
         else {
-            throw ParseError(description: "\(source) is not a proxy URL; expected http://[USER:PASSWORD@]HOST:PORT")
+            throw ParseError(text: LocalizedText(.proxyNotAURL, ["source": source]))
         }
         switch scheme {
         case "http": kind = .http
         case "socks5", "socks5h", "socks": kind = .socks5
         case "https":
-            throw ParseError(
-                description: "\(source): a proxy reached over https:// is not supported; use its http:// address "
-                    + "(requests to WeCom are still encrypted end to end through CONNECT)")
+            throw ParseError(text: LocalizedText(.proxyOverHTTPS, ["source": source]))
         default:
-            throw ParseError(description: "\(source): unsupported proxy scheme \(scheme)://; use http:// or socks5://")
+            throw ParseError(text: LocalizedText(.proxyUnsupportedScheme, ["source": source, "scheme": scheme]))
         }
         self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
         self.port = components.port ?? (kind == .http ? 80 : 1080)
@@ -50,7 +52,7 @@ public struct ProxySettings: Sendable, Hashable, CustomStringConvertible {
         self.password = components.password
         self.source = source
         if kind == .socks5, username != nil || password != nil {
-            throw ParseError(description: "\(source): a socks5 proxy with credentials is not supported; use an http:// proxy")
+            throw ParseError(text: LocalizedText(.proxySocksWithCredentials, ["source": source]))
         }
     }
 

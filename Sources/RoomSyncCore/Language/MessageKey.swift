@@ -155,6 +155,23 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case wecomUntrustedIP
     case wecomAPIForbidden
     case wecomBadCorpID
+    case stateURLShape
+    case stateURLMissingDatabasePath
+    case stateURLMissingUser
+    case stateURLEmptyUser
+    case stateURLEmptyDatabase
+    case stateURLUnclosedBracket
+    case stateURLAfterHost
+    case stateURLMissingHost
+    case stateURLBadPort
+    case stateURLBadSSLMode
+    case stateURLBadSchema
+    case stateURLRootCertWithoutPath
+    case stateURLUnknownParameter
+    case proxyNotAURL
+    case proxyOverHTTPS
+    case proxyUnsupportedScheme
+    case proxySocksWithCredentials
     case wecomBadSecret
 
     // MARK: manifest diagnostics
