@@ -180,7 +180,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RoomSyncPinyinTests",
-            dependencies: ["RoomSyncPinyin", "RoomSyncTestSupport"],
+            dependencies: ["RoomSyncPinyin", "RoomSyncCoreTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

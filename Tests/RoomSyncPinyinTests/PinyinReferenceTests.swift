@@ -1,5 +1,5 @@
 import Foundation
-import RoomSyncTestSupport
+import RoomSyncCoreTestSupport
 import Testing
 
 @testable import RoomSyncPinyin
