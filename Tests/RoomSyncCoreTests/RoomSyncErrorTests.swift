@@ -71,6 +71,7 @@ import Testing
             "UTF",
             "URL", "postgres", "git", "plan", "apply", "moved", "import", "rooms", "roomsync", "state", "json",
             "Secret", "sslmode", "sslrootcert", "Content", "Type", "errcode", "meetingroom_list", "null", "https",
+            "http", "socks", "schema",
         ]
         let words = text.split(whereSeparator: { !$0.isASCII || !($0.isLetter || $0 == "_") }).map(String.init)
         // NAMES_IN_CAPITALS are variables and placeholders (`HTTPS_PROXY`, `PATH`), not words.

@@ -66,7 +66,8 @@ import Testing
             // No fallback to another corp's secret: its own run is this error, the others went on.
             #expect(outcome.runs[2] == TargetRun(
                 name: "bj", status: 1, stdout: "",
-                stderr: "error: target 'bj': the environment variable SECRET_BJ (its secret_env) is not set"))
+                stderr: "error: target 'bj': the environment variable SECRET_BJ (its secret_env) is not set",
+                errors: ["error: target 'bj': the environment variable SECRET_BJ (its secret_env) is not set"]))
             #expect(outcome.exitStatus == 1)
         }
     }

@@ -50,7 +50,7 @@ public struct TargetRun: Sendable, Hashable {
     /// The run of a target that failed before its process started.
     static func failed(_ name: String, _ error: RoomSyncError) -> TargetRun {
         let lines = error.diagnostics.map(\.description)
-        return TargetRun(name: name, status: 1, stdout: "", stderr: lines.map { $0 + "\n" }.joined(), errors: lines)
+        return TargetRun(name: name, status: 1, stdout: "", stderr: lines.joined(separator: "\n"), errors: lines)
     }
 }
 
