@@ -314,6 +314,51 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case notePendingAddLost
 
     // MARK: doctor
+    case doctorOK
+    case doctorWarn
+    case doctorFail
+    case doctorFailed
+    case doctorManifestsFailed
+    case doctorManifestsValid
+    case doctorTargetError
+    case doctorNoCredentials
+    case doctorEmbedded
+    case doctorListAnswers
+    case doctorListError
+    case doctorTarget
+    case doctorTokenOK
+    case doctorTokenFailed
+    case doctorNoToken
+    case doctorAPIOK
+    case doctorIPOK
+    case doctorAPINotChecked
+    case doctorIPFailed
+    case doctorListRefusedIP
+    case doctorAPIFailed
+    case doctorListRefusedAPI
+    case doctorBookingsOK
+    case doctorBookingsRefused
+    case doctorBookingsFailed
+    case doctorProxyFailed
+    case doctorProxyOK
+    case doctorWeComError
+    case doctorDatabaseFix
+    case doctorStateError
+    case doctorStateErrorFix
+    case doctorStateNotChecked
+    case doctorStateDatabase
+    case doctorStateNamed
+    case doctorStateTimeout
+    case doctorFileSystemFix
+    case doctorStateNone
+    case doctorStateReadable
+    case doctorStateTarget
+    case doctorStateTargetFailed
+    case doctorTables
+    case doctorTablesUnknown
+    case doctorLocked
+    case doctorNotLocked
+    case doctorLockUnknown
 
     // MARK: robot messages
     case robotDriftTitle
