@@ -175,6 +175,20 @@ extension Catalogue {
         .wecomBadSecret: "企业微信拒绝了企业 secret（{text}）：请检查 WECOM_CORP_SECRET 或 --corp-secret-file 中是企业 {corp} 自建应用的 Secret（应用管理 → 该应用 → Secret）",
 
         // MARK: manifest diagnostics
+        .diagMissingVersion: "缺少必填字段 'version'（请加上 'version: 1'）",
+        .diagMissingRooms: "缺少必填字段 'rooms'",
+        .diagUnsupportedVersion: "不支持的清单版本 {number}；此 roomsync 读取版本 1",
+        .diagRoomMissingField: "会议室 '{key}' 缺少必填字段 '{field}'",
+        .diagIncompleteLocation: "会议室 '{key}' 的位置不完整：缺少 {names}（city、building 和 floor 要一起填写）",
+        .diagCoordinateWithoutLocation: "会议室 '{key}' 有坐标但没有位置：坐标需要 city、building 和 floor",
+        .diagAnd: " 和 ",
+        .diagExpectedStringBoolean: "应为字符串，却是布尔值；如果指的是文本，请加引号（\"{text}\"）",
+        .diagExpectedStringNull: "应为字符串，却是 null",
+        .diagMustNotBeEmpty: "{label} 不能为空",
+        .diagOutOfBounds: "{label} 必须在 {lower} 到 {upper} 之间，实际为 {found}",
+        .diagNameLength: "name 必须是 1 到 {max} 个字符，实际为 {length} 个",
+        .diagCoordinateMissing: "coordinate 缺少 '{part}'",
+        .diagEmptyFile: "文件为空；清单以 'version: 1' 开头",
 
         // MARK: plan, drift and apply reports
         .roomWithID: "{key} (meetingroom_id {id})",

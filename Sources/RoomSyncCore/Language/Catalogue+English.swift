@@ -175,6 +175,20 @@ extension Catalogue {
         .wecomBadSecret: "WeCom refused the corp secret ({text}): check WECOM_CORP_SECRET or --corp-secret-file holds the Secret of the self-built app (应用管理 → the app → Secret) of corp {corp}",
 
         // MARK: manifest diagnostics
+        .diagMissingVersion: "missing required field 'version' (add 'version: 1')",
+        .diagMissingRooms: "missing required field 'rooms'",
+        .diagUnsupportedVersion: "unsupported manifest version {number}; this roomsync reads version 1",
+        .diagRoomMissingField: "room '{key}' is missing required field '{field}'",
+        .diagIncompleteLocation: "room '{key}' has an incomplete location: missing {names} (city, building and floor go together)",
+        .diagCoordinateWithoutLocation: "room '{key}' has a coordinate but no location: a coordinate needs city, building and floor",
+        .diagAnd: " and ",
+        .diagExpectedStringBoolean: "expected a string, found a boolean; quote it (\"{text}\") if you mean text",
+        .diagExpectedStringNull: "expected a string, found null",
+        .diagMustNotBeEmpty: "{label} must not be empty",
+        .diagOutOfBounds: "{label} must be between {lower} and {upper}, found {found}",
+        .diagNameLength: "name must be 1 to {max} characters, found {length}",
+        .diagCoordinateMissing: "coordinate is missing '{part}'",
+        .diagEmptyFile: "file is empty; a manifest starts with 'version: 1'",
 
         // MARK: plan, drift and apply reports
         .roomWithID: "{key} (meetingroom_id {id})",

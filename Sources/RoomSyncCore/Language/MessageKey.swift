@@ -175,6 +175,20 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case wecomBadSecret
 
     // MARK: manifest diagnostics
+    case diagMissingVersion
+    case diagMissingRooms
+    case diagUnsupportedVersion
+    case diagRoomMissingField
+    case diagIncompleteLocation
+    case diagCoordinateWithoutLocation
+    case diagAnd
+    case diagExpectedStringBoolean
+    case diagExpectedStringNull
+    case diagMustNotBeEmpty
+    case diagOutOfBounds
+    case diagNameLength
+    case diagCoordinateMissing
+    case diagEmptyFile
 
     // MARK: plan, drift and apply reports
     case roomWithID
