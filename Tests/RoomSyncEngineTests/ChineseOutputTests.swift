@@ -90,6 +90,15 @@ import Testing
         }
     }
 
+    @Test func validateMachineFormatsAreTheSameInBothLanguages() {
+        let result = ManifestReader.read(bytes: Array("version: 2\nrooms:\n  a: {capacity: 0, floor: no}\n".utf8), name: "m.yaml")
+        #expect(!result.diagnostics.isEmpty)
+        for format in [ValidationFormat.json, .sarif, .github] {
+            let english = ValidationRenderer.render(result, format: format, toolVersion: "0.1.0")
+            #expect(chinese { ValidationRenderer.render(result, format: format, toolVersion: "0.1.0") } == english, "\(format)")
+        }
+    }
+
     @Test func aSavedPlanIsTheSameInBothLanguagesAndReadsBackAsItWasMade() throws {
         let plan = try BookingCheckTests.bookedPlan()
         let encoder = JSONEncoder()

@@ -4,7 +4,6 @@ extension Catalogue {
     static let chinese: [MessageKey: String] = [
         // MARK: language
         .unknownLanguage: "{source} 的值 '{value}' 不是 roomsync 支持的语言（zh 或 en）",
-        .verbatim: "{text}",
         .listSeparator: "，",
         .sentenceEnd: "。",
         .cstTime: "{date} {time}",

@@ -4,7 +4,6 @@ extension Catalogue {
     static let english: [MessageKey: String] = [
         // MARK: language
         .unknownLanguage: "{source} '{value}' is not a language roomsync speaks (zh or en)",
-        .verbatim: "{text}",
         .listSeparator: ", ",
         .sentenceEnd: ".",
         .cstTime: "{date} {time} +08:00",

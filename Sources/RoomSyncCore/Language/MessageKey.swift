@@ -4,7 +4,6 @@
 public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     // MARK: language
     case unknownLanguage
-    case verbatim
     case listSeparator
     case sentenceEnd
     case cstTime
