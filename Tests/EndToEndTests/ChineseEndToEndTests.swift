@@ -15,6 +15,8 @@ import Testing
         "sandbox", "state", "http", "corp", "errcode",
         // WeCom's API names and the console's own terms for its credentials and addresses.
         "gettoken", "list", "edit", "add", "del", "get_booking_info", "access_token", "ID", "IP", "secret",
+        // What the client reports as a call's last outcome, under load ("still waiting … last: none").
+        "none", "timeout",
         // Command names.
         "plan", "apply", "drift", "doctor", "validate", "import", "export",
     ]

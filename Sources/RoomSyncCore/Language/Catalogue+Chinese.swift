@@ -325,6 +325,10 @@ extension Catalogue {
         .noteStateLocked: "状态 {state} 已被 {holder} 锁定；正在等待",
         .notePendingAddMapped: "会议室 '{key}'：一次中断的新增已创建了 meetingroom_id {id}；现已对应上",
         .notePendingAddLost: "会议室 '{key}'：一次中断的新增没有到达企业微信；它将被新增",
+        .eventRetrying: "{operation}：重试（第 {attempt} 次尝试）：{reason}",
+        .eventRateLimited: "{operation}：触发限流，等待 {seconds} 秒",
+        .eventTokenRefreshed: "access_token 已刷新",
+        .eventStillWaiting: "仍在等待企业微信（第 {attempt} 次尝试，上次：{last}）：{operation}",
 
         // MARK: doctor
         .doctorOK: "正常  {text}",

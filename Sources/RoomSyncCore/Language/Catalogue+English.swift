@@ -325,6 +325,10 @@ extension Catalogue {
         .noteStateLocked: "state {state} is locked by {holder}; waiting for it",
         .notePendingAddMapped: "room '{key}': an interrupted add had created meetingroom_id {id}; now mapped",
         .notePendingAddLost: "room '{key}': an interrupted add had not reached WeCom; it will be added",
+        .eventRetrying: "{operation}: retrying (attempt {attempt}): {reason}",
+        .eventRateLimited: "{operation}: rate limited, waiting {seconds}s",
+        .eventTokenRefreshed: "access token refreshed",
+        .eventStillWaiting: "still waiting for WeCom (attempt {attempt}, last: {last}): {operation}",
 
         // MARK: doctor
         .doctorOK: "ok    {text}",

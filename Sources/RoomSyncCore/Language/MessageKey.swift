@@ -325,6 +325,10 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case noteStateLocked
     case notePendingAddMapped
     case notePendingAddLost
+    case eventRetrying
+    case eventRateLimited
+    case eventTokenRefreshed
+    case eventStillWaiting
 
     // MARK: doctor
     case doctorOK
