@@ -186,6 +186,7 @@ let package = Package(
         .testTarget(
             name: "RoomSyncUseCasesTests",
             dependencies: ["RoomSyncUseCases", "RoomSyncEngine", "RoomSyncSandbox", "RoomSyncTestSupport"],
+            exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

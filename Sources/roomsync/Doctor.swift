@@ -41,9 +41,9 @@ extension RoomSyncCommand {
             }
             let report = await DoctorUseCase.run(
                 DoctorInput(manifestPaths: paths, target: doctorTarget, state: stateOptions.location, timeoutSeconds: target.timeout))
-            Console.out(report.checks.map(Self.line).joined(separator: "\n") + "\n")
+            Console.out(report.checks.map(\.line).joined(separator: "\n") + "\n")
             if report.failures > 0 {
-                Console.err("doctor: \(report.failures) check(s) failed; fix them and run `roomsync doctor` again")
+                Console.err(Catalogue.text(.doctorFailed, ["count": report.failures]))
                 throw ExitCode(report.exitStatus)
             }
         }
@@ -57,15 +57,6 @@ extension RoomSyncCommand {
                 }
             } catch {
                 return .unresolved(error)
-            }
-        }
-
-        /// A check's line: `ok`, `warn` or `FAIL` padded to one width, then what was checked.
-        static func line(_ check: DoctorReport.Check) -> String {
-            switch check.status {
-            case .ok: "ok    \(check.text)"
-            case .warn: "warn  \(check.text)"
-            case .fail: "FAIL  \(check.text)"
             }
         }
     }

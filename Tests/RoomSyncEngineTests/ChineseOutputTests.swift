@@ -47,6 +47,17 @@ import Testing
         expectGolden(apply, "robot-apply.zh.md")
     }
 
+    @Test func applySummaryGolden() {
+        let complete = ApplyResult(succeeded: [.add: 3, .change: 1, .delete: 1], failures: [], skipped: 0)
+        let incomplete = ApplyResult(
+            succeeded: [.add: 1, .adopt: 2, .import: 1],
+            failures: [.init(key: "sz-18f-large", action: .change, error: RoomSyncError(LocalizedText(plain: "errcode 40058")))], skipped: 4)
+        let output = chinese { PlanRenderer.applySummary(complete) + PlanRenderer.applySummary(incomplete) }
+        expectGolden(output, "apply-summary.zh.text")
+        #expect(PlanRenderer.applySummary(complete) == "Apply complete: 3 added, 1 changed, 1 deleted, 0 adopted.\n")
+        #expect(PlanRenderer.applySummary(incomplete) == "Apply incomplete: 1 added, 0 changed, 0 deleted, 2 adopted, 1 imported, 1 failed, 4 not started.\n")
+    }
+
     @Test func theProgressLineAndCountsReadAsChinese() {
         let line = chinese { ApplyProgress(total: 3000, done: 120, failed: 2, elapsed: .seconds(3), waitingForRateLimit: true).line() }
         #expect(line == "[120/3000] 40.0 个/秒，预计剩余 1分12秒，失败 2 个，正在等待限流窗口结束")
@@ -76,6 +87,15 @@ import Testing
         for format in [DriftFormat.json, .prometheus] {
             let english = DriftRenderer.render(report, format: format, timestamp: at)
             #expect(chinese { DriftRenderer.render(report, format: format, timestamp: at) } == english)
+        }
+    }
+
+    @Test func validateMachineFormatsAreTheSameInBothLanguages() {
+        let result = ManifestReader.read(bytes: Array("version: 2\nrooms:\n  a: {capacity: 0, floor: no}\n".utf8), name: "m.yaml")
+        #expect(!result.diagnostics.isEmpty)
+        for format in [ValidationFormat.json, .sarif, .github] {
+            let english = ValidationRenderer.render(result, format: format, toolVersion: "0.1.0")
+            #expect(chinese { ValidationRenderer.render(result, format: format, toolVersion: "0.1.0") } == english, "\(format)")
         }
     }
 

@@ -12,7 +12,7 @@ extension LocalizedText: Codable {
 
     /// A text that is already written (read from a saved plan), the same in every language.
     public init(verbatim text: String) {
-        self.init(.verbatim, ["text": text])
+        self.init(plain: text)
     }
 
     /// The text as machine formats carry it.

@@ -4,7 +4,6 @@
 public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     // MARK: language
     case unknownLanguage
-    case verbatim
     case listSeparator
     case sentenceEnd
     case cstTime
@@ -175,6 +174,20 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case wecomBadSecret
 
     // MARK: manifest diagnostics
+    case diagMissingVersion
+    case diagMissingRooms
+    case diagUnsupportedVersion
+    case diagRoomMissingField
+    case diagIncompleteLocation
+    case diagCoordinateWithoutLocation
+    case diagAnd
+    case diagExpectedStringBoolean
+    case diagExpectedStringNull
+    case diagMustNotBeEmpty
+    case diagOutOfBounds
+    case diagNameLength
+    case diagCoordinateMissing
+    case diagEmptyFile
 
     // MARK: plan, drift and apply reports
     case roomWithID
@@ -312,8 +325,57 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case noteStateLocked
     case notePendingAddMapped
     case notePendingAddLost
+    case eventRetrying
+    case eventRateLimited
+    case eventTokenRefreshed
+    case eventStillWaiting
 
     // MARK: doctor
+    case doctorOK
+    case doctorWarn
+    case doctorFail
+    case doctorFailed
+    case doctorManifestsFailed
+    case doctorManifestsValid
+    case doctorTargetError
+    case doctorNoCredentials
+    case doctorEmbedded
+    case doctorListAnswers
+    case doctorListError
+    case doctorTarget
+    case doctorTokenOK
+    case doctorTokenFailed
+    case doctorNoToken
+    case doctorAPIOK
+    case doctorIPOK
+    case doctorAPINotChecked
+    case doctorIPFailed
+    case doctorListRefusedIP
+    case doctorAPIFailed
+    case doctorListRefusedAPI
+    case doctorBookingsOK
+    case doctorBookingsRefused
+    case doctorBookingsFailed
+    case doctorProxyFailed
+    case doctorProxyOK
+    case doctorWeComError
+    case doctorDatabaseFix
+    case doctorStateError
+    case doctorStateErrorFix
+    case doctorStateNotChecked
+    case doctorStateDatabase
+    case doctorStateNamed
+    case doctorStateTimeout
+    case doctorFileSystemFix
+    case doctorStateNone
+    case doctorStateReadable
+    case doctorStateTarget
+    case doctorStateTargetFailed
+    case doctorTables
+    case doctorTablesUnknown
+    case doctorLocked
+    case doctorNotLocked
+    case doctorLockUnknown
 
     // MARK: robot messages
     case robotDriftTitle

@@ -33,7 +33,7 @@ extension ManifestDecoder {
                 if let name = text(value) {
                     let length = Self.scalarCount(name)
                     if length < 1 || length > Self.maxNameLength {
-                        error(at: value.mark, "name must be 1 to \(Self.maxNameLength) characters, found \(length)")
+                        error(at: value.mark, LocalizedText(.diagNameLength, ["max": String(Self.maxNameLength), "length": String(length)]))
                     } else {
                         result.name = name
                     }
@@ -185,8 +185,8 @@ extension ManifestDecoder {
                 }
             }
         }
-        if !seen.latitude { error(at: node.mark, "coordinate is missing 'latitude'") }
-        if !seen.longitude { error(at: node.mark, "coordinate is missing 'longitude'") }
+        if !seen.latitude { error(at: node.mark, LocalizedText(.diagCoordinateMissing, ["part": "latitude"])) }
+        if !seen.longitude { error(at: node.mark, LocalizedText(.diagCoordinateMissing, ["part": "longitude"])) }
         guard let latitude, let longitude else { return nil }
         return Coordinate(latitude: latitude, longitude: longitude)
     }

@@ -16,8 +16,8 @@ extension ManifestDecoder {
         // The kind is decided on the bytes, so a String is made only of text that is kept.
         switch node.scalarKind {
         case .string?, .int?, .float?: return node.text
-        case .bool?: error(at: node.mark, "expected a string, found a boolean; quote it (\"\(DiagnosticText.shown(node.text!))\") if you mean text")
-        case .null?: error(at: node.mark, "expected a string, found null")
+        case .bool?: error(at: node.mark, LocalizedText(.diagExpectedStringBoolean, ["text": DiagnosticText.shown(node.text!)]))
+        case .null?: error(at: node.mark, LocalizedText(.diagExpectedStringNull))
         case nil: error(at: node.mark, "expected a string, found \(Self.describe(node))")
         }
         return nil
@@ -26,7 +26,7 @@ extension ManifestDecoder {
     mutating func nonEmptyText(_ node: YAMLView, label: String) -> String? {
         guard let text = text(node) else { return nil }
         guard !text.isEmpty else {
-            error(at: node.mark, "\(label) must not be empty")
+            error(at: node.mark, LocalizedText(.diagMustNotBeEmpty, ["label": label]))
             return nil
         }
         return text
@@ -39,7 +39,12 @@ extension ManifestDecoder {
             return nil
         }
         guard let value = node.withText(YAMLScalar.integerValue) ?? nil, bounds.contains(value) else {
-            error(at: node.mark, "\(label) must be between \(bounds.lowerBound) and \(bounds.upperBound), found \(DiagnosticText.shown(node.text!))")
+            error(
+                at: node.mark,
+                LocalizedText(.diagOutOfBounds, [
+                    "label": label, "lower": String(bounds.lowerBound), "upper": String(bounds.upperBound),
+                    "found": DiagnosticText.shown(node.text!),
+                ]))
             return nil
         }
         return value
@@ -53,6 +58,10 @@ extension ManifestDecoder {
 
     mutating func error(at mark: YAMLMark, _ message: String) {
         diagnostics.append(.error(at: location(mark), message))
+    }
+
+    mutating func error(at mark: YAMLMark, _ text: LocalizedText) {
+        diagnostics.append(.error(at: location(mark), text))
     }
 
     /// What a node is, for "expected X, found Y" messages.

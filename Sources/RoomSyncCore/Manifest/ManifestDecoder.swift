@@ -72,15 +72,15 @@ struct ManifestDecoder {
         }
         if let version {
             if let number = integer(version, in: Int.min...Int.max, label: "version"), number != 1 {
-                error(at: version.mark, "unsupported manifest version \(number); this roomsync reads version 1")
+                error(at: version.mark, LocalizedText(.diagUnsupportedVersion, ["number": String(number)]))
             }
         } else {
-            error(at: root.mark, "missing required field 'version' (add 'version: 1')")
+            error(at: root.mark, LocalizedText(.diagMissingVersion))
         }
         var defaults = RoomFields()
         if let defaultsNode, !fields(defaultsNode, inDefaults: true, into: &defaults) { defaults = RoomFields() }
         guard let roomsNode else {
-            error(at: root.mark, "missing required field 'rooms'")
+            error(at: root.mark, LocalizedText(.diagMissingRooms))
             return nil
         }
         guard let rooms = roomsNode.mapping else {
@@ -145,21 +145,24 @@ struct ManifestDecoder {
         let locationBits = RoomField.city.bit | RoomField.building.bit | RoomField.floor.bit
         if fields.written & required != required {
             for field in [RoomField.name, .capacity] where !fields.has(field) {
-                diagnostics.append(.error(at: origin, "room '\(DiagnosticText.shown(key))' is missing required field '\(field.rawValue)'"))
+                diagnostics.append(
+                    .error(at: origin, LocalizedText(.diagRoomMissingField, ["key": DiagnosticText.shown(key), "field": field.rawValue])))
             }
         }
         let locationWritten = fields.written & locationBits
         if locationWritten != 0 && locationWritten != locationBits {
             let missing = [RoomField.city, .building, .floor].filter { !fields.has($0) }
-            let names = missing.map { "'\($0.rawValue)'" }.joined(separator: " and ")
+            let names = missing.map { "'\($0.rawValue)'" }
             diagnostics.append(.error(
-                at: origin, "room '\(DiagnosticText.shown(key))' has an incomplete location: missing \(names) (city, building and floor go together)"))
+                at: origin,
+                LocalizedText(.diagIncompleteLocation, [
+                    "key": DiagnosticText.shown(key), "names": names.joined(separator: Catalogue.text(.diagAnd, in: .en)),
+                ])))
         }
         // WeCom takes a coordinate only with a location; said here rather than by WeCom in the middle of an apply.
         // A coordinate that is itself invalid (nil) has its own error.
         if locationWritten == 0, fields.coordinate != nil {
-            diagnostics.append(.error(
-                at: origin, "room '\(DiagnosticText.shown(key))' has a coordinate but no location: a coordinate needs city, building and floor"))
+            diagnostics.append(.error(at: origin, LocalizedText(.diagCoordinateWithoutLocation, ["key": DiagnosticText.shown(key)])))
         }
         guard fields.name != nil, let capacity = fields.capacity, let name = fields.name.take() else { return nil }
         var location: RoomLocation?

@@ -224,7 +224,7 @@ public enum ManifestReader {
         operations: inout ManifestOperations, configure: (YAMLParser) -> Void = { _ in }
     ) -> (entries: [ManifestDecoder.Entry], rooms: [DesiredRoom]) {
         guard !bytes.isEmpty else {
-            diagnostics.append(.error(at: ManifestSource.start(of: file), "file is empty; a manifest starts with 'version: 1'"))
+            diagnostics.append(.error(at: ManifestSource.start(of: file), LocalizedText(.diagEmptyFile)))
             return ([], [])
         }
         let decoded = decode(file: file, byteCount: bytes.count, limits: limits, diagnostics: &diagnostics, operations: &operations) {

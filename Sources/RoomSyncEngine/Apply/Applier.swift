@@ -16,9 +16,21 @@ public struct ApplyResult: Sendable, Hashable {
 
         /// Why, in the task's language.
         public var message: String { error.message }
+
+        public init(key: String, action: PlannedChange.Action, error: RoomSyncError) {
+            self.key = key
+            self.action = action
+            self.error = error
+        }
     }
 
     public var isSuccess: Bool { failures.isEmpty }
+
+    public init(succeeded: [PlannedChange.Action: Int], failures: [Failure], skipped: Int) {
+        self.succeeded = succeeded
+        self.failures = failures
+        self.skipped = skipped
+    }
 }
 
 /// Runs a plan against the API: deletes, then edits and adoptions, then adds, each phase with at most

@@ -282,6 +282,15 @@ extension PlanRenderer {
         }
     }
 
+    /// `Apply complete: 3 added, 1 changed, 0 deleted, 0 adopted.`, with failures and operations not started.
+    public static func applySummary(_ result: ApplyResult) -> String {
+        var counts = appliedCounts(result.succeeded)
+        let separator = Catalogue.text(.listSeparator)
+        if !result.failures.isEmpty { counts += separator + Catalogue.text(.countFailed, ["count": result.failures.count]) }
+        if result.skipped > 0 { counts += separator + Catalogue.text(.countNotStarted, ["count": result.skipped]) }
+        return Catalogue.text(result.isSuccess ? .applyComplete : .applyIncomplete, ["counts": counts]) + "\n"
+    }
+
     /// "added", "changed", "deleted", "adopted": for progress lines and summaries.
     public static func pastTense(_ action: PlannedChange.Action) -> String {
         switch action {

@@ -109,7 +109,7 @@ public enum ValidationRenderer {
             if let location = diagnostic.location {
                 properties = " file=\(escapeProperty(location.file)),line=\(location.line),col=\(location.column)"
             }
-            out += "::\(command)\(properties)::\(escapeData(diagnostic.message))\n"
+            out += "::\(command)\(properties)::\(escapeData(diagnostic.text.rendered(in: .en)))\n"
         }
         // Workflow commands are read by GitHub's runner and the same in every language.
         if !result.hasErrors { out += validLine(result, in: .en) + "\n" }

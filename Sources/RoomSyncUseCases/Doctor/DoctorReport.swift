@@ -1,3 +1,5 @@
+import RoomSyncCore
+
 /// What doctor found: one check a line, in the order they ran.
 public struct DoctorReport: Sendable, Hashable {
     public enum Status: Sendable, Hashable {
@@ -8,6 +10,15 @@ public struct DoctorReport: Sendable, Hashable {
         public var status: Status
         /// What was checked and, for a failure, the fix.
         public var text: String
+
+        /// `ok`, `warn` or `FAIL` padded to one width (正常, 注意, 失败 in Chinese), then what was checked.
+        public var line: String {
+            switch status {
+            case .ok: Catalogue.text(.doctorOK, ["text": text])
+            case .warn: Catalogue.text(.doctorWarn, ["text": text])
+            case .fail: Catalogue.text(.doctorFail, ["text": text])
+            }
+        }
     }
 
     public var checks: [Check] = []

@@ -21,14 +21,13 @@ extension DoctorUseCase {
         _ location: StateLocation, timeoutSeconds: Double, target: StateTarget?, _ report: inout DoctorReport
     ) async {
         let seconds = min(10, timeoutSeconds)
-        let fix = "check that the database server is running and accepts connections from here, and the host, "
-            + "port, database and user in --state (or ROOMSYNC_STATE) and its password (PGPASSWORD or the URL)"
+        let fix = Catalogue.text(.doctorDatabaseFix)
         if location.isPostgres {
             do {
                 _ = try PostgresStateLocation(url: location.state, workspace: location.workspaceName)
             } catch {
-                report.fail("state: \(message(error))")
-                report.warn("state target and lock: not checked without the state")
+                report.fail(Catalogue.text(.doctorStateError, ["message": message(error)]))
+                report.warn(Catalogue.text(.doctorStateNotChecked))
                 return
             }
         }
@@ -50,49 +49,56 @@ extension DoctorUseCase {
             }
         } catch {
             // Only a database fails to open: a file store is opened by reading it.
-            report.fail("state: \(message(error)); \(fix)")
-            report.warn("state target and lock: not checked without the state")
+            report.fail(Catalogue.text(.doctorStateErrorFix, ["message": message(error), "fix": fix]))
+            report.warn(Catalogue.text(.doctorStateNotChecked))
             return
         }
         guard let look else {
-            let what = location.databaseServer.map { "state database \($0)" } ?? "state \(location.displayName)"
-            report.fail("state: \(what) did not answer within \(secondsText(seconds)) s; \(location.isPostgres ? fix : "check the file system it is on")")
-            report.warn("state target and lock: not checked without the state")
+            let what = location.databaseServer.map { Catalogue.text(.doctorStateDatabase, ["server": $0]) }
+                ?? Catalogue.text(.doctorStateNamed, ["name": location.displayName])
+            report.fail(Catalogue.text(.doctorStateTimeout, [
+                "what": what, "seconds": secondsText(seconds), "fix": location.isPostgres ? fix : Catalogue.text(.doctorFileSystemFix),
+            ]))
+            report.warn(Catalogue.text(.doctorStateNotChecked))
             return
         }
         switch look.state {
         case .success(var state):
             if state == RoomSyncState() {
-                report.ok("state: none yet at \(look.name); the first apply (or export) creates it")
+                report.ok(Catalogue.text(.doctorStateNone, ["name": look.name]))
             } else {
-                report.ok("state: \(look.name) is readable, \(state.rooms.count) managed room(s)")
+                report.ok(Catalogue.text(.doctorStateReadable, ["name": look.name, "count": state.rooms.count]))
                 if let target {
                     do {
                         try StateFile.bind(&state, to: target, path: look.name)
-                        report.ok("state target: \(state.target.map(\.description) ?? target.description)")
+                        report.ok(Catalogue.text(.doctorStateTarget, ["target": state.target.map(\.description) ?? target.description]))
                     } catch {
-                        report.fail("state target: \(message(error))")
+                        report.fail(Catalogue.text(.doctorStateTargetFailed, ["message": message(error)]))
                     }
                 }
             }
         case .failure(let error):
-            report.fail("state: \(message(error))" + (location.isPostgres ? "; \(fix)" : ""))
+            report.fail(
+                location.isPostgres
+                    ? Catalogue.text(.doctorStateErrorFix, ["message": message(error), "fix": fix])
+                    : Catalogue.text(.doctorStateError, ["message": message(error)]))
         }
         switch look.tables {
         case .success(let check)?:
-            if check.ok { report.ok("state tables: \(check.message)") } else { report.fail("state tables: \(check.message)") }
+            let line = Catalogue.text(.doctorTables, ["message": check.message])
+            if check.ok { report.ok(line) } else { report.fail(line) }
         case .failure(let error)?:
-            report.fail("state tables: cannot tell whether user may create or write them: \(message(error))")
+            report.fail(Catalogue.text(.doctorTablesUnknown, ["message": message(error)]))
         case nil:
             break
         }
         switch look.holder {
         case .success(let holder?):
-            report.fail("state lock: \(look.name) is locked by \(holder); wait for that run to finish")
+            report.fail(Catalogue.text(.doctorLocked, ["name": look.name, "holder": "\(holder)"]))
         case .success(nil):
-            report.ok("state lock: not locked")
+            report.ok(Catalogue.text(.doctorNotLocked))
         case .failure(let error):
-            report.fail("state lock: cannot tell whether \(look.name) is locked: \(message(error))")
+            report.fail(Catalogue.text(.doctorLockUnknown, ["name": look.name, "message": message(error)]))
         }
     }
 

@@ -43,9 +43,9 @@ public enum DoctorUseCase {
         let result = ManifestReader.read(paths: paths)
         let errors = result.diagnostics.filter { $0.severity == .error }
         if let first = errors.first {
-            report.fail("manifests: \(errors.count) error(s), first: \(first.description) — fix them (`roomsync validate \(paths.joined(separator: " "))` lists all)")
+            report.fail(Catalogue.text(.doctorManifestsFailed, ["count": errors.count, "first": first.description, "paths": paths.joined(separator: " ")]))
         } else {
-            report.ok("manifests: \(result.rooms.count) room(s) in \(result.files.count) file(s) are valid")
+            report.ok(Catalogue.text(.doctorManifestsValid, ["rooms": result.rooms.count, "files": result.files.count]))
         }
     }
 
@@ -54,27 +54,27 @@ public enum DoctorUseCase {
     static func checkTarget(_ target: DoctorInput.Target, _ report: inout DoctorReport) async -> StateTarget? {
         switch target {
         case .unresolved(let error as RoomSyncError):
-            report.fail("target: \(error.message)")
+            report.fail(Catalogue.text(.doctorTargetError, ["message": error.message]))
             return nil
         case .unresolved(let error):
-            report.fail("target: \(error)")
+            report.fail(Catalogue.text(.doctorTargetError, ["message": "\(error)"]))
             return nil
         case .embedded(let dataFile, let credentialsMissing):
             let stateTarget = StateTarget(endpoint: "sandbox:\(dataFile)", corpID: nil)
             if credentialsMissing {
-                report.fail("target: no WeCom credentials; set WECOM_CORP_ID and WECOM_CORP_SECRET (or --corp-secret-file PATH), and WECOM_ENDPOINT if not \(TargetDefaults.endpoint) (or pass --sandbox to check the embedded sandbox)")
+                report.fail(Catalogue.text(.doctorNoCredentials, ["endpoint": TargetDefaults.endpoint]))
                 return stateTarget
             }
-            report.ok("target: the embedded sandbox (\(dataFile)); gettoken, permissions and trusted IPs do not apply")
+            report.ok(Catalogue.text(.doctorEmbedded, ["path": dataFile]))
             do {
                 let rooms = try await TargetDefaults.embeddedSandbox(dataFile: dataFile).listMeetingRooms(ListMeetingRoomsRequest())
-                report.ok("list: answers, \(rooms.count) live room(s)")
+                report.ok(Catalogue.text(.doctorListAnswers, ["count": rooms.count]))
             } catch {
-                report.fail("list: \(error)")
+                report.fail(Catalogue.text(.doctorListError, ["message": "\(error)"]))
             }
             return stateTarget
         case .wecom(var configuration, let stateTarget):
-            report.ok("target: \(configuration.endpoint), corp \(configuration.corpID)")
+            report.ok(Catalogue.text(.doctorTarget, ["endpoint": configuration.endpoint, "corp": configuration.corpID]))
             if let proxy = configuration.proxy {
                 checkProxy(proxy, &report)
             }
@@ -93,28 +93,28 @@ public enum DoctorUseCase {
     static func checkWeCom(_ client: WeComClient, _ report: inout DoctorReport) async {
         do {
             try await client.checkCredentials()
-            report.ok("gettoken: the corp id and secret are accepted")
+            report.ok(Catalogue.text(.doctorTokenOK))
         } catch {
-            report.fail("gettoken: \(message(error))")
-            report.warn("meeting-room API, trusted IP and list: not checked without an access token")
+            report.fail(Catalogue.text(.doctorTokenFailed, ["message": message(error)]))
+            report.warn(Catalogue.text(.doctorNoToken))
             return
         }
         do {
             let rooms = try await client.listMeetingRooms(ListMeetingRoomsRequest())
-            report.ok("meeting-room API: this app may call it (no 48002)")
-            report.ok("trusted IP: WeCom accepts calls from this address (no 60020)")
-            report.ok("list: answers, \(rooms.count) live room(s)")
+            report.ok(Catalogue.text(.doctorAPIOK))
+            report.ok(Catalogue.text(.doctorIPOK))
+            report.ok(Catalogue.text(.doctorListAnswers, ["count": rooms.count]))
             await checkBookings(client, &report)
         } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.untrustedIP {
-            report.warn("meeting-room API permission (48002): not checked, WeCom refused the address first")
-            report.fail("trusted IP: \(error.message)")
-            report.fail("list: refused (60020); fix the trusted IP above")
+            report.warn(Catalogue.text(.doctorAPINotChecked))
+            report.fail(Catalogue.text(.doctorIPFailed, ["message": error.message]))
+            report.fail(Catalogue.text(.doctorListRefusedIP))
         } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.apiForbidden {
-            report.fail("meeting-room API: \(error.message)")
-            report.ok("trusted IP: WeCom accepts calls from this address (no 60020)")
-            report.fail("list: refused (48002); fix the permission above")
+            report.fail(Catalogue.text(.doctorAPIFailed, ["message": error.message]))
+            report.ok(Catalogue.text(.doctorIPOK))
+            report.fail(Catalogue.text(.doctorListRefusedAPI))
         } catch {
-            report.fail("list: \(message(error))")
+            report.fail(Catalogue.text(.doctorListError, ["message": message(error)]))
         }
     }
 
@@ -124,29 +124,26 @@ public enum DoctorUseCase {
         do {
             let rooms = try await client.bookingInfo(BookingInfoRequest())
             let count = rooms.reduce(0) { $0 + $1.schedule.filter(\.holdsTheRoom).count }
-            report.ok("get_booking_info: this app may read bookings (\(count) booking(s) for the rest of today)")
+            report.ok(Catalogue.text(.doctorBookingsOK, ["count": count]))
         } catch let error as MeetingRoomAPIError where error.errcode == WeComErrcode.apiForbidden {
-            report.warn(
-                "get_booking_info: refused (48002), so plan cannot see what a delete would cancel and apply refuses "
-                    + "every delete unless --allow-booked-delete; in the WeCom admin console add this app under "
-                    + "会议室 → 可调用接口的应用 with the booking API (应用管理 → 会议室 → API)")
+            report.warn(Catalogue.text(.doctorBookingsRefused))
         } catch {
-            report.warn("get_booking_info: \(message(error)); plan cannot see what a delete would cancel")
+            report.warn(Catalogue.text(.doctorBookingsFailed, ["message": message(error)]))
         }
     }
 
     /// A TCP connection to the proxy, so a wrong proxy address is named as such.
     static func checkProxy(_ proxy: ProxySettings, _ report: inout DoctorReport) {
         if let failure = TCPProbe.probe(host: proxy.host, port: proxy.port, timeoutMs: 5000) {
-            report.fail("proxy \(proxy) (from \(proxy.source)): cannot connect (\(failure)); check the proxy's address and port")
+            report.fail(Catalogue.text(.doctorProxyFailed, ["proxy": "\(proxy)", "source": "\(proxy.source)", "failure": failure]))
         } else {
-            report.ok("proxy \(proxy) (from \(proxy.source)): accepts connections")
+            report.ok(Catalogue.text(.doctorProxyOK, ["proxy": "\(proxy)", "source": "\(proxy.source)"]))
         }
     }
 
     static func message(_ error: any Error) -> String {
         if let error = error as? MeetingRoomAPIError {
-            return error.errcode.map { "WeCom error \($0): \(error.message)" } ?? error.message
+            return error.errcode.map { Catalogue.text(.doctorWeComError, ["code": $0, "message": error.message]) } ?? error.message
         }
         return "\(error)"
     }

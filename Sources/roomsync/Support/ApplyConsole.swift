@@ -40,7 +40,7 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
             return NotificationMessage.apply(succeeded: [:], failures: [], notStarted: 0, target: target)
         }
         progress.finish()
-        Console.out(summary(result))
+        Console.out(PlanRenderer.applySummary(result))
         if !result.isSuccess {
             Console.printDiagnostics(
                 failureLines(result.failures)
@@ -73,13 +73,5 @@ struct ApplyConsole: ApplyOutput, PlanConfirmation {
                 at: cause.location,
                 LocalizedText(.operationsFailed, ["reason": reason, "count": String(failed.count), "operations": names.joined(separator: ", ")]))
         }
-    }
-
-    private func summary(_ result: ApplyResult) -> String {
-        var counts = PlanRenderer.appliedCounts(result.succeeded)
-        let separator = Catalogue.text(.listSeparator)
-        if !result.failures.isEmpty { counts += separator + Catalogue.text(.countFailed, ["count": result.failures.count]) }
-        if result.skipped > 0 { counts += separator + Catalogue.text(.countNotStarted, ["count": result.skipped]) }
-        return Catalogue.text(result.isSuccess ? .applyComplete : .applyIncomplete, ["counts": counts]) + "\n"
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import RoomSyncCore
 import Synchronization
 import WeComAPI
 
@@ -20,12 +22,26 @@ enum ClientEventPrinter {
                 last = now
                 return true
             }
-            if due { Console.err("note: \(event)") }
+            if due { Console.err(Catalogue.text(.noteLine, ["text": text(event)])) }
         case .stillWaiting:
             // Silence is what makes a dropped connection look like a hang: always said.
-            Console.err("note: \(event)")
+            Console.err(Catalogue.text(.noteLine, ["text": text(event)]))
         case .retrying, .tokenRefreshed:
-            if verbose { Console.err("note: \(event)") }
+            if verbose { Console.err(Catalogue.text(.noteLine, ["text": text(event)])) }
+        }
+    }
+
+    /// The event as a person reads it, in the command's language (the client's own description is English).
+    static func text(_ event: WeComClient.Event) -> String {
+        switch event {
+        case .retrying(let operation, let attempt, let reason):
+            Catalogue.text(.eventRetrying, ["operation": operation, "attempt": attempt, "reason": reason])
+        case .waitingForRateLimit(let operation, let seconds):
+            Catalogue.text(.eventRateLimited, ["operation": operation, "seconds": String(format: "%.2f", seconds)])
+        case .tokenRefreshed:
+            Catalogue.text(.eventTokenRefreshed)
+        case .stillWaiting(let operation, let attempt, let last):
+            Catalogue.text(.eventStillWaiting, ["operation": operation, "attempt": attempt, "last": last])
         }
     }
 }
