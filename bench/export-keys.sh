@@ -75,7 +75,7 @@ print("%.0f" % (1000 * {"median": statistics.median(times), "min": min(times), "
     echo "| --- | ---: | ---: | ---: | ---: | --- |"
     for index in "${!binaries[@]}"; do
         size=$(stat -c %s "${binaries[$index]}")
-        key=$(sed -n 's/^  \([a-z0-9][a-z0-9.-]*\):$/\1/p' "$out/work/exported-$index.yaml" | head -1)
+        key=$(sed -n 's/^  "\([a-z0-9][a-z0-9.-]*\)":$/\1/p' "$out/work/exported-$index.yaml" | head -1)
         echo "| \`$(basename "$(dirname "${binaries[$index]}")")/$(basename "${binaries[$index]}")\` | $(( size / 1024 )) KiB" \
             "| $(stat_ms median "$out"/run-"$index"-*.json) ms | $(stat_ms min "$out"/run-"$index"-*.json) ms" \
             "| $(stat_ms cpu "$out"/run-"$index"-*.json) ms | \`$key\` |"
