@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 
 extension SandboxServer {
     /// A server started in the background by `SandboxServer.start()`. Call `stop()` when done; it returns once
@@ -9,19 +10,31 @@ extension SandboxServer {
         public let port: Int
         /// The store behind the server: edit rooms out of band, expire tokens, read counters.
         public let store: SandboxStore
+        private let group: ServiceGroup
         private let task: Task<Void, any Error>
 
-        init(endpoint: String, port: Int, store: SandboxStore, task: Task<Void, any Error>) {
+        init(endpoint: String, port: Int, store: SandboxStore, group: ServiceGroup, task: Task<Void, any Error>) {
             self.endpoint = endpoint
             self.port = port
             self.store = store
+            self.group = group
             self.task = task
         }
 
-        /// Stops serving (cancelling the server's task) and waits for it to finish.
+        /// Stops serving and waits for the server to finish: gracefully, so every connection the server accepted is
+        /// served and closed. Cancelling the server's task instead could leave a connection accepted but not yet
+        /// handed to the server, and NIO traps on such a channel's writer (`Deinited NIOAsyncWriter without
+        /// calling finish()`, swift-nio#3481), which ended a whole test run under load. A connection that is never
+        /// finished (a client holding one open mid-request) gets 10 s, then the task is cancelled.
         public func stop() async {
-            task.cancel()
+            await group.triggerGracefulShutdown()
+            let task = self.task
+            let deadline = Task {
+                try await Task.sleep(for: .seconds(10))
+                task.cancel()
+            }
             _ = try? await task.value
+            deadline.cancel()
         }
     }
 
@@ -43,17 +56,19 @@ extension SandboxServer {
     /// the server stops before it is listening (for example when the port is taken). Prefer `withRunning`.
     public func start() async throws -> Running {
         let (ports, continuation) = AsyncStream<(String, Int)>.makeStream()
+        let listening = ListeningFlag()
+        let group = serviceGroup(listening: listening) { host, port in continuation.yield((host, port)) }
         let task = Task {
             // Ends the stream if the server stops before reporting a port, so the caller never waits forever.
             defer { continuation.finish() }
-            try await run { host, port in continuation.yield((host, port)) }
+            try await namingBindErrors(listening) { try await group.run() }
         }
         var iterator = ports.makeAsyncIterator()
         guard let (host, port) = await iterator.next() else {
             try await task.value
             throw StartError()
         }
-        return Running(endpoint: "http://\(host):\(port)", port: port, store: store, task: task)
+        return Running(endpoint: "http://\(host):\(port)", port: port, store: store, group: group, task: task)
     }
 
     struct StartError: Error, CustomStringConvertible {

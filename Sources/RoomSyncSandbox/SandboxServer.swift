@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import RoomSyncCore
+import ServiceLifecycle
 import Synchronization
 
 /// The sandbox served over HTTP with Hummingbird: WeCom's `gettoken`, `oa/meetingroom/{add,list,edit,del}` and the
@@ -145,26 +146,31 @@ public struct SandboxServer: Sendable {
     /// Serves until the task running it is cancelled. `onListening` gets the host and the actual port once the
     /// socket is bound.
     public func run(onListening: @escaping @Sendable (String, Int) -> Void) async throws {
-        try await naming(onListening) { try await makeApplication(onListening: $0).run() }
+        let listening = ListeningFlag()
+        try await namingBindErrors(listening) { try await makeApplication(onListening: listening.reporting(onListening)).run() }
     }
 
     /// Serves until SIGINT or SIGTERM, then shuts down gracefully; for `roomsync sandbox serve`.
     public func runUntilSignalled(onListening: @escaping @Sendable (String, Int) -> Void) async throws {
-        try await naming(onListening) { try await makeApplication(onListening: $0).runService() }
+        let listening = ListeningFlag()
+        try await namingBindErrors(listening) {
+            try await makeApplication(onListening: listening.reporting(onListening)).runService()
+        }
+    }
+
+    /// A service group serving the sandbox with no signal handling: `Running.stop()` shuts it down gracefully.
+    func serviceGroup(listening: ListeningFlag, onListening: @escaping @Sendable (String, Int) -> Void) -> ServiceGroup {
+        ServiceGroup(
+            configuration: .init(
+                services: [makeApplication(onListening: listening.reporting(onListening))], gracefulShutdownSignals: [],
+                logger: logger))
     }
 
     /// Runs `serve`; a system error before the socket listens (the port taken, an address not on this machine) is
     /// `cannotListen` naming the address and the system's reason, instead of NIO's `bind(descriptor:ptr:bytes:)`.
-    private func naming(
-        _ onListening: @escaping @Sendable (String, Int) -> Void,
-        serve: (@escaping @Sendable (String, Int) -> Void) async throws -> Void
-    ) async throws {
-        let listening = ListeningFlag()
+    func namingBindErrors(_ listening: ListeningFlag, serve: () async throws -> Void) async throws {
         do {
-            try await serve { host, port in
-                listening.set()
-                onListening(host, port)
-            }
+            try await serve()
         } catch let error as IOError where !listening.isSet {
             throw RoomSyncError(
                 .cannotListen, ["host": options.host, "port": options.port, "reason": String(cString: strerror(error.errnoCode))])
@@ -206,9 +212,17 @@ struct SandboxRequestContext: RequestContext {
 }
 
 /// Whether the server got as far as listening, told by its `onServerRunning` callback.
-private final class ListeningFlag: Sendable {
+final class ListeningFlag: Sendable {
     private let value = Mutex(false)
 
     func set() { value.withLock { $0 = true } }
     var isSet: Bool { value.withLock { $0 } }
+
+    /// `onListening`, setting the flag first: an error after it is the server's, not the bind's.
+    func reporting(_ onListening: @escaping @Sendable (String, Int) -> Void) -> @Sendable (String, Int) -> Void {
+        { host, port in
+            self.set()
+            onListening(host, port)
+        }
+    }
 }
