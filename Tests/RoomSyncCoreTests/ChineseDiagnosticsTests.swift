@@ -15,4 +15,40 @@ import Testing
         #expect(english.contains { $0.hasSuffix("error: room 'a' is missing required field 'name'") }, "\(english)")
         #expect(run.result.diagnostics.map { $0.text.rendered(in: .en) } == run.result.diagnostics.map(\.message))
     }
+
+    @Test func unknownFieldsDuplicateKeysAndMissingFilesReadChinese() async {
+        let run = await readManifests(
+            [
+                "a.yaml": "version: 1\nrooms:\n  shared: {name: S, capacty: 1}\n",
+                "b.yaml": "version: 1\nrooms:\n  shared: {name: S, capacity: 1}\n",
+                "c.yaml": "version: 1\nrooms: []\n",
+            ], paths: ["a.yaml", "b.yaml", "c.yaml", "nope.yaml"])
+        let chinese = Language.$current.withValue(.zh) { run.result.diagnostics.map(\.description) }
+        let expected = [
+            "a.yaml:3:21: error: 未知字段 'capacty'；是否想写 'capacity'？",
+            "b.yaml:3:3: error: 会议室键 'shared' 重复；首次定义于 ",
+            "c.yaml:2:8: error: 应为从会议室键到会议室的映射，却是列表",
+            "nope.yaml:1:1: error: 没有那个文件或目录",
+        ]
+        for line in expected {
+            #expect(chinese.contains { $0.contains(line) }, "\(line) in \(chinese)")
+        }
+        // Past `error:`, only quoted keys and fields and the file named may be in Latin letters.
+        for line in chinese {
+            let message = line.components(separatedBy: " error: ").last!
+            let words = message.replacing(try! Regex("'[^']*'"), with: "").replacing(try! Regex("[^ ]*\\.yaml(:[0-9]+)*"), with: "")
+            #expect(!words.contains { $0.isASCII && $0.isLetter }, "English left in \(line)")
+        }
+        // The same diagnostics still print today's English.
+        #expect(run.lines.contains("a.yaml:3:21: error: unknown field 'capacty'; did you mean 'capacity'?"), "\(run.lines)")
+        #expect(run.lines.contains("b.yaml:3:3: error: duplicate room key 'shared'; first defined at a.yaml:3:3"), "\(run.lines)")
+        #expect(run.lines.contains("c.yaml:2:8: error: expected a mapping of room keys to rooms, found a sequence"), "\(run.lines)")
+    }
+
+    @Test func aProjectFileDiagnosticReadsChinese() {
+        let (_, diagnostics) = ProjectFile.decode(Array("version: 1\ntargets:\n  hq: {corp_id: c, secret_env: S, manfests: [r]}\n".utf8), file: "roomsync.yaml")
+        let chinese = Language.$current.withValue(.zh) { diagnostics.map(\.description) }
+        #expect(chinese.contains { $0.hasSuffix("error: 目标 'hq' 中有未知字段 'manfests'；可用字段：corp_id, secret_env, manifests, endpoint, state, workspace, mass_delete_percent") }, "\(chinese)")
+        #expect(chinese.contains { $0.hasSuffix("error: 目标 'hq' 缺少 'manifests'") }, "\(chinese)")
+    }
 }

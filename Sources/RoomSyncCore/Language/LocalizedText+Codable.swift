@@ -23,7 +23,7 @@ extension LocalizedText: Codable {
 /// written as, equals the warning the plan was made with.
 extension LocalizedText {
     public static func == (lhs: LocalizedText, rhs: LocalizedText) -> Bool {
-        (lhs.key == rhs.key && lhs.values == rhs.values) || lhs.english == rhs.english
+        (lhs.key == rhs.key && lhs.values == rhs.values && lhs.keyedValues == rhs.keyedValues) || lhs.english == rhs.english
     }
 
     public func hash(into hasher: inout Hasher) {

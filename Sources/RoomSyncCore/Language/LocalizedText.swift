@@ -4,14 +4,21 @@
 public struct LocalizedText: Sendable, Hashable, CustomStringConvertible {
     public var key: MessageKey
     public var values: [String: String]
+    /// Values that are words of the catalogue themselves (a manifest error's "found a mapping"), rendered in the
+    /// printer's language too rather than frozen in the language of the thread that made the text.
+    public var keyedValues: [String: MessageKey]
 
-    public init(_ key: MessageKey, _ values: [String: String] = [:]) {
+    public init(_ key: MessageKey, _ values: [String: String] = [:], keyed keyedValues: [String: MessageKey] = [:]) {
         self.key = key
         self.values = values
+        self.keyedValues = keyedValues
     }
 
     public func rendered(in language: Language = Language.current) -> String {
-        Catalogue.text(key, values: values, in: language)
+        guard !keyedValues.isEmpty else { return Catalogue.text(key, values: values, in: language) }
+        var all = values
+        for (name, word) in keyedValues { all[name] = Catalogue.text(word, in: language) }
+        return Catalogue.text(key, values: all, in: language)
     }
 
     public var description: String { rendered() }

@@ -188,6 +188,69 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case diagNameLength
     case diagCoordinateMissing
     case diagEmptyFile
+    case diagFoundMapping
+    case diagFoundSequence
+    case diagFoundNull
+    case diagFoundBoolean
+    case diagFoundInteger
+    case diagFoundFloat
+    case diagFoundString
+    case diagExpectedFieldName
+    case diagExpectedString
+    case diagExpectedInteger
+    case diagExpectedBoolean
+    case diagExpectedMapping
+    case diagExpectedSequence
+    case diagExpectedTopMapping
+    case diagExpectedRoomsMapping
+    case diagExpectedFieldNames
+    case diagExpectedEquipmentList
+    case diagExpectedCoordinateMapping
+    case diagExpectedNumber
+    case diagExpectedExcludeMapping
+    case diagExpectedPatterns
+    case diagExpectedEntries
+    case diagExpectedEntry
+    case diagEntryMissing
+    case diagInvalidRoomKey
+    case diagInvalidRoomKeyIn
+    case diagUnknownFieldSuggestion
+    case diagUnknownFieldExpected
+    case diagIgnoreChangesSuggestion
+    case diagIgnoreChangesExpected
+    case diagNameInDefaults
+    case diagUnknownEquipment
+    case diagUnknownEquipmentKind
+    case diagRangeTooMany
+    case diagCoordinateNotDecimal
+    case diagCoordinateRange
+    case diagMovedSame
+    case diagNoManifest
+    case diagDuplicateRoomKey
+    case diagYAMLFirstDefined
+    case diagNoYAMLContent
+    case diagNoSuchFile
+    case diagCannotListDirectory
+    case diagNoYAMLFiles
+    case diagDanglingSymlink
+    case diagCannotReadFile
+    case diagProjectCannotRead
+    case diagProjectNotMapping
+    case diagProjectUnknownField
+    case diagProjectUnsupportedVersion
+    case diagProjectMissingVersion
+    case diagProjectMissingTargets
+    case diagProjectTargetsNotMapping
+    case diagProjectInvalidTargetName
+    case diagProjectTargetNotMapping
+    case diagProjectUnknownTargetField
+    case diagProjectFieldNotString
+    case diagProjectTargetMissing
+    case diagProjectSecretEnvNotName
+    case diagProjectManifestsNotList
+    case diagProjectEndpointNotURL
+    case diagProjectMassDeletePercent
+    case diagProjectSharedState
 
     // MARK: plan, drift and apply reports
     case roomWithID

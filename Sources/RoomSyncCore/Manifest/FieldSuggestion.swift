@@ -20,11 +20,11 @@ enum FieldSuggestion {
     }
 
     /// The message for an unknown field, with a suggestion or else the list of what is allowed.
-    static func unknownField(_ name: String, known: [String]) -> String {
+    static func unknownField(_ name: String, known: [String]) -> LocalizedText {
         if let suggestion = nearest(to: name, in: known) {
-            return "unknown field '\(DiagnosticText.shown(name))'; did you mean '\(suggestion)'?"
+            return LocalizedText(.diagUnknownFieldSuggestion, ["name": DiagnosticText.shown(name), "suggestion": suggestion])
         }
-        return "unknown field '\(DiagnosticText.shown(name))'; expected one of: \(known.joined(separator: ", "))"
+        return LocalizedText(.diagUnknownFieldExpected, ["name": DiagnosticText.shown(name), "known": known.joined(separator: ", ")])
     }
 
     static func levenshtein(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {

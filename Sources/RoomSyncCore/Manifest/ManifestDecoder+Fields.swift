@@ -6,7 +6,7 @@ extension ManifestDecoder {
     /// fields once more.
     mutating func fields(_ node: YAMLView, inDefaults: Bool, into result: inout RoomFields) -> Bool {
         guard let pairs = node.mapping else {
-            error(at: node.mark, "expected a mapping, found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedMapping, keyed: ["found": Self.kind(of: node)]))
             return false
         }
         for pair in pairs {
@@ -16,7 +16,7 @@ extension ManifestDecoder {
                 guard let key = fieldName(pair.key) else { continue }
                 let known = inDefaults ? RoomField.defaultNames : RoomField.roomNames
                 if key == "name" {
-                    error(at: pair.key.mark, "'name' cannot be set in defaults; give each room its own name")
+                    error(at: pair.key.mark, LocalizedText(.diagNameInDefaults))
                 } else {
                     error(at: pair.key.mark, FieldSuggestion.unknownField(key, known: known))
                     // `capacty: 10` was meant as capacity: do not also report capacity as missing.
@@ -56,7 +56,7 @@ extension ManifestDecoder {
                 if case .bool(let flag)? = value.scalar?.kind {
                     result.protect = flag
                 } else {
-                    error(at: value.mark, "expected a boolean (true or false), found \(Self.describe(value))")
+                    error(at: value.mark, LocalizedText(.diagExpectedBoolean, keyed: ["found": Self.kind(of: value)]))
                 }
             case .ignoreChanges:
                 result.ignoreChanges = ignoredFields(value)
@@ -68,7 +68,7 @@ extension ManifestDecoder {
     /// `ignore_changes: [FIELD…]`, each one of `ManagedField`.
     private mutating func ignoredFields(_ node: YAMLView) -> [ManagedField]? {
         guard let items = node.sequence else {
-            error(at: node.mark, "expected a sequence of field names, found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedFieldNames, keyed: ["found": Self.kind(of: node)]))
             return nil
         }
         var fields: [ManagedField] = []
@@ -79,9 +79,9 @@ extension ManifestDecoder {
                 failed = true
                 let known = ManagedField.names
                 if let meant = FieldSuggestion.nearest(to: name, in: known) {
-                    error(at: item.mark, "ignore_changes: unknown field '\(DiagnosticText.shown(name))'; did you mean '\(meant)'?")
+                    error(at: item.mark, LocalizedText(.diagIgnoreChangesSuggestion, ["name": DiagnosticText.shown(name), "suggestion": meant]))
                 } else {
-                    error(at: item.mark, "ignore_changes: unknown field '\(DiagnosticText.shown(name))'; expected one of: \(known.joined(separator: ", "))")
+                    error(at: item.mark, LocalizedText(.diagIgnoreChangesExpected, ["name": DiagnosticText.shown(name), "known": known.joined(separator: ", ")]))
                 }
                 continue
             }
@@ -92,7 +92,7 @@ extension ManifestDecoder {
 
     private mutating func equipment(_ node: YAMLView) -> [Equipment]? {
         guard let items = node.sequence else {
-            error(at: node.mark, "expected a sequence of equipment, found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedEquipmentList, keyed: ["found": Self.kind(of: node)]))
             return nil
         }
         var result: [Equipment] = []
@@ -104,10 +104,13 @@ extension ManifestDecoder {
                 result.append(equipment)
             } else {
                 failed = true
-                let shown = item.scalar.map { "'\(DiagnosticText.shown($0.value))'" } ?? Self.describe(item)
-                error(at: item.mark, "unknown equipment \(shown); expected 1-5 or one of: "
-                    + Equipment.allCases.map(\.englishName).joined(separator: ", ") + ", "
-                    + Equipment.allCases.map(\.chineseName).joined(separator: ", "))
+                let names = Equipment.allCases.map(\.englishName).joined(separator: ", ") + ", "
+                    + Equipment.allCases.map(\.chineseName).joined(separator: ", ")
+                if let scalar = item.scalar {
+                    error(at: item.mark, LocalizedText(.diagUnknownEquipment, ["value": DiagnosticText.shown(scalar.value), "names": names]))
+                } else {
+                    error(at: item.mark, LocalizedText(.diagUnknownEquipmentKind, ["names": names], keyed: ["found": Self.kind(of: item)]))
+                }
             }
         }
         return failed ? nil : result
@@ -115,7 +118,7 @@ extension ManifestDecoder {
 
     private mutating func range(_ node: YAMLView) -> RoomRange? {
         guard let pairs = node.mapping else {
-            error(at: node.mark, "expected a mapping, found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedMapping, keyed: ["found": Self.kind(of: node)]))
             return nil
         }
         var range = RoomRange()
@@ -126,12 +129,12 @@ extension ManifestDecoder {
             switch key {
             case "user_list", "department_list":
                 guard let items = value.sequence else {
-                    error(at: value.mark, "expected a sequence, found \(Self.describe(value))")
+                    error(at: value.mark, LocalizedText(.diagExpectedSequence, keyed: ["found": Self.kind(of: value)]))
                     failed = true
                     continue
                 }
                 if items.count > Self.maxRangeEntries {
-                    error(at: value.mark, "\(key) has \(items.count) entries; WeCom allows at most \(Self.maxRangeEntries)")
+                    error(at: value.mark, LocalizedText(.diagRangeTooMany, ["field": key, "count": String(items.count), "max": String(Self.maxRangeEntries)]))
                     failed = true
                     continue
                 }
@@ -161,7 +164,7 @@ extension ManifestDecoder {
 
     private mutating func coordinate(_ node: YAMLView) -> Coordinate? {
         guard let pairs = node.mapping else {
-            error(at: node.mark, "expected a mapping with latitude and longitude, found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedCoordinateMapping, keyed: ["found": Self.kind(of: node)]))
             return nil
         }
         var latitude: String?, longitude: String?
@@ -197,7 +200,7 @@ extension ManifestDecoder {
         switch node.scalarKind {
         case .int?, .float?, .string?: break
         default:
-            error(at: node.mark, "expected a number for \(label), found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedNumber, ["label": label], keyed: ["found": Self.kind(of: node)]))
             return nil
         }
         // Checked on the bytes, and a String made only of a good value.
@@ -207,11 +210,11 @@ extension ManifestDecoder {
             return (decimal: decimal, inRange: decimal && Self.decimal(bytes, isAtMost: limit))
         }!
         guard shape.decimal else {
-            error(at: node.mark, "\(label) must be a decimal number like 22.540503, found '\(DiagnosticText.shown(node.text!))'")
+            error(at: node.mark, LocalizedText(.diagCoordinateNotDecimal, ["label": label, "value": DiagnosticText.shown(node.text!)]))
             return nil
         }
         guard shape.inRange else {
-            error(at: node.mark, "\(label) must be between -\(limit) and \(limit), found \(DiagnosticText.shown(node.text!))")
+            error(at: node.mark, LocalizedText(.diagCoordinateRange, ["label": label, "limit": String(limit), "value": DiagnosticText.shown(node.text!)]))
             return nil
         }
         return node.text

@@ -5,7 +5,7 @@ extension ManifestDecoder {
         entries(node, label: "moved", fields: ["from", "to"]) { decoder, fields, origin in
             guard let from = decoder.key(fields["from"], label: "from"), let to = decoder.key(fields["to"], label: "to") else { return nil }
             guard from != to else {
-                decoder.diagnostics.append(.error(at: origin, "moved: 'from' and 'to' are both '\(from)'"))
+                decoder.diagnostics.append(.error(at: origin, LocalizedText(.diagMovedSame, ["key": from])))
                 return nil
             }
             return ManifestOperations.Move(from: from, to: to, origin: origin)
@@ -25,7 +25,7 @@ extension ManifestDecoder {
     /// `prune: {exclude: [GLOB, …]}`.
     mutating func pruneExclusions(_ node: YAMLView) -> [ManifestOperations.PruneExclusion] {
         guard let pairs = node.mapping else {
-            error(at: node.mark, "expected a mapping with 'exclude', found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedExcludeMapping, keyed: ["found": Self.kind(of: node)]))
             return []
         }
         var exclusions: [ManifestOperations.PruneExclusion] = []
@@ -36,7 +36,7 @@ extension ManifestDecoder {
                 continue
             }
             guard let items = pair.value.sequence else {
-                error(at: pair.value.mark, "expected a sequence of room-name patterns, found \(Self.describe(pair.value))")
+                error(at: pair.value.mark, LocalizedText(.diagExpectedPatterns, keyed: ["found": Self.kind(of: pair.value)]))
                 continue
             }
             for item in items {
@@ -49,18 +49,19 @@ extension ManifestDecoder {
     }
 
     /// A sequence of mappings with exactly `fields`, each turned into a value by `make` (nil when it has errors).
+    /// Every operation's entry has two fields, which the message for a malformed entry names.
     private mutating func entries<T>(
         _ node: YAMLView, label: String, fields known: [String],
         _ make: (inout ManifestDecoder, [String: YAMLView], SourceLocation) -> T?
     ) -> [T] {
         guard let items = node.sequence else {
-            error(at: node.mark, "\(label): expected a sequence of entries, found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedEntries, ["label": label], keyed: ["found": Self.kind(of: node)]))
             return []
         }
         var result: [T] = []
         for item in items {
             guard let pairs = item.mapping else {
-                error(at: item.mark, "\(label): expected an entry with \(known.map { "'\($0)'" }.joined(separator: " and ")), found \(Self.describe(item))")
+                error(at: item.mark, LocalizedText(.diagExpectedEntry, ["label": label, "first": known[0], "second": known[1]], keyed: ["found": Self.kind(of: item)]))
                 continue
             }
             var fields: [String: YAMLView] = [:]
@@ -78,7 +79,7 @@ extension ManifestDecoder {
             }
             let origin = location(item.mark)
             for field in known where fields[field] == nil {
-                error(at: item.mark, "\(label): entry is missing '\(field)'")
+                error(at: item.mark, LocalizedText(.diagEntryMissing, ["label": label, "field": field]))
                 failed = true
             }
             guard !failed, let value = make(&self, fields, origin) else { continue }
@@ -91,7 +92,7 @@ extension ManifestDecoder {
     private mutating func key(_ node: YAMLView?, label: String) -> String? {
         guard let node, let key = text(node) else { return nil }
         guard Self.isValidKey(key) else {
-            error(at: node.mark, "invalid room key '\(DiagnosticText.shown(key))' in '\(label)'; keys match \(Self.keyPattern)")
+            error(at: node.mark, LocalizedText(.diagInvalidRoomKeyIn, ["key": DiagnosticText.shown(key), "label": label, "pattern": Self.keyPattern]))
             return nil
         }
         return key

@@ -4,7 +4,7 @@ extension ManifestDecoder {
     /// A mapping key as a field name; non-scalar keys are reported.
     mutating func fieldName(_ key: YAMLView) -> String? {
         guard let name = key.text else {
-            error(at: key.mark, "expected a field name, found \(Self.describe(key))")
+            error(at: key.mark, LocalizedText(.diagExpectedFieldName, keyed: ["found": Self.kind(of: key)]))
             return nil
         }
         return name
@@ -18,7 +18,7 @@ extension ManifestDecoder {
         case .string?, .int?, .float?: return node.text
         case .bool?: error(at: node.mark, LocalizedText(.diagExpectedStringBoolean, ["text": DiagnosticText.shown(node.text!)]))
         case .null?: error(at: node.mark, LocalizedText(.diagExpectedStringNull))
-        case nil: error(at: node.mark, "expected a string, found \(Self.describe(node))")
+        case nil: error(at: node.mark, LocalizedText(.diagExpectedString, keyed: ["found": Self.kind(of: node)]))
         }
         return nil
     }
@@ -35,7 +35,7 @@ extension ManifestDecoder {
     mutating func integer(_ node: YAMLView, in bounds: ClosedRange<Int>, label: String) -> Int? {
         // On the bytes: no String is made of a good number.
         guard node.scalarKind == .int else {
-            error(at: node.mark, "expected an integer, found \(Self.describe(node))")
+            error(at: node.mark, LocalizedText(.diagExpectedInteger, keyed: ["found": Self.kind(of: node)]))
             return nil
         }
         guard let value = node.withText(YAMLScalar.integerValue) ?? nil, bounds.contains(value) else {
@@ -64,18 +64,18 @@ extension ManifestDecoder {
         diagnostics.append(.error(at: location(mark), text))
     }
 
-    /// What a node is, for "expected X, found Y" messages.
-    static func describe(_ node: YAMLView) -> String {
+    /// What a node is, for "expected X, found Y" messages: a word of the catalogue, rendered when printed.
+    static func kind(of node: YAMLView) -> MessageKey {
         switch node.kind {
-        case .mapping: return "a mapping"
-        case .sequence: return "a sequence"
+        case .mapping: return .diagFoundMapping
+        case .sequence: return .diagFoundSequence
         case .scalar:
             switch node.scalarKind! {
-            case .null: return "null"
-            case .bool: return "a boolean"
-            case .int: return "an integer"
-            case .float: return "a float"
-            case .string: return "a string"
+            case .null: return .diagFoundNull
+            case .bool: return .diagFoundBoolean
+            case .int: return .diagFoundInteger
+            case .float: return .diagFoundFloat
+            case .string: return .diagFoundString
             }
         }
     }

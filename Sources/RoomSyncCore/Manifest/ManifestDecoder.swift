@@ -51,7 +51,7 @@ struct ManifestDecoder {
 
     private mutating func decodeHeader(_ root: YAMLView) -> Header? {
         guard let top = root.mapping else {
-            error(at: root.mark, "expected a mapping at the top of the manifest, found \(Self.describe(root))")
+            error(at: root.mark, LocalizedText(.diagExpectedTopMapping, keyed: ["found": Self.kind(of: root)]))
             return nil
         }
         var version: YAMLView?
@@ -84,7 +84,7 @@ struct ManifestDecoder {
             return nil
         }
         guard let rooms = roomsNode.mapping else {
-            error(at: roomsNode.mark, "expected a mapping of room keys to rooms, found \(Self.describe(roomsNode))")
+            error(at: roomsNode.mark, LocalizedText(.diagExpectedRoomsMapping, keyed: ["found": Self.kind(of: roomsNode)]))
             return nil
         }
         return Header(defaults: defaults, rooms: YAMLMapping(rooms), operations: operations)
@@ -120,7 +120,7 @@ struct ManifestDecoder {
             guard let key = fieldName(pair.key) else { continue }
             let errorsBefore = diagnostics.count
             if !Self.isValidKey(key) {
-                error(at: pair.key.mark, "invalid room key '\(DiagnosticText.shown(key))'; keys match \(Self.keyPattern)")
+                error(at: pair.key.mark, LocalizedText(.diagInvalidRoomKey, ["key": DiagnosticText.shown(key), "pattern": Self.keyPattern]))
             }
             let origin = location(pair.key.mark)
             var index: Int32 = -1

@@ -38,7 +38,7 @@ public enum ManifestReader {
     /// `read(paths:)` with explicit YAML limits (for tests of the limits themselves).
     public static func read(paths: [String], limits: YAMLLimits) -> ManifestReadResult {
         guard !paths.isEmpty else {
-            return ManifestReadResult(rooms: [], files: [], diagnostics: [.error(at: nil, "no manifest given")])
+            return ManifestReadResult(rooms: [], files: [], diagnostics: [.error(at: nil, LocalizedText(.diagNoManifest))])
         }
         // First the paths become files (or a diagnostic each), in the order given.
         enum Source {
@@ -189,7 +189,7 @@ public enum ManifestReader {
                 let position = positions[again]
                 diagnostics[position.file].append(.error(
                     at: origin(position),
-                    "duplicate room key '\(DiagnosticText.shown(keys[again]))'; first defined at \(origin(first))"))
+                    LocalizedText(.diagDuplicateRoomKey, ["key": DiagnosticText.shown(keys[again]), "origin": "\(origin(first))"])))
             }
             let room = files[first.file].entries[first.index].room
             if room >= 0 { kept.append(roomsBefore[first.file] + Int(room)) }
@@ -277,14 +277,17 @@ public enum ManifestReader {
         // Read in one pass after all: what the batches decoded before that is dropped, not kept beside the tree.
         batches = RoomBatches(file: file, bytes: 0)
         for error in document.errors {
-            var message = error.message
-            if let related = error.relatedMark { message += "; first defined at \(file):\(related)" }
-            diagnostics.append(.error(at: SourceLocation(file: file, line: error.mark.line, column: error.mark.column), message))
+            let at = SourceLocation(file: file, line: error.mark.line, column: error.mark.column)
+            if let related = error.relatedMark {
+                diagnostics.append(.error(at: at, LocalizedText(.diagYAMLFirstDefined, ["message": error.message, "origin": "\(file):\(related)"])))
+            } else {
+                diagnostics.append(.error(at: at, error.message))
+            }
         }
         guard let root = document.root else {
             if document.errors.isEmpty {
                 diagnostics.append(.error(
-                    at: ManifestSource.start(of: file), "file has no YAML content; a manifest starts with 'version: 1'"))
+                    at: ManifestSource.start(of: file), LocalizedText(.diagNoYAMLContent)))
             }
             return ([], [])
         }

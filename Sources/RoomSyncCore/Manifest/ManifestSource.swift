@@ -15,14 +15,14 @@ enum ManifestSource {
     static func files(for path: String) -> Result<[String], Diagnostic> {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            return .failure(.error(at: start(of: path), "no such file or directory"))
+            return .failure(.error(at: start(of: path), LocalizedText(.diagNoSuchFile)))
         }
         guard isDirectory.boolValue else { return .success([path]) }
         let entries: [String]
         do {
             entries = try FileManager.default.contentsOfDirectory(atPath: path)
         } catch {
-            return .failure(.error(at: start(of: path), "cannot list directory: \(reason(errno))"))
+            return .failure(.error(at: start(of: path), LocalizedText(.diagCannotListDirectory, ["reason": reason(errno)])))
         }
         let prefix = path.hasSuffix("/") ? path : path + "/"
         let manifests = entries
@@ -34,7 +34,7 @@ enum ManifestSource {
                 return !(FileManager.default.fileExists(atPath: entry, isDirectory: &isDirectory) && isDirectory.boolValue)
             }
         guard !manifests.isEmpty else {
-            return .failure(.error(at: start(of: path), "directory contains no *.yaml or *.yml files"))
+            return .failure(.error(at: start(of: path), LocalizedText(.diagNoYAMLFiles)))
         }
         return .success(manifests)
     }
@@ -57,9 +57,9 @@ enum ManifestSource {
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT, let target = danglingTarget(path) {
-                return .failure(.error(at: start(of: path), "cannot read file: a symbolic link to '\(target)', which does not exist"))
+                return .failure(.error(at: start(of: path), LocalizedText(.diagDanglingSymlink, ["target": target])))
             }
-            return .failure(.error(at: start(of: path), "cannot read file: \(reason(code))"))
+            return .failure(.error(at: start(of: path), LocalizedText(.diagCannotReadFile, ["reason": reason(code)])))
         }
         defer { close(fd) }
         var info = stat()
@@ -92,14 +92,14 @@ enum ManifestSource {
                     initialized += n
                 }
             }
-            if failure != 0 { return .failure(.error(at: start(of: path), "cannot read file: \(reason(failure))")) }
+            if failure != 0 { return .failure(.error(at: start(of: path), LocalizedText(.diagCannotReadFile, ["reason": reason(failure)]))) }
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                return .failure(.error(at: start(of: path), "cannot read file: \(reason(errno))"))
+                return .failure(.error(at: start(of: path), LocalizedText(.diagCannotReadFile, ["reason": reason(errno)])))
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])

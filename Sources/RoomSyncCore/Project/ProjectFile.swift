@@ -33,7 +33,7 @@ public struct ProjectFile: Sendable, Hashable {
     /// Reads and checks a project file; every problem is a located `Diagnostic`, thrown together.
     public static func read(path: String) throws -> ProjectFile {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw DiagnosticList([.error(at: nil, "cannot read the project file \(path); write one (see `roomsync schema --project`) or name it with --project FILE")])
+            throw DiagnosticList([.error(at: nil, LocalizedText(.diagProjectCannotRead, ["path": path]))])
         }
         let (project, diagnostics) = decode(Array(data), file: path)
         guard let project, diagnostics.allSatisfy({ $0.severity != .error }) else { throw DiagnosticList(diagnostics) }
@@ -46,18 +46,20 @@ public struct ProjectFile: Sendable, Hashable {
     public static func decode(_ bytes: [UInt8], file: String) -> (ProjectFile?, [Diagnostic]) {
         var diagnostics: [Diagnostic] = []
         func at(_ mark: YAMLMark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
-        func error(_ mark: YAMLMark, _ message: String) { diagnostics.append(.error(at: at(mark), message)) }
+        func error(_ mark: YAMLMark, _ text: LocalizedText) { diagnostics.append(.error(at: at(mark), text)) }
 
         let document = YAMLParser.parse(bytes)
         for problem in document.errors {
-            var message = problem.message
-            if let related = problem.relatedMark { message += "; first defined at \(file):\(related)" }
-            error(problem.mark, message)
+            if let related = problem.relatedMark {
+                error(problem.mark, LocalizedText(.diagYAMLFirstDefined, ["message": problem.message, "origin": "\(file):\(related)"]))
+            } else {
+                diagnostics.append(.error(at: at(problem.mark), problem.message))
+            }
         }
         guard document.errors.isEmpty else { return (nil, diagnostics) }
         guard let root = document.root, let top = root.mapping else {
             diagnostics.append(.error(
-                at: SourceLocation(file: file, line: 1, column: 1), "a project file is a mapping that starts with 'version: 1'"))
+                at: SourceLocation(file: file, line: 1, column: 1), LocalizedText(.diagProjectNotMapping)))
             return (nil, diagnostics)
         }
         var version: YAMLNode?
@@ -66,40 +68,40 @@ public struct ProjectFile: Sendable, Hashable {
             switch pair.key.text {
             case "version": version = pair.value
             case "targets": targetsNode = pair.value
-            default: error(pair.key.mark, "unknown field '\(pair.key.text ?? "?")' in the project file; it has 'version' and 'targets'")
+            default: error(pair.key.mark, LocalizedText(.diagProjectUnknownField, ["name": pair.key.text ?? "?"]))
             }
         }
         if let version {
             if version.text != "1" || version.scalar?.style != .plain {
-                error(version.mark, "unsupported project version '\(version.text ?? "?")'; this roomsync reads version 1")
+                error(version.mark, LocalizedText(.diagProjectUnsupportedVersion, ["version": version.text ?? "?"]))
             }
         } else {
-            error(root.mark, "missing 'version: 1'")
+            error(root.mark, LocalizedText(.diagProjectMissingVersion))
         }
         guard let targetsNode else {
-            error(root.mark, "missing 'targets': name at least one corp")
+            error(root.mark, LocalizedText(.diagProjectMissingTargets))
             return (nil, diagnostics)
         }
         guard let targetPairs = targetsNode.mapping, !targetPairs.isEmpty else {
-            error(targetsNode.mark, "'targets' must be a mapping of target names to corps, with at least one")
+            error(targetsNode.mark, LocalizedText(.diagProjectTargetsNotMapping))
             return (nil, diagnostics)
         }
         var targets: [Target] = []
         for pair in targetPairs {
             let name = pair.key.text ?? ""
             guard ManifestDecoder.isValidKey(name) else {
-                error(pair.key.mark, "invalid target name '\(name)': use lowercase letters, digits, '.', '_' and '-'")
+                error(pair.key.mark, LocalizedText(.diagProjectInvalidTargetName, ["name": name]))
                 continue
             }
             guard let fields = pair.value.mapping else {
-                error(pair.value.mark, "target '\(name)' must be a mapping with corp_id, secret_env and manifests")
+                error(pair.value.mark, LocalizedText(.diagProjectTargetNotMapping, ["name": name]))
                 continue
             }
             var values: [String: YAMLNode] = [:]
             for field in fields {
                 let key = field.key.text ?? ""
                 guard targetFields.contains(key) else {
-                    error(field.key.mark, "unknown field '\(key)' in target '\(name)'; known fields: \(targetFields.joined(separator: ", "))")
+                    error(field.key.mark, LocalizedText(.diagProjectUnknownTargetField, ["field": key, "name": name, "known": targetFields.joined(separator: ", ")]))
                     continue
                 }
                 values[key] = field.value
@@ -107,37 +109,37 @@ public struct ProjectFile: Sendable, Hashable {
             func string(_ key: String) -> String? {
                 guard let node = values[key] else { return nil }
                 guard let text = node.scalar?.value, !text.isEmpty, node.kind == .scalar else {
-                    error(node.mark, "'\(key)' of target '\(name)' must be a non-empty string")
+                    error(node.mark, LocalizedText(.diagProjectFieldNotString, ["field": key, "name": name]))
                     return nil
                 }
                 return text
             }
             for required in ["corp_id", "secret_env", "manifests"] where values[required] == nil {
-                error(pair.key.mark, "target '\(name)' is missing '\(required)'")
+                error(pair.key.mark, LocalizedText(.diagProjectTargetMissing, ["name": name, "field": required]))
             }
             let corpID = string("corp_id")
             let secretEnv = string("secret_env")
             if let secretEnv, let node = values["secret_env"], !isEnvironmentName(secretEnv) {
-                error(node.mark, "'secret_env' of target '\(name)' names an environment variable (like WECOM_SECRET_HQ), not '\(secretEnv)'; never the secret itself")
+                error(node.mark, LocalizedText(.diagProjectSecretEnvNotName, ["name": name, "value": secretEnv]))
             }
             var manifests: [String]?
             if let node = values["manifests"] {
                 if let list = node.sequence, !list.isEmpty, list.allSatisfy({ $0.kind == .scalar && !($0.text ?? "").isEmpty }) {
                     manifests = list.map { $0.text ?? "" }
                 } else {
-                    error(node.mark, "'manifests' of target '\(name)' must be a list of manifest files or folders, e.g. [rooms/\(name)]")
+                    error(node.mark, LocalizedText(.diagProjectManifestsNotList, ["name": name]))
                 }
             }
             let endpoint = string("endpoint")
             if let endpoint, let node = values["endpoint"], !(endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://")) {
-                error(node.mark, "'endpoint' of target '\(name)' must be an http(s) URL")
+                error(node.mark, LocalizedText(.diagProjectEndpointNotURL, ["name": name]))
             }
             var percent: Int?
             if let node = values["mass_delete_percent"] {
                 if node.scalar?.style == .plain, let value = Int(node.text ?? ""), (0...100).contains(value) {
                     percent = value
                 } else {
-                    error(node.mark, "'mass_delete_percent' of target '\(name)' must be a whole number from 0 to 100")
+                    error(node.mark, LocalizedText(.diagProjectMassDeletePercent, ["name": name]))
                 }
             }
             if let corpID, let secretEnv, let manifests {
@@ -153,7 +155,7 @@ public struct ProjectFile: Sendable, Hashable {
         for target in targets {
             let key = target.statePath + (target.usesPostgres ? "#" + (target.workspace ?? target.name) : "")
             if let other = stateOwners[key] {
-                diagnostics.append(.error(at: target.origin, "targets '\(other)' and '\(target.name)' share the state \(target.statePath); give each its own"))
+                diagnostics.append(.error(at: target.origin, LocalizedText(.diagProjectSharedState, ["first": other, "second": target.name, "path": target.statePath])))
             }
             stateOwners[key] = target.name
         }
