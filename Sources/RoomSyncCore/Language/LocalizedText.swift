@@ -4,11 +4,12 @@
 public struct LocalizedText: Sendable, Hashable, CustomStringConvertible {
     public var key: MessageKey
     public var values: [String: String]
-    /// Values that are words of the catalogue themselves (a manifest error's "found a mapping"), rendered in the
-    /// printer's language too rather than frozen in the language of the thread that made the text.
-    public var keyedValues: [String: MessageKey]
+    /// Values that are texts of the catalogue themselves (a manifest error's "found a mapping", a YAML error inside
+    /// "first defined at"), rendered in the printer's language too rather than frozen in the language of the
+    /// thread that made the text.
+    public var keyedValues: [String: LocalizedText]
 
-    public init(_ key: MessageKey, _ values: [String: String] = [:], keyed keyedValues: [String: MessageKey] = [:]) {
+    public init(_ key: MessageKey, _ values: [String: String] = [:], keyed keyedValues: [String: LocalizedText] = [:]) {
         self.key = key
         self.values = values
         self.keyedValues = keyedValues
@@ -17,7 +18,7 @@ public struct LocalizedText: Sendable, Hashable, CustomStringConvertible {
     public func rendered(in language: Language = Language.current) -> String {
         guard !keyedValues.isEmpty else { return Catalogue.text(key, values: values, in: language) }
         var all = values
-        for (name, word) in keyedValues { all[name] = Catalogue.text(word, in: language) }
+        for (name, text) in keyedValues { all[name] = text.rendered(in: language) }
         return Catalogue.text(key, values: all, in: language)
     }
 

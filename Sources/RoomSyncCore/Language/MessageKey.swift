@@ -251,6 +251,20 @@ public enum MessageKey: String, Sendable, Hashable, CaseIterable {
     case diagProjectEndpointNotURL
     case diagProjectMassDeletePercent
     case diagProjectSharedState
+    case yamlDuplicateKey
+    case yamlMergeNeedsMapping
+    case yamlOneDocument
+    case yamlTooDeep
+    case yamlTooDeepWithAliases
+    case yamlAliasWithoutAnchor
+    case yamlAliasBomb
+    case yamlControlCharacters
+    case yamlNotUTF8
+    case yamlTab
+    case yamlInvalid
+    case yamlInvalidInContext
+    case yamlInvalidInContextAt
+    case yamlTooLarge
 
     // MARK: plan, drift and apply reports
     case roomWithID

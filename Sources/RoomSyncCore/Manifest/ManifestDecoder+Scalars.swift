@@ -65,7 +65,11 @@ extension ManifestDecoder {
     }
 
     /// What a node is, for "expected X, found Y" messages: a word of the catalogue, rendered when printed.
-    static func kind(of node: YAMLView) -> MessageKey {
+    static func kind(of node: YAMLView) -> LocalizedText {
+        LocalizedText(kindKey(of: node))
+    }
+
+    private static func kindKey(of node: YAMLView) -> MessageKey {
         switch node.kind {
         case .mapping: return .diagFoundMapping
         case .sequence: return .diagFoundSequence

@@ -279,9 +279,9 @@ public enum ManifestReader {
         for error in document.errors {
             let at = SourceLocation(file: file, line: error.mark.line, column: error.mark.column)
             if let related = error.relatedMark {
-                diagnostics.append(.error(at: at, LocalizedText(.diagYAMLFirstDefined, ["message": error.message, "origin": "\(file):\(related)"])))
+                diagnostics.append(.error(at: at, LocalizedText(.diagYAMLFirstDefined, ["origin": "\(file):\(related)"], keyed: ["message": error.text])))
             } else {
-                diagnostics.append(.error(at: at, error.message))
+                diagnostics.append(.error(at: at, error.text))
             }
         }
         guard let root = document.root else {

@@ -51,9 +51,9 @@ public struct ProjectFile: Sendable, Hashable {
         let document = YAMLParser.parse(bytes)
         for problem in document.errors {
             if let related = problem.relatedMark {
-                error(problem.mark, LocalizedText(.diagYAMLFirstDefined, ["message": problem.message, "origin": "\(file):\(related)"]))
+                error(problem.mark, LocalizedText(.diagYAMLFirstDefined, ["origin": "\(file):\(related)"], keyed: ["message": problem.text]))
             } else {
-                diagnostics.append(.error(at: at(problem.mark), problem.message))
+                error(problem.mark, problem.text)
             }
         }
         guard document.errors.isEmpty else { return (nil, diagnostics) }

@@ -176,20 +176,24 @@ final class LibYAMLReader {
             }
             let mark = position(ofByte: offset)
             if problem.contains("control characters") {
-                return YAMLError(at: mark, "file contains control characters (is it a binary file?)")
+                return YAMLError(at: mark, LocalizedText(.yamlControlCharacters))
             }
-            return YAMLError(at: mark, "file is not valid UTF-8 text (\(problem))")
+            return YAMLError(at: mark, LocalizedText(.yamlNotUTF8, ["problem": problem]))
         }
         let mark = self.mark(p.problem_mark)
         if character(at: mark) == UInt8(ascii: "\t") {
-            return YAMLError(at: mark, "invalid YAML: tab character; YAML does not allow tabs for indentation, use spaces")
+            return YAMLError(at: mark, LocalizedText(.yamlTab))
         }
-        var message = "invalid YAML: \(problem)"
-        if let context = p.context.map({ String(cString: $0) }) {
-            let contextMark = self.mark(p.context_mark)
-            message += contextMark == mark ? " \(context)" : " \(context) started at \(contextMark)"
+        // libyaml's own words (problem and context) stay as libyaml gives them; only the frame is ours.
+        guard let context = p.context.map({ String(cString: $0) }) else {
+            return YAMLError(at: mark, LocalizedText(.yamlInvalid, ["problem": problem]))
         }
-        return YAMLError(at: mark, message)
+        let contextMark = self.mark(p.context_mark)
+        if contextMark == mark {
+            return YAMLError(at: mark, LocalizedText(.yamlInvalidInContext, ["problem": problem, "context": context]))
+        }
+        return YAMLError(
+            at: mark, LocalizedText(.yamlInvalidInContextAt, ["problem": problem, "context": context, "start": "\(contextMark)"]))
     }
 
     /// Line and column (in characters) of a byte offset, for reader errors.

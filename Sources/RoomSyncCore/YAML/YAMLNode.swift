@@ -286,15 +286,19 @@ public struct YAMLPair: Sendable {
 /// A problem in the YAML text itself (syntax, duplicate keys, aliases, limits).
 public struct YAMLError: Error, Sendable, Hashable {
     public var mark: YAMLMark
-    public var message: String
+    /// What is wrong, rendered in the language of whoever prints it.
+    public var text: LocalizedText
     /// A second position the message refers to, e.g. where a duplicated key was first defined.
     public var relatedMark: YAMLMark?
 
-    public init(at mark: YAMLMark, _ message: String, related relatedMark: YAMLMark? = nil) {
+    public init(at mark: YAMLMark, _ text: LocalizedText, related relatedMark: YAMLMark? = nil) {
         self.mark = mark
-        self.message = message
+        self.text = text
         self.relatedMark = relatedMark
     }
+
+    /// The message in English, as machine formats and logs carry it.
+    public var message: String { text.english }
 }
 
 /// The result of parsing one YAML stream: the document (if any could be built) and every error found.

@@ -146,7 +146,7 @@ public final class YAMLParser {
 
     private func tooLarge() -> YAMLDocument {
         YAMLDocument(root: nil, errors: [YAMLError(
-            at: YAMLMark(line: 1, column: 1), "file is too large (\(input.count) bytes); split it into several manifests")])
+            at: YAMLMark(line: 1, column: 1), LocalizedText(.yamlTooLarge, ["bytes": String(input.count)]))])
     }
 
     private func parseInOnePass() -> YAMLDocument {

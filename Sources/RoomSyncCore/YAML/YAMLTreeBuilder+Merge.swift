@@ -89,7 +89,7 @@ extension YAMLParser.Builder {
             i += 2
             if isMergeKey(key) {
                 if let first = mergeKeyMark {
-                    errors.append(YAMLError(at: mark(of: key), "duplicate key '<<'", related: first))
+                    errors.append(YAMLError(at: mark(of: key), LocalizedText(.yamlDuplicateKey, ["key": "<<"]), related: first))
                     continue
                 }
                 mergeKeyMark = mark(of: key)
@@ -103,14 +103,14 @@ extension YAMLParser.Builder {
                     merges.append(contentsOf: items)
                 default:
                     errors.append(YAMLError(
-                        at: mark(of: value), "merge key '<<' needs a mapping or a sequence of mappings"))
+                        at: mark(of: value), LocalizedText(.yamlMergeNeedsMapping)))
                 }
                 continue
             }
             if isScalar(key), let first = find(key, in: pairs) {
                 let name = String(decoding: bytes(of: key), as: UTF8.self)
                 errors.append(YAMLError(
-                    at: mark(of: key), "duplicate key '\(DiagnosticText.shown(name))'",
+                    at: mark(of: key), LocalizedText(.yamlDuplicateKey, ["key": DiagnosticText.shown(name)]),
                     related: mark(of: self.key(ofPair: first, in: pairs))))
                 continue
             }

@@ -71,7 +71,7 @@ extension YAMLParser {
                         if documents > 1 {
                             errors.append(YAMLError(
                                 at: YAMLMark(line: Int(event.line), column: Int(event.column)),
-                                "a manifest holds one YAML document; remove the second '---' or split the file"))
+                                LocalizedText(.yamlOneDocument)))
                             return false
                         }
                     case .scalar:
@@ -115,7 +115,7 @@ extension YAMLParser {
         mutating func push(isMapping: Bool, mark: YAMLMark, anchor: String?) throws {
             // Consumers may walk the tree recursively, so depth is bounded at the source.
             guard stack.count < limits.maxDepth else {
-                throw Fatal(error: YAMLError(at: mark, "nesting is deeper than \(limits.maxDepth) levels"))
+                throw Fatal(error: YAMLError(at: mark, LocalizedText(.yamlTooDeep, ["max": String(limits.maxDepth)])))
             }
             if stack.count == 1 { batchFloor = extent }
             stack.append(Frame(isMapping: isMapping, mark: mark, anchor: anchor, firstPending: pending.count))
@@ -154,21 +154,21 @@ extension YAMLParser {
 
         mutating func alias(_ name: String, at mark: YAMLMark) throws {
             guard let (index, size, height) = anchors[name] else {
-                throw Fatal(error: YAMLError(at: mark, "alias '*\(DiagnosticText.shown(name))' refers to no anchor defined before it"))
+                throw Fatal(error: YAMLError(at: mark, LocalizedText(.yamlAliasWithoutAnchor, ["name": DiagnosticText.shown(name)])))
             }
             // The alias shares the anchored node, so memory stays flat; what grows is the work of whoever walks
             // the tree.
             expanded += size
             guard expanded <= expansionBound else {
                 throw Fatal(error: YAMLError(
-                    at: mark, "aliases expand to more than \(expansionBound) nodes (an alias bomb?)"))
+                    at: mark, LocalizedText(.yamlAliasBomb, ["max": String(expansionBound)])))
             }
             // An alias puts its whole subtree where it stands, so `&a [[…]]` aliased inside `&b [[… *a]]`, and so
             // on, would nest far deeper than `push` allows (tens of thousands of levels within the expansion
             // bound) and overflow the stack of whoever walks the tree recursively.
             guard stack.count + height <= limits.maxDepth else {
                 throw Fatal(error: YAMLError(
-                    at: mark, "nesting is deeper than \(limits.maxDepth) levels (counting what aliases bring in)"))
+                    at: mark, LocalizedText(.yamlTooDeepWithAliases, ["max": String(limits.maxDepth)])))
             }
             append(index, size: size, height: height)
         }
