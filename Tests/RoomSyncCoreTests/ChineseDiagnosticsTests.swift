@@ -21,30 +21,33 @@ import Testing
             [
                 "a.yaml": "version: 1\nrooms:\n  shared: {name: S, capacty: 1}\n",
                 "b.yaml": "version: 1\nrooms:\n  shared: {name: S, capacity: 1}\n",
-                "c.yaml": "version: 1\nrooms: []\n",
+                "c.yaml": "version: 1\nrooms:\n  l: {name: L, capacity: 1, building: B}\n  m: []\n",
                 "d.yaml": "version: 1\nrooms:\n  x: {name: X, capacity: 1}\n  x: {name: Y, capacity: 1}\n",
             ], paths: ["a.yaml", "b.yaml", "c.yaml", "d.yaml", "nope.yaml"])
         let chinese = Language.$current.withValue(.zh) { run.result.diagnostics.map(\.description) }
         let expected = [
             "a.yaml:3:21: error: 未知字段 'capacty'；是否想写 'capacity'？",
             "b.yaml:3:3: error: 会议室键 'shared' 重复；首次定义于 ",
-            "c.yaml:2:8: error: 应为从会议室键到会议室的映射，却是列表",
+            "c.yaml:3:3: error: 会议室 'l' 的位置不完整：缺少 'city' 和 'floor'（city、building 和 floor 要一起填写）",
+            "c.yaml:4:6: error: 应为映射，却是列表",
             "d.yaml:4:3: error: 键 'x' 重复；首次定义于 ",
             "nope.yaml:1:1: error: 没有那个文件或目录",
         ]
         for line in expected {
             #expect(chinese.contains { $0.contains(line) }, "\(line) in \(chinese)")
         }
-        // Past `error:`, only quoted keys and fields and the file named may be in Latin letters.
+        // Past `error:`, only keys and field names (quoted, or the location's city, building and floor) and the
+        // file named may be in Latin letters.
         for line in chinese {
             let message = line.components(separatedBy: " error: ").last!
             let words = message.replacing(try! Regex("'[^']*'"), with: "").replacing(try! Regex("[^ ]*\\.yaml(:[0-9]+)*"), with: "")
+                .replacing(try! Regex("city|building|floor"), with: "")
             #expect(!words.contains { $0.isASCII && $0.isLetter }, "English left in \(line)")
         }
         // The same diagnostics still print today's English.
         #expect(run.lines.contains("a.yaml:3:21: error: unknown field 'capacty'; did you mean 'capacity'?"), "\(run.lines)")
         #expect(run.lines.contains("b.yaml:3:3: error: duplicate room key 'shared'; first defined at a.yaml:3:3"), "\(run.lines)")
-        #expect(run.lines.contains("c.yaml:2:8: error: expected a mapping of room keys to rooms, found a sequence"), "\(run.lines)")
+        #expect(run.lines.contains("c.yaml:4:6: error: expected a mapping, found a sequence"), "\(run.lines)")
         #expect(run.lines.contains { $0.hasPrefix("d.yaml:4:3: error: duplicate key 'x'; first defined at ") && $0.hasSuffix("d.yaml:3:3") }, "\(run.lines)")
     }
 

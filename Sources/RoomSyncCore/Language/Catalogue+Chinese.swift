@@ -180,7 +180,7 @@ extension Catalogue {
         .diagRoomMissingField: "会议室 '{key}' 缺少必填字段 '{field}'",
         .diagIncompleteLocation: "会议室 '{key}' 的位置不完整：缺少 {names}（city、building 和 floor 要一起填写）",
         .diagCoordinateWithoutLocation: "会议室 '{key}' 有坐标但没有位置：坐标需要 city、building 和 floor",
-        .diagAnd: " 和 ",
+        .diagAnd: "{first} 和 {second}",
         .diagExpectedStringBoolean: "应为字符串，却是布尔值；如果指的是文本，请加引号（\"{text}\"）",
         .diagExpectedStringNull: "应为字符串，却是 null",
         .diagMustNotBeEmpty: "{label} 不能为空",

@@ -180,7 +180,7 @@ extension Catalogue {
         .diagRoomMissingField: "room '{key}' is missing required field '{field}'",
         .diagIncompleteLocation: "room '{key}' has an incomplete location: missing {names} (city, building and floor go together)",
         .diagCoordinateWithoutLocation: "room '{key}' has a coordinate but no location: a coordinate needs city, building and floor",
-        .diagAnd: " and ",
+        .diagAnd: "{first} and {second}",
         .diagExpectedStringBoolean: "expected a string, found a boolean; quote it (\"{text}\") if you mean text",
         .diagExpectedStringNull: "expected a string, found null",
         .diagMustNotBeEmpty: "{label} must not be empty",

@@ -153,11 +153,13 @@ struct ManifestDecoder {
         if locationWritten != 0 && locationWritten != locationBits {
             let missing = [RoomField.city, .building, .floor].filter { !fields.has($0) }
             let names = missing.map { "'\($0.rawValue)'" }
-            diagnostics.append(.error(
-                at: origin,
-                LocalizedText(.diagIncompleteLocation, [
-                    "key": DiagnosticText.shown(key), "names": names.joined(separator: Catalogue.text(.diagAnd, in: .en)),
-                ])))
+            // One or two are missing (none written is no location at all); two are joined in the printer's language.
+            let text = names.count == 2
+                ? LocalizedText(
+                    .diagIncompleteLocation, ["key": DiagnosticText.shown(key)],
+                    keyed: ["names": LocalizedText(.diagAnd, ["first": names[0], "second": names[1]])])
+                : LocalizedText(.diagIncompleteLocation, ["key": DiagnosticText.shown(key), "names": names.joined()])
+            diagnostics.append(.error(at: origin, text))
         }
         // WeCom takes a coordinate only with a location; said here rather than by WeCom in the middle of an apply.
         // A coordinate that is itself invalid (nil) has its own error.
