@@ -123,25 +123,28 @@ struct TargetOptions: ParsableArguments {
         return try await WeComClient.withClient(configuration) { try await body($0, target) }
     }
 
-    /// `ROOMSYNC_RETRY_BASE_DELAY_MS` shortens the backoff (tests and impatient local runs against a sandbox);
-    /// the number of attempts stays the same.
     /// How long one attempt may go unanswered: 8 s, or `ROOMSYNC_ATTEMPT_TIMEOUT_MS`. The tests raise it: their
     /// sandbox runs inside the test process, and on a loaded two-core runner it can fall silent for longer than
     /// WeCom ever does; an add that times out is never sent again (SPEC 7), so the apply under test would stop
     /// for a reason that has nothing to do with what it tests.
     static func attemptTimeout(_ environment: [String: String]) -> Duration {
-        guard let text = environment["ROOMSYNC_ATTEMPT_TIMEOUT_MS"], let milliseconds = Int(text), milliseconds > 0 else {
-            return .seconds(8)
-        }
-        return .milliseconds(milliseconds)
+        milliseconds("ROOMSYNC_ATTEMPT_TIMEOUT_MS", in: environment).map { .milliseconds($0) } ?? .seconds(8)
     }
 
+    /// `ROOMSYNC_RETRY_BASE_DELAY_MS` shortens the backoff (tests and impatient local runs against a sandbox);
+    /// the number of attempts stays the same.
     static func retryPolicy(_ environment: [String: String]) -> WeComClient.RetryPolicy {
-        guard let text = environment["ROOMSYNC_RETRY_BASE_DELAY_MS"], let milliseconds = Int(text), milliseconds > 0 else {
+        guard let milliseconds = milliseconds("ROOMSYNC_RETRY_BASE_DELAY_MS", in: environment) else {
             return WeComClient.RetryPolicy(maxAttempts: 10)
         }
         return WeComClient.RetryPolicy(
             maxAttempts: 10, baseDelay: .milliseconds(milliseconds), maxDelay: .milliseconds(milliseconds * 32))
+    }
+
+    /// A positive whole number of milliseconds in the variable `name`; anything else leaves the default.
+    private static func milliseconds(_ name: String, in environment: [String: String]) -> Int? {
+        guard let text = environment[name], let milliseconds = Int(text), milliseconds > 0 else { return nil }
+        return milliseconds
     }
 
     func withEmbeddedSandbox<T>(_ body: (any MeetingRoomAPI, StateTarget) async throws -> T) async throws -> T {
