@@ -181,6 +181,15 @@ import Testing
             #expect(field(other) == nil)
         }
     }
+
+    /// `bit` reads the case's position from its storage: it must be its place in `allCases`, one bit each.
+    @Test func eachFieldsBitIsItsPlaceInAllCases() {
+        for (position, field) in RoomField.allCases.enumerated() {
+            #expect(field.bit == 1 << UInt32(position), "\(field)")
+        }
+        #expect(RoomField.allCases.count <= 32, "RoomFields.written has 32 bits")
+        #expect(MemoryLayout<RoomField>.size == 1)
+    }
 }
 
 /// Equipment is matched on its bytes for the usual spellings, as `init(name:)` matches them; anything else is left

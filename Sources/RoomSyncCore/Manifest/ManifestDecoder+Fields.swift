@@ -35,23 +35,23 @@ extension ManifestDecoder {
                     if length < 1 || length > Self.maxNameLength {
                         error(at: value.mark, LocalizedText(.diagNameLength, ["max": String(Self.maxNameLength), "length": String(length)]))
                     } else {
-                        result.name = name
+                        result.values.name = name
                     }
                 }
             case .capacity:
-                result.capacity = integer(value, in: Self.capacityRange, label: "capacity")
+                if let capacity = integer(value, in: Self.capacityRange, label: "capacity") { result.values.capacity = capacity }
             case .city:
-                result.city = nonEmptyText(value, label: "city")
+                result.values.city = nonEmptyText(value, label: "city")
             case .building:
-                result.building = nonEmptyText(value, label: "building")
+                result.values.building = nonEmptyText(value, label: "building")
             case .floor:
-                result.floor = nonEmptyText(value, label: "floor")
+                result.values.floor = nonEmptyText(value, label: "floor")
             case .equipment:
-                result.equipment = equipment(value)
+                result.values.equipment = equipment(value)
             case .coordinate:
-                result.coordinate = coordinate(value)
+                result.values.coordinate = coordinate(value)
             case .range:
-                result.range = range(value)
+                result.values.range = range(value)
             case .protect:
                 if case .bool(let flag)? = value.scalar?.kind {
                     result.protect = flag
@@ -90,18 +90,19 @@ extension ManifestDecoder {
         return failed ? nil : fields
     }
 
-    private mutating func equipment(_ node: YAMLView) -> [Equipment]? {
+    /// The ids, sorted and without duplicates (equipment is compared as a set).
+    private mutating func equipment(_ node: YAMLView) -> [Int]? {
         guard let items = node.sequence else {
             error(at: node.mark, LocalizedText(.diagExpectedEquipmentList, keyed: ["found": Self.kind(of: node)]))
             return nil
         }
-        var result: [Equipment] = []
+        var result: [Int] = []
         result.reserveCapacity(items.count)
         var failed = false
         for item in items {
             // The usual spellings matched on bytes; only unusual ones (`TV`, `03`) are made a String for `init(name:)`.
             if let equipment = (item.withText(Equipment.init(utf8:)) ?? nil) ?? item.text.flatMap(Equipment.init(name:)) {
-                result.append(equipment)
+                result.append(equipment.rawValue)
             } else {
                 failed = true
                 let names = Equipment.allCases.map(\.englishName).joined(separator: ", ") + ", "
@@ -113,7 +114,7 @@ extension ManifestDecoder {
                 }
             }
         }
-        return failed ? nil : result
+        return failed ? nil : Equipment.sortedSet(ids: result)
     }
 
     private mutating func range(_ node: YAMLView) -> RoomRange? {

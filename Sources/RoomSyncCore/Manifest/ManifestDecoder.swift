@@ -7,7 +7,7 @@ struct ManifestDecoder {
     /// Lists many rooms repeat, kept once (`SharedValues`), when the file is big enough for that to matter (its
     /// rooms decoded in batches); a decoder decodes one file's rooms, or a slice of them.
     var sharesLists = false
-    private var sharedEquipment = SharedValues<[Equipment]>()
+    private var sharedEquipment = SharedValues<[Int]>()
     private var sharedUsers = SharedValues<[String]>()
     private var sharedDepartments = SharedValues<[Int]>()
 
@@ -124,10 +124,10 @@ struct ManifestDecoder {
             }
             let origin = location(pair.key.mark)
             var index: Int32 = -1
-            // A room that is not even a mapping gets that one error, not a "missing field" for each field.
-            var fields = RoomFields()
+            // A room that is not even a mapping gets that one error, not a "missing field" for each field. It starts
+            // as its defaults, and each field it writes replaces the default's whole.
+            var fields = defaults
             if self.fields(pair.value, inDefaults: false, into: &fields) {
-                fields.merge(under: defaults)
                 if let room = finish(key: key, fields: &fields, origin: origin), diagnostics.count == errorsBefore {
                     index = keep(consume room)
                 }
@@ -137,8 +137,9 @@ struct ManifestDecoder {
         return entries
     }
 
-    /// The whole-room rules, checked after defaults are merged in. The values are moved out of `fields` (`take`),
-    /// not copied: each copy of a room's strings and lists cost a retain now and a release later.
+    /// The whole-room rules, checked with the defaults in. The values are moved out of `fields` (`swap`), not
+    /// copied: each copy of a room's strings and lists cost a retain now and a release later. The room is kept only
+    /// when none of its fields had an error (the caller counts them), so a value an error left out is never sent.
     private mutating func finish(key: String, fields: inout RoomFields, origin: SourceLocation) -> DesiredRoom? {
         // Checked on the bits first: this runs for every room, and the arrays below only for broken ones.
         let required = RoomField.name.bit | RoomField.capacity.bit
@@ -163,26 +164,23 @@ struct ManifestDecoder {
         }
         // WeCom takes a coordinate only with a location; said here rather than by WeCom in the middle of an apply.
         // A coordinate that is itself invalid (nil) has its own error.
-        if locationWritten == 0, fields.coordinate != nil {
+        if locationWritten == 0, fields.values.coordinate != nil {
             diagnostics.append(.error(at: origin, LocalizedText(.diagCoordinateWithoutLocation, ["key": DiagnosticText.shown(key)])))
         }
-        guard fields.name != nil, let capacity = fields.capacity, let name = fields.name.take() else { return nil }
-        var location: RoomLocation?
-        if fields.city != nil && fields.building != nil && fields.floor != nil {
-            location = RoomLocation(city: fields.city.take()!, building: fields.building.take()!, floor: fields.floor.take()!)
-        }
+        guard fields.written & required == required else { return nil }
+        var values = AddMeetingRoomRequest(name: "", capacity: 0)
+        swap(&values, &fields.values)
         let room = DesiredRoom(
-            key: key, name: name, capacity: capacity, location: location, equipment: fields.equipment.take(),
-            coordinate: fields.coordinate.take(), range: fields.range.take(), protect: fields.protect ?? false,
+            key: key, values: values, protect: fields.protect ?? false,
             ignoreChanges: fields.ignoreChanges.map { Set($0) } ?? Set(), origin: origin)
         return sharesLists ? sharingLists(room) : room
     }
 
     /// A room with its lists replaced by equal ones already kept.
     private mutating func sharingLists(_ room: consuming DesiredRoom) -> DesiredRoom {
-        if let equipment = room.equipment { room.equipment = sharedEquipment.share(equipment) }
-        if let range = room.range {
-            room.range = RoomRange(
+        if let equipment = room.values.equipment { room.values.equipment = sharedEquipment.share(equipment) }
+        if let range = room.values.range {
+            room.values.range = RoomRange(
                 userList: sharedUsers.shareIfASCII(range.userList), departmentList: sharedDepartments.share(range.departmentList))
         }
         return room

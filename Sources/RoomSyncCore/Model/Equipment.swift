@@ -92,5 +92,18 @@ public enum Equipment: Int, Sendable, Hashable, Codable, CaseIterable, Comparabl
         return allCases.filter { present & (1 << $0.rawValue) != 0 }
     }
 
+    /// `sortedSet` of ids, all of them `Equipment`'s (as a manifest's are once decoded).
+    static func sortedSet(ids: [Int]) -> [Int] {
+        var present = 0
+        var ordered = true
+        for id in ids {
+            let bit = 1 << id
+            ordered = ordered && present < bit
+            present |= bit
+        }
+        if ordered { return ids }
+        return allCases.lazy.map(\.rawValue).filter { present & (1 << $0) != 0 }
+    }
+
     public static func < (lhs: Equipment, rhs: Equipment) -> Bool { lhs.rawValue < rhs.rawValue }
 }

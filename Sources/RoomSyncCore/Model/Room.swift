@@ -50,23 +50,33 @@ public struct RoomLocation: Sendable, Hashable, Codable {
     }
 }
 
-/// A room as a manifest declares it. `nil` means "not managed": roomsync leaves the live value alone.
+/// A room as a manifest declares it: its values in the shape an add sends them (`AddMeetingRoomRequest`, the wire
+/// model), so a field the wire model gains is a field of every room without a property here, and the engine takes
+/// them as they are (`RoomTarget(_:)`). A value left `nil` is "not managed": roomsync leaves the live value alone.
 public struct DesiredRoom: Sendable, Hashable {
     /// The manifest key, the room's stable identity (`[a-z0-9][a-z0-9._-]{0,63}`).
     public var key: String
-    public var name: String
-    public var capacity: Int
-    public var location: RoomLocation?
-    /// Sorted and without duplicates: equipment is compared as a set.
-    public var equipment: [Equipment]?
-    public var coordinate: Coordinate?
-    public var range: RoomRange?
+    /// City, building and floor are set together or not at all; equipment ids are sorted and without duplicates
+    /// (equipment is compared as a set).
+    public var values: AddMeetingRoomRequest
     public var protect: Bool
     /// Fields sent on add and never planned or reported as drift afterwards (`ignore_changes`).
     public var ignoreChanges: Set<ManagedField>
     /// Where the key is written, for messages that point back at the manifest.
     public var origin: SourceLocation
 
+    public init(
+        key: String, values: AddMeetingRoomRequest, protect: Bool = false, ignoreChanges: Set<ManagedField> = [],
+        origin: SourceLocation
+    ) {
+        self.key = key
+        self.values = values
+        self.protect = protect
+        self.ignoreChanges = ignoreChanges
+        self.origin = origin
+    }
+
+    /// A room from its values one by one, as tests and fixtures write it.
     public init(
         key: String,
         name: String,
@@ -79,15 +89,49 @@ public struct DesiredRoom: Sendable, Hashable {
         ignoreChanges: Set<ManagedField> = [],
         origin: SourceLocation
     ) {
-        self.key = key
-        self.name = name
-        self.capacity = capacity
-        self.location = location
-        self.equipment = equipment.map(Equipment.sortedSet)
-        self.coordinate = coordinate
-        self.range = range
-        self.protect = protect
-        self.ignoreChanges = ignoreChanges
-        self.origin = origin
+        self.init(
+            key: key,
+            values: AddMeetingRoomRequest(
+                name: name, capacity: capacity, city: location?.city, building: location?.building, floor: location?.floor,
+                equipment: equipment.map { Equipment.sortedSet($0).map(\.rawValue) }, coordinate: coordinate, range: range),
+            protect: protect, ignoreChanges: ignoreChanges, origin: origin)
+    }
+
+    public var name: String {
+        get { values.name }
+        set { values.name = newValue }
+    }
+
+    public var capacity: Int {
+        get { values.capacity }
+        set { values.capacity = newValue }
+    }
+
+    public var location: RoomLocation? {
+        get {
+            guard let city = values.city, let building = values.building, let floor = values.floor else { return nil }
+            return RoomLocation(city: city, building: building, floor: floor)
+        }
+        set {
+            values.city = newValue?.city
+            values.building = newValue?.building
+            values.floor = newValue?.floor
+        }
+    }
+
+    /// By kind; an id no `Equipment` has (which a manifest cannot write) is left out.
+    public var equipment: [Equipment]? {
+        get { values.equipment.map { $0.compactMap(Equipment.init(rawValue:)) } }
+        set { values.equipment = newValue.map { Equipment.sortedSet($0).map(\.rawValue) } }
+    }
+
+    public var coordinate: Coordinate? {
+        get { values.coordinate }
+        set { values.coordinate = newValue }
+    }
+
+    public var range: RoomRange? {
+        get { values.range }
+        set { values.range = newValue }
     }
 }

@@ -23,10 +23,7 @@ public struct RoomTarget: Sendable, Hashable {
 
     /// A manifest's room: the fields it sets, less those it names in `ignore_changes` (still sent on add).
     public init(_ room: borrowing DesiredRoom) {
-        let values = AddMeetingRoomRequest(
-            name: room.name, capacity: room.capacity, city: room.location?.city, building: room.location?.building,
-            floor: room.location?.floor, equipment: room.equipment?.map(\.rawValue), coordinate: room.coordinate,
-            range: room.range)
+        let values = room.values
         var managed = ManagedFieldSet()
         ManagedFieldTable.forEachRow { row in
             if row.isSet(in: values) { managed.formUnion(row.bit) }
