@@ -46,6 +46,26 @@ import Testing
         #expect(a.range == nil)
     }
 
+    /// A room starts as its defaults: a default whose value had an error (or a misspelt field meant as one) is
+    /// never handed to a room that does not write its own, as a placeholder such as capacity 0 or as nothing.
+    @Test(arguments: ["capacity: -5", "capacty: 10", "equipment: [hifi]", "city: ''"])
+    func aRoomNeverTakesADefaultWhoseValueHadAnError(_ badDefault: String) async throws {
+        // The other defaults every room needs, but the one written badly.
+        let others = ["capacity: 4", "city: C"].filter { !$0.hasPrefix(badDefault.prefix(4)) }
+        let manifest = """
+            version: 1
+            defaults: {\(badDefault), building: B, floor: F, \(others.joined(separator: ", "))}
+            rooms:
+              own: {name: Own, capacity: 3, city: C, equipment: [tv]}
+              inherits: {name: Inherits}
+
+            """
+        let run = await readManifests(["m.yaml": manifest])
+        #expect(run.lines.count == 1, "\(run.lines)")
+        #expect(run.result.rooms.map(\.key) == ["own"])
+        #expect(run.result.rooms.first?.capacity == 3)
+    }
+
     @Test func coordinateTextIsKeptByteForByte() async throws {
         let run = await readManifests(["m.yaml": oneRoom("name: A", "capacity: 1", "city: C", "building: B", "floor: F", "coordinate: {latitude: 22.5400, longitude: '-0.10'}")])
         #expect(run.result.rooms.first?.coordinate == Coordinate(latitude: "22.5400", longitude: "-0.10"))

@@ -22,12 +22,19 @@ extension ManifestDecoder {
                     // `capacty: 10` was meant as capacity: do not also report capacity as missing.
                     if let meant = FieldSuggestion.nearest(to: key, in: known).flatMap(RoomField.init(rawValue:)) {
                         result.written |= meant.bit
+                        result.invalid |= meant.bit
                     }
                 }
                 continue
             }
             result.written |= field.bit
             let value = pair.value
+            let errorsBefore = diagnostics.count
+            // Whether the value this field now holds is one written without an error (the room's own, which
+            // replaces the default's).
+            defer {
+                if diagnostics.count == errorsBefore { result.invalid &= ~field.bit } else { result.invalid |= field.bit }
+            }
             switch field {
             case .name:
                 if let name = text(value) {

@@ -138,8 +138,8 @@ struct ManifestDecoder {
     }
 
     /// The whole-room rules, checked with the defaults in. The values are moved out of `fields` (`swap`), not
-    /// copied: each copy of a room's strings and lists cost a retain now and a release later. The room is kept only
-    /// when none of its fields had an error (the caller counts them), so a value an error left out is never sent.
+    /// copied: each copy of a room's strings and lists cost a retain now and a release later. No room is made when a
+    /// field it holds had an error, its own or its defaults' (`invalid`): its value is not the one written.
     private mutating func finish(key: String, fields: inout RoomFields, origin: SourceLocation) -> DesiredRoom? {
         // Checked on the bits first: this runs for every room, and the arrays below only for broken ones.
         let required = RoomField.name.bit | RoomField.capacity.bit
@@ -167,7 +167,7 @@ struct ManifestDecoder {
         if locationWritten == 0, fields.values.coordinate != nil {
             diagnostics.append(.error(at: origin, LocalizedText(.diagCoordinateWithoutLocation, ["key": DiagnosticText.shown(key)])))
         }
-        guard fields.written & required == required else { return nil }
+        guard fields.written & required == required, fields.invalid == 0 else { return nil }
         var values = AddMeetingRoomRequest(name: "", capacity: 0)
         swap(&values, &fields.values)
         let room = DesiredRoom(

@@ -57,6 +57,9 @@ enum RoomField: String, CaseIterable {
 /// room or its defaults, valid or not, so an invalid value is reported once and not again as "missing".
 struct RoomFields {
     var written: UInt32 = 0
+    /// The fields whose value had an error (in the room, or in the defaults it did not replace): the value held
+    /// is not the one written, and a room with any is never kept.
+    var invalid: UInt32 = 0
     /// What the room sends on add; `name` and `capacity` mean something only when `written` has them.
     var values = AddMeetingRoomRequest(name: "", capacity: 0)
     var protect: Bool?
