@@ -46,24 +46,43 @@ import Testing
         #expect(a.range == nil)
     }
 
-    /// A room starts as its defaults: a default whose value had an error (or a misspelt field meant as one) is
-    /// never handed to a room that does not write its own, as a placeholder such as capacity 0 or as nothing.
-    @Test(arguments: ["capacity: -5", "capacty: 10", "equipment: [hifi]", "city: ''"])
-    func aRoomNeverTakesADefaultWhoseValueHadAnError(_ badDefault: String) async throws {
+    /// A room starts as a copy of its defaults, so what a default written wrong gives the rooms that take it is
+    /// spelt out: a required one (or a misspelling of it) leaves them out, never made with a placeholder such as
+    /// capacity 0; any other leaves the field unmanaged in them (a location as a whole). The file's errors stop
+    /// every command, but the rooms are the reader's result, and `validate --format json` counts them.
+    @Test(arguments: [
+        ("capacity: -5", nil), ("capacty: 10", nil), ("equipment: [hifi]", "equipment"), ("city: ''", "location"),
+        ("protect: maybe", "protect"),
+    ] as [(String, String?)])
+    func aDefaultWrittenWrongLeavesItsFieldUnmanagedOrARequiredOneTheRoomOut(_ badDefault: String, unmanaged: String?) async throws {
         // The other defaults every room needs, but the one written badly.
-        let others = ["capacity: 4", "city: C"].filter { !$0.hasPrefix(badDefault.prefix(4)) }
+        let others = ["capacity: 4", "city: C", "protect: true"].filter { !$0.hasPrefix(badDefault.prefix(4)) }
         let manifest = """
             version: 1
-            defaults: {\(badDefault), building: B, floor: F, \(others.joined(separator: ", "))}
+            defaults: {\(badDefault), building: B, floor: F, equipment: [tv], \(others.joined(separator: ", "))}
             rooms:
-              own: {name: Own, capacity: 3, city: C, equipment: [tv]}
+              own: {name: Own, capacity: 3, city: C, equipment: [phone], protect: false}
               inherits: {name: Inherits}
 
             """
+            .replacingOccurrences(of: "equipment: [tv], ", with: badDefault.hasPrefix("equipment") ? "" : "equipment: [tv], ")
         let run = await readManifests(["m.yaml": manifest])
         #expect(run.lines.count == 1, "\(run.lines)")
-        #expect(run.result.rooms.map(\.key) == ["own"])
-        #expect(run.result.rooms.first?.capacity == 3)
+        let rooms = Dictionary(uniqueKeysWithValues: run.result.rooms.map { ($0.key, $0) })
+        #expect(rooms["own"]?.capacity == 3)
+        #expect(rooms["own"]?.location == RoomLocation(city: "C", building: "B", floor: "F"))
+        #expect(rooms["own"]?.equipment == [.phone])
+        guard let unmanaged else {
+            #expect(rooms["inherits"] == nil, "a room without a capacity of its own is left out")
+            return
+        }
+        let inherits = try #require(rooms["inherits"])
+        #expect(inherits.capacity == 4)
+        #expect(inherits.location == (unmanaged == "location" ? nil : RoomLocation(city: "C", building: "B", floor: "F")))
+        #expect(inherits.values.city == (unmanaged == "location" ? nil : "C"), "no part of a location is sent without the others")
+        #expect(inherits.values.building == (unmanaged == "location" ? nil : "B"))
+        #expect(inherits.equipment == (unmanaged == "equipment" ? nil : [.tv]))
+        #expect(inherits.protect == (unmanaged != "protect"))
     }
 
     @Test func coordinateTextIsKeptByteForByte() async throws {

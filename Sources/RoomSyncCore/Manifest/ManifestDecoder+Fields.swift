@@ -22,19 +22,12 @@ extension ManifestDecoder {
                     // `capacty: 10` was meant as capacity: do not also report capacity as missing.
                     if let meant = FieldSuggestion.nearest(to: key, in: known).flatMap(RoomField.init(rawValue:)) {
                         result.written |= meant.bit
-                        result.invalid |= meant.bit
                     }
                 }
                 continue
             }
             result.written |= field.bit
             let value = pair.value
-            let errorsBefore = diagnostics.count
-            // Whether the value this field now holds is one written without an error (the room's own, which
-            // replaces the default's).
-            defer {
-                if diagnostics.count == errorsBefore { result.invalid &= ~field.bit } else { result.invalid |= field.bit }
-            }
             switch field {
             case .name:
                 if let name = text(value) {
@@ -43,10 +36,16 @@ extension ManifestDecoder {
                         error(at: value.mark, LocalizedText(.diagNameLength, ["max": String(Self.maxNameLength), "length": String(length)]))
                     } else {
                         result.values.name = name
+                        result.held |= field.bit
                     }
                 }
             case .capacity:
-                if let capacity = integer(value, in: Self.capacityRange, label: "capacity") { result.values.capacity = capacity }
+                if let capacity = integer(value, in: Self.capacityRange, label: "capacity") {
+                    result.values.capacity = capacity
+                    result.held |= field.bit
+                } else {
+                    result.held &= ~field.bit
+                }
             case .city:
                 result.values.city = nonEmptyText(value, label: "city")
             case .building:

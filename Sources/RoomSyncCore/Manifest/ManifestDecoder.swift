@@ -138,8 +138,8 @@ struct ManifestDecoder {
     }
 
     /// The whole-room rules, checked with the defaults in. The values are moved out of `fields` (`swap`), not
-    /// copied: each copy of a room's strings and lists cost a retain now and a release later. No room is made when a
-    /// field it holds had an error, its own or its defaults' (`invalid`): its value is not the one written.
+    /// copied: each copy of a room's strings and lists cost a retain now and a release later. No room is made without
+    /// a name and a capacity written without an error (`held`), its own or its defaults'.
     private mutating func finish(key: String, fields: inout RoomFields, origin: SourceLocation) -> DesiredRoom? {
         // Checked on the bits first: this runs for every room, and the arrays below only for broken ones.
         let required = RoomField.name.bit | RoomField.capacity.bit
@@ -167,9 +167,15 @@ struct ManifestDecoder {
         if locationWritten == 0, fields.values.coordinate != nil {
             diagnostics.append(.error(at: origin, LocalizedText(.diagCoordinateWithoutLocation, ["key": DiagnosticText.shown(key)])))
         }
-        guard fields.written & required == required, fields.invalid == 0 else { return nil }
+        guard fields.held & required == required else { return nil }
         var values = AddMeetingRoomRequest(name: "", capacity: 0)
         swap(&values, &fields.values)
+        // A part of the location a default had wrong leaves the whole location unmanaged: WeCom takes the three together.
+        if values.city == nil || values.building == nil || values.floor == nil {
+            values.city = nil
+            values.building = nil
+            values.floor = nil
+        }
         let room = DesiredRoom(
             key: key, values: values, protect: fields.protect ?? false,
             ignoreChanges: fields.ignoreChanges.map { Set($0) } ?? Set(), origin: origin)

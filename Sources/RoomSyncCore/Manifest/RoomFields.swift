@@ -16,7 +16,7 @@ enum RoomField: String, CaseIterable {
 
     /// `1 << ` the case's position. A case of an enum without payloads is stored as its position in declaration
     /// order (the Swift ABI's rule for such enums), so this needs neither a switch to keep in step nor a search
-    /// of `allCases`: it runs for every field of every room. `RoomFieldTests` checks it against `allCases`.
+    /// of `allCases`: it runs for every field of every room. `RoomFieldNameTests` checks it against `allCases`.
     @inline(__always)
     var bit: UInt32 {
         1 << UInt32(unsafeBitCast(self, to: UInt8.self))
@@ -57,10 +57,11 @@ enum RoomField: String, CaseIterable {
 /// room or its defaults, valid or not, so an invalid value is reported once and not again as "missing".
 struct RoomFields {
     var written: UInt32 = 0
-    /// The fields whose value had an error (in the room, or in the defaults it did not replace): the value held
-    /// is not the one written, and a room with any is never kept.
-    var invalid: UInt32 = 0
-    /// What the room sends on add; `name` and `capacity` mean something only when `written` has them.
+    /// The required fields (`name`, `capacity`) holding a value written without an error: a room without both is
+    /// never made, as the value it would send is a placeholder. Any other field whose value had an error is `nil`
+    /// in `values`, unmanaged in the rooms that take it from `defaults` (the room's own error drops the room).
+    var held: UInt32 = 0
+    /// What the room sends on add; `name` and `capacity` mean something only when `held` has them.
     var values = AddMeetingRoomRequest(name: "", capacity: 0)
     var protect: Bool?
     var ignoreChanges: [ManagedField]?

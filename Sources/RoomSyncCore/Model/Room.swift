@@ -65,6 +65,8 @@ public struct DesiredRoom: Sendable, Hashable {
     /// Where the key is written, for messages that point back at the manifest.
     public var origin: SourceLocation
 
+    /// `values` as a manifest gives them: city, building and floor all set or all `nil`, equipment ids sorted and
+    /// without duplicates (the other `init` and the setters make them so).
     public init(
         key: String, values: AddMeetingRoomRequest, protect: Bool = false, ignoreChanges: Set<ManagedField> = [],
         origin: SourceLocation
