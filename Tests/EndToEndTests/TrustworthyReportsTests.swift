@@ -120,8 +120,10 @@ import Testing
                 try await ws.roomsync("state", "pull", "--state", invalid),
                 try await ws.roomsync("doctor", "--state", invalid),
             ]
-            let port = try freeLoopbackPort()
-            runs.append(try await ws.roomsync("plan", "--state", "postgres://app:\(password)@127.0.0.1:\(port)/rooms?sslmode=disable"))
+            let port = try await withRefusingLoopbackPort { port in
+                runs.append(try await ws.roomsync("plan", "--state", "postgres://app:\(password)@127.0.0.1:\(port)/rooms?sslmode=disable"))
+                return port
+            }
             for run in runs {
                 #expect(run.status == 1, "\(run)")
                 for piece in pieces { #expect(!(run.stdout + run.stderr).contains(piece), "\(run)") }

@@ -465,13 +465,37 @@ struct PostgresStateStoreTests {
     }
 
     @Test func aServerThatIsNotThereIsOneClearLine() async throws {
-        // A port nothing listens on: bound and closed by the OS a moment ago.
-        let port = try freeLoopbackPort()
-        await #expect {
-            try await withPostgresStateStore(url: "postgres://u:hunter2@127.0.0.1:\(port)/db?sslmode=disable", workspace: "w", environment: [:]) { _ in }
-        } throws: { error in
-            let message = "\(error)"
-            return message == "state database 127.0.0.1:\(port) is unreachable: Connection refused"
+        // A port that refuses connections for as long as the test runs: a server of a test beside it cannot take it.
+        try await withRefusingLoopbackPort { port in
+            await #expect {
+                try await withPostgresStateStore(url: "postgres://u:hunter2@127.0.0.1:\(port)/db?sslmode=disable", workspace: "w", environment: [:]) { _ in }
+            } throws: { error in
+                let message = "\(error)"
+                return message == "state database 127.0.0.1:\(port) is unreachable: Connection refused"
+            }
+        }
+    }
+
+    /// Why the test above holds its port: a port `freeLoopbackPort` names is free for anyone to take a moment later
+    /// (seen as a rare failure of that test under a loaded run), while the refusing port cannot be bound by anyone
+    /// else until the test is done, and refuses connections meanwhile.
+    @Test func aRefusingPortIsHeldWhileAFreePortIsNot() async throws {
+        func bindable(_ port: Int) -> Bool {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var reuse: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            } == 0
+        }
+        #expect(bindable(try freeLoopbackPort()), "a free port is anyone's to take")
+        try await withRefusingLoopbackPort { port in
+            #expect(!bindable(port), "a server beside the test could take the refusing port")
         }
     }
 }
