@@ -40,8 +40,9 @@ extension SandboxServer {
 
     /// Starts serving, runs `body` with the running server, and stops it on every path (return, throw,
     /// cancellation): the scoped way to serve, as `HTTPClient.withHTTPClient` is the scoped way to connect.
-    public func withRunning<T>(_ body: (Running) async throws -> T) async throws -> T {
-        let running = try await start()
+    /// `executor`, when given, runs the server's tasks (see `start(on:)`).
+    public func withRunning<T>(on executor: (any TaskExecutor)? = nil, _ body: (Running) async throws -> T) async throws -> T {
+        let running = try await start(on: executor)
         do {
             let result = try await body(running)
             await running.stop()
@@ -54,11 +55,15 @@ extension SandboxServer {
 
     /// Starts serving in a background task and returns once the socket is bound, with the actual port. Throws if
     /// the server stops before it is listening (for example when the port is taken). Prefer `withRunning`.
-    public func start() async throws -> Running {
+    ///
+    /// With `executor`, the server's tasks (each connection's, each request's, the store's) run on it rather than on
+    /// the threads every task of the process shares: a process that also computes for seconds on those (a test
+    /// run) would otherwise leave calls unanswered meanwhile.
+    public func start(on executor: (any TaskExecutor)? = nil) async throws -> Running {
         let (ports, continuation) = AsyncStream<(String, Int)>.makeStream()
         let listening = ListeningFlag()
         let group = serviceGroup(listening: listening) { host, port in continuation.yield((host, port)) }
-        let task = Task {
+        let task = Task(executorPreference: executor) {
             // Ends the stream if the server stops before reporting a port, so the caller never waits forever.
             defer { continuation.finish() }
             try await namingBindErrors(listening) { try await group.run() }

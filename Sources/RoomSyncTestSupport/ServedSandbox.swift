@@ -44,7 +44,9 @@ public func withServedSandbox<T>(
     // Stopping by cancellation makes Hummingbird log each open keep-alive connection as an error; that is
     // expected here and would bury real failures in test output.
     logger.logLevel = .critical
-    return try await SandboxServer(options: options, logger: logger).withRunning { running in
+    // On a thread of its own: the threads every task shares are the other tests' too, and a test computing for
+    // seconds on them left calls unanswered for as long (`ServedSandboxThreadTests`).
+    return try await SandboxServer(options: options, logger: logger).withRunning(on: ThreadExecutor(label: "served sandbox")) { running in
         try await body(ServedSandbox(endpoint: running.endpoint, port: running.port, store: running.store, options: options))
     }
 }
@@ -90,5 +92,21 @@ public struct RecordingLogHandler: LogHandler {
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
+    }
+}
+
+/// Runs every job it is given on one thread of its own (a serial dispatch queue, which dispatch gives a thread even
+/// when every shared one is busy), for tasks that must not wait for the threads other work occupies.
+public final class ThreadExecutor: TaskExecutor, Sendable {
+    private let queue: DispatchQueue
+
+    public init(label: String) {
+        queue = DispatchQueue(label: label)
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }

@@ -95,7 +95,12 @@ func withWorkspace(
     try await withTemporaryDirectory { directory in
         try await withServedSandbox(options) { sandbox in
             let workspace = Workspace(directory: directory, endpoint: sandbox.endpoint, sandbox: sandbox)
-            try await body(workspace)
+            // On a thread of its own, as the sandbox is: a test that waits for a moment of a running apply (an add
+            // in flight, a journaled add) must see it while it lasts, however long the other tests hold the
+            // threads every task shares (one such wait once came 50 s late, after the apply had ended).
+            try await withTaskExecutorPreference(ThreadExecutor(label: "end-to-end test")) {
+                try await body(workspace)
+            }
             try await workspace.checkNoSecretsLeaked()
         }
     }

@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import RoomSyncCore
 import RoomSyncSandbox
 import RoomSyncTestSupport
+import Synchronization
 import Testing
 import WeComAPI
 
@@ -219,5 +223,67 @@ import WeComAPI
     @Test(arguments: ["", "100", "0/1s", "1/0s", "x/1s", "1/s"])
     func badRateLimitsDoNotParse(_ text: String) {
         #expect(SandboxServer.RateLimit(parsing: text) == nil)
+    }
+}
+
+/// A served sandbox shares its test process with hundreds of tests, and Swift's shared threads (one per core) are
+/// theirs as much as its own: a test that computes for seconds without a suspension point holds one. Three full
+/// suite runs saw served sandboxes leave calls unanswered for 10 to 30 s (a limiter test's list, an apply's adds), so
+/// `withServedSandbox` serves on a thread of its own.
+@Suite struct ServedSandboxThreadTests {
+    @Test func aServedSandboxAnswersWhileEverySharedThreadIsBusy() async throws {
+        try await withServedSandbox { sandbox in
+            let answered = Flag()
+            // Work that never suspends on every shared thread, until the sandbox has answered (or 30 s pass).
+            let spinners = (0..<ProcessInfo.processInfo.activeProcessorCount).map { _ in
+                Task.detached {
+                    let clock = ContinuousClock()
+                    let end = clock.now + .seconds(30)
+                    while !answered.isSet { if clock.now > end { return false } }
+                    return true
+                }
+            }
+            // The request on a thread of its own, as another process's would be: it needs no shared thread, and it
+            // frees the spinners itself (this test's own task resumes only on a shared thread).
+            let reply = try await offThePool {
+                defer { answered.set() }
+                return try Self.blockingGet(port: sandbox.port, path: "/cgi-bin/gettoken?corpid=x&corpsecret=y")
+            }
+            var spunUntilAnswered = true
+            for spinner in spinners where !(await spinner.value) { spunUntilAnswered = false }
+            #expect(reply.hasPrefix("HTTP/1.1 200"), "\(reply)")
+            #expect(spunUntilAnswered, "the sandbox answered only once the shared threads were free again")
+        }
+    }
+
+    final class Flag: Sendable {
+        private let value = Mutex(false)
+        var isSet: Bool { value.withLock { $0 } }
+        func set() { value.withLock { $0 = true } }
+    }
+
+    /// One HTTP GET over a blocking socket, the whole reply as text.
+    static func blockingGet(port: Int, path: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EIO) }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        guard send(fd, request, request.count, 0) == request.count else { throw POSIXError(.EIO) }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            reply += buffer[0..<count]
+        }
+        return String(decoding: reply, as: UTF8.self)
     }
 }
