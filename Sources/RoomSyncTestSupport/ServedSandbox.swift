@@ -46,7 +46,9 @@ public func withServedSandbox<T>(
     logger.logLevel = .critical
     // On a thread of its own: the threads every task shares are the other tests' too, and a test computing for
     // seconds on them left calls unanswered for as long (`ServedSandboxThreadTests`).
-    return try await SandboxServer(options: options, logger: logger).withRunning(on: ThreadExecutor(label: "served sandbox")) { running in
+    let executor = ThreadExecutor(label: "served sandbox")
+    defer { withExtendedLifetime(executor) {} }
+    return try await SandboxServer(options: options, logger: logger).withRunning(on: executor) { running in
         try await body(ServedSandbox(endpoint: running.endpoint, port: running.port, store: running.store, options: options))
     }
 }
@@ -106,7 +108,8 @@ public final class ThreadExecutor: TaskExecutor, Sendable {
 
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let executor = asUnownedTaskExecutor()
-        queue.async { job.runSynchronously(on: executor) }
+        // `self` held by the block, not only by whoever holds the preference: a job may still be queued when the
+        // last task preferring this executor lets it go.
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }

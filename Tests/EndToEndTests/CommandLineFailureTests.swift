@@ -95,8 +95,12 @@ import Testing
             while await ws.sandbox.store.callCount("add") == 0, running.process.isRunning {
                 try await Task.sleep(for: .milliseconds(5))
             }
-            try FileManager.default.removeItem(at: folder)
-            try Data("not a folder any more\n".utf8).write(to: folder)
+            // Renamed away, not removed: removing a folder roomsync is writing in races its writes (seen as EPERM),
+            // and a rename is one step. The file takes its place a moment later, long before an answer comes.
+            let blocker = ws.directory.appendingPathComponent("blocker")
+            try Data("not a folder any more\n".utf8).write(to: blocker)
+            try FileManager.default.moveItem(at: folder, to: ws.directory.appendingPathComponent("st-gone"))
+            guard rename(blocker.path, folder.path) == 0 else { throw POSIXError(.EIO) }
             let apply = try await ws.finish(running)
             #expect(apply.status == 1, "\(apply)")
             let reasons = apply.stderr.split(separator: "\n").filter { $0.contains("Not a directory") }

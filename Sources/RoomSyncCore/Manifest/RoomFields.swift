@@ -51,7 +51,7 @@ enum RoomField: String, CaseIterable {
     static let defaultNames = allCases.filter { $0 != .name }.map(\.rawValue)
 }
 
-/// The fields written for one room (or in `defaults`), before they are checked as a whole. A room's start as a
+/// The fields written for one room (or in `defaults`), before they are checked as a whole. A room starts as a
 /// copy of its file's `defaults`, and each field it writes replaces the default value whole (a room's `range` or
 /// `equipment` is not combined with the default one). `written` remembers every field that was present, in the
 /// room or its defaults, valid or not, so an invalid value is reported once and not again as "missing".
