@@ -51,7 +51,9 @@ import Testing
     }
 
     @Test func sigkillAtTwentyMomentsThenApplyConverges() async throws {
-        try await withWorkspace(SandboxServer.Options(latencyMs: 15)) { ws in
+        // Each answer held 50 ms: an aimed kill must land while an add is in flight, and with the sandbox on a thread
+        // of its own (no longer slowed by the other tests) 15 ms let a loaded run catch only 4 adds of the 5 needed.
+        try await withWorkspace(SandboxServer.Options(latencyMs: 50)) { ws in
             var killedWithAddInFlight = 0
             for moment in 0..<20 {
                 // Every round renames some rooms, drops the previous round's new rooms and adds its own: adds,
