@@ -92,15 +92,17 @@ import Testing
             let running = try RoomSyncBinary.start(
                 ["apply", "--auto-approve", "--parallelism", "4", "--state", "st/state.json"], in: ws.directory,
                 environment: ws.environment)
-            while await ws.sandbox.store.callCount("add") == 0, running.process.isRunning {
-                try await Task.sleep(for: .milliseconds(5))
-            }
-            // Renamed away, not removed: removing a folder roomsync is writing in races its writes (seen as EPERM),
-            // and a rename is one step. The file takes its place a moment later, long before an answer comes.
             let blocker = ws.directory.appendingPathComponent("blocker")
             try Data("not a folder any more\n".utf8).write(to: blocker)
-            try FileManager.default.moveItem(at: folder, to: ws.directory.appendingPathComponent("st-gone"))
-            guard rename(blocker.path, folder.path) == 0 else { throw POSIXError(.EIO) }
+            try await onOwnThread {
+                while await ws.sandbox.store.callCount("add") == 0, running.process.isRunning {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                // Renamed away, not removed: removing a folder roomsync is writing in races its writes (seen as
+                // EPERM), and a rename is one step. The file takes its place a moment later, long before an answer.
+                try FileManager.default.moveItem(at: folder, to: ws.directory.appendingPathComponent("st-gone"))
+                guard rename(blocker.path, folder.path) == 0 else { throw POSIXError(.EIO) }
+            }
             let apply = try await ws.finish(running)
             #expect(apply.status == 1, "\(apply)")
             let reasons = apply.stderr.split(separator: "\n").filter { $0.contains("Not a directory") }

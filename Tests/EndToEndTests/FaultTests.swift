@@ -66,11 +66,15 @@ import Testing
                 if moment % 2 == 0 {
                     // Spread over the run: from start-up (before anything is sent) to the last operations.
                     try await Task.sleep(for: .milliseconds(10 + moment * 15))
+                    running.kill()
                 } else {
-                    // Aimed: the moment an add is journaled and not yet answered, after a growing number of adds.
-                    try await Self.waitForJournaledAdd(ws, afterAdds: moment / 2)
+                    // Aimed: the moment an add is journaled and not yet answered, after a growing number of adds,
+                    // watched from a thread of its own so the kill lands while the add is still in flight.
+                    try await onOwnThread {
+                        try await Self.waitForJournaledAdd(ws, afterAdds: moment / 2)
+                        running.kill()
+                    }
                 }
-                running.kill()
                 _ = try await ws.finish(running)
 
                 // Whatever the moment, the state on disk is valid.

@@ -95,12 +95,7 @@ func withWorkspace(
     try await withTemporaryDirectory { directory in
         try await withServedSandbox(options) { sandbox in
             let workspace = Workspace(directory: directory, endpoint: sandbox.endpoint, sandbox: sandbox)
-            // On a thread of its own, as the sandbox is: a test that waits for a moment of a running apply (an add
-            // in flight, a journaled add) must see it while it lasts, however long the other tests hold the
-            // threads every task shares (one such wait once came 50 s late, after the apply had ended).
-            try await withTaskExecutorPreference(ThreadExecutor(label: "end-to-end test")) {
-                try await body(workspace)
-            }
+            try await body(workspace)
             try await workspace.checkNoSecretsLeaked()
         }
     }
@@ -162,4 +157,15 @@ final class OutputLog: Sendable {
 
     func append(_ text: String) { texts.withLock { $0.append(text) } }
     var all: [String] { texts.withLock { $0 } }
+}
+
+/// Runs `body` on a thread of its own, as the served sandbox runs: for a test that must catch a moment of a running
+/// apply (an add in flight, a journaled add) while it lasts, however long the other tests hold the threads every task
+/// shares (one such wait once came 50 s late, after the apply had ended). Only the wait and what it triggers: a
+/// whole test body there also launched its processes from many threads at once, and one launch crashed inside
+/// Foundation's `Process.run` (a full run at load 21).
+func onOwnThread<T>(_ body: () async throws -> T) async rethrows -> T {
+    let executor = ThreadExecutor(label: "end-to-end wait")
+    defer { withExtendedLifetime(executor) {} }
+    return try await withTaskExecutorPreference(executor) { try await body() }
 }
