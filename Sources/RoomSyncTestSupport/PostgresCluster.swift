@@ -173,24 +173,36 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// A loopback port nothing listens on right now.
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw PostgresClusterError("socket() failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw PostgresClusterError("bind() failed") }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw PostgresClusterError("getsockname() failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        let (fd, port) = try boundLoopbackSocket()
+        close(fd)
+        return port
     }
+}
+
+/// A TCP socket bound to a loopback port the system picks, not listening, and that port. The caller closes it.
+func boundLoopbackSocket() throws -> (fd: Int32, port: Int) {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw PostgresClusterError("socket() failed") }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+    }
+    guard bound == 0 else {
+        close(fd)
+        throw PostgresClusterError("bind() failed")
+    }
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else {
+        close(fd)
+        throw PostgresClusterError("getsockname() failed")
+    }
+    return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
 /// A child a test started and may kill.
@@ -297,21 +309,7 @@ public func freeLoopbackPort() throws -> Int { try PostgresCluster.freePort() }
 /// never listens, so a connection gets "Connection refused", and no server of a test running beside it can bind
 /// the port meanwhile (as it could a port `freeLoopbackPort` named and let go).
 public func withRefusingLoopbackPort<T>(_ body: (Int) async throws -> T) async throws -> T {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw PostgresClusterError("socket() failed") }
+    let (fd, port) = try boundLoopbackSocket()
     defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-    }
-    guard bound == 0 else { throw PostgresClusterError("bind() failed") }
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    guard named == 0 else { throw PostgresClusterError("getsockname() failed") }
-    return try await body(Int(UInt16(bigEndian: address.sin_port)))
+    return try await body(port)
 }
