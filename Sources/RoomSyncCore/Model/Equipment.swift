@@ -76,23 +76,10 @@ public enum Equipment: Int, Sendable, Hashable, Codable, CaseIterable, Comparabl
         [(String(equipment.rawValue), equipment), (equipment.englishName, equipment), (equipment.chineseName, equipment)]
     })
 
-    /// Sorted and without duplicates, as equipment is compared as a set; by a bit per kind, as this runs for
-    /// every room of a manifest.
-    /// A list that already is one (most are: `[tv, phone]` written in that order, or one shared by many rooms) is
-    /// returned as it is, without a new array for every room.
-    public static func sortedSet(_ equipment: [Equipment]) -> [Equipment] {
-        var present = 0
-        var ordered = true
-        for item in equipment {
-            let bit = 1 << item.rawValue
-            ordered = ordered && present < bit
-            present |= bit
-        }
-        if ordered { return equipment }
-        return allCases.filter { present & (1 << $0.rawValue) != 0 }
-    }
-
-    /// `sortedSet` of ids, all of them `Equipment`'s (as a manifest's are once decoded).
+    /// The ids of a manifest's equipment (all of them `Equipment`'s), sorted and without duplicates, as equipment is
+    /// compared as a set; by a bit per kind, as this runs for every room of a manifest. A list that already is one
+    /// (most are: `[tv, phone]` written in that order, or one shared by many rooms) is returned as it is, without a
+    /// new array for every room.
     static func sortedSet(ids: [Int]) -> [Int] {
         var present = 0
         var ordered = true

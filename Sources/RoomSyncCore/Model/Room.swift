@@ -95,7 +95,7 @@ public struct DesiredRoom: Sendable, Hashable {
             key: key,
             values: AddMeetingRoomRequest(
                 name: name, capacity: capacity, city: location?.city, building: location?.building, floor: location?.floor,
-                equipment: equipment.map { Equipment.sortedSet($0).map(\.rawValue) }, coordinate: coordinate, range: range),
+                equipment: equipment.map { Equipment.sortedSet(ids: $0.map(\.rawValue)) }, coordinate: coordinate, range: range),
             protect: protect, ignoreChanges: ignoreChanges, origin: origin)
     }
 
@@ -124,7 +124,7 @@ public struct DesiredRoom: Sendable, Hashable {
     /// By kind; an id no `Equipment` has (which a manifest cannot write) is left out.
     public var equipment: [Equipment]? {
         get { values.equipment.map { $0.compactMap(Equipment.init(rawValue:)) } }
-        set { values.equipment = newValue.map { Equipment.sortedSet($0).map(\.rawValue) } }
+        set { values.equipment = newValue.map { Equipment.sortedSet(ids: $0.map(\.rawValue)) } }
     }
 
     public var coordinate: Coordinate? {
