@@ -122,25 +122,15 @@ python3 bench/gen-manifest.py 1000 > "$apply_world/rooms.yaml"
 echo
 printf '%-34s %12s %12s %12s\n' "apply, 1,000 adds, latency 20 ms" before after after/before
 for p in 1 8; do
-    declare -A apply_ms=()
+    declare -A apply_ms_of=()
     for _ in $(seq "$apply_runs"); do
         for build in before after; do
-            binary=${!build}
-            rm -f "$apply_world/state.json"
-            start_sandbox "$apply_world/server.log" --data :memory: --latency-ms 20
-            start=$(date +%s%N)
-            "$binary" apply --endpoint "$endpoint" --state "$apply_world/state.json" --auto-approve --no-color \
-                --parallelism "$p" "$apply_world/rooms.yaml" > "$apply_world/apply-$p-$build.log" 2>&1 \
-                || { tail -5 "$apply_world/apply-$p-$build.log" >&2; exit 1; }
-            end=$(date +%s%N)
-            grep -q "^Apply complete: 1000 added" "$apply_world/apply-$p-$build.log" \
-                || { tail -3 "$apply_world/apply-$p-$build.log" >&2; exit 1; }
-            apply_ms[$build]+=" $(( (end - start) / 1000000 ))"
-            stop_sandboxes
+            timed_apply "${!build}" "$p" "$apply_world" "$apply_world/apply-$p-$build.log"
+            apply_ms_of[$build]+=" $apply_ms"
         done
     done
     # shellcheck disable=SC2086
-    before_ms=$(median ${apply_ms[before]}) after_ms=$(median ${apply_ms[after]})
+    before_ms=$(median ${apply_ms_of[before]}) after_ms=$(median ${apply_ms_of[after]})
     printf '%-34s %10s ms %10s ms %12s\n' "--parallelism $p (median of $apply_runs)" "$before_ms" "$after_ms" \
         "$(awk -v a="$after_ms" -v b="$before_ms" 'BEGIN { printf "%.3f", a / b }')"
 done

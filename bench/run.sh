@@ -154,17 +154,8 @@ declare -A apply_s
 for p in 1 8; do
     times=()
     for _ in $(seq "$apply_runs"); do
-        rm -f "$apply_world/state.json"
-        start_sandbox "$apply_world/server.log" --data :memory: --latency-ms 20
-        start=$(date +%s%N)
-        "$roomsync" apply --endpoint "$endpoint" --state "$apply_world/state.json" --auto-approve --no-color \
-            --parallelism "$p" "$apply_world/rooms.yaml" > "$apply_world/apply-$p.log" 2>&1 \
-            || { tail -5 "$apply_world/apply-$p.log" >&2; exit 1; }
-        end=$(date +%s%N)
-        grep -q "^Apply complete: 1000 added" "$apply_world/apply-$p.log" \
-            || { tail -3 "$apply_world/apply-$p.log" >&2; exit 1; }
-        times+=("$(( (end - start) / 1000000 ))")
-        stop_sandboxes
+        timed_apply "$roomsync" "$p" "$apply_world" "$apply_world/apply-$p.log"
+        times+=("$apply_ms")
     done
     apply_s[$p]=$(printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { printf "%.2f", a[int((NR + 1) / 2)] / 1000 }')
     echo "apply of 1,000 adds at --parallelism $p: ${apply_s[$p]} s (median of $apply_runs)" >&2
